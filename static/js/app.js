@@ -1,0 +1,9 @@
+// Site-wide behaviour; loaded as a file so the Content-Security-Policy needs no inline script.
+(function () {
+  "use strict";
+  // Move focus to an error summary when a form comes back with errors.
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  });
+})();
