@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from core import views as core_views
 
@@ -7,5 +7,8 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("help-now/", core_views.crisis, name="crisis"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("account/", include("core.urls")),
+    path("", include("clinics.urls")),
+    path("patient/", include("intake.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,135 @@
+"""Clinics, who works there in which role, invitations, and the versioned screening policy."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from localflavor.us.models import USStateField
+
+from .validators import validate_dea_number, validate_time_zone
+
+US_TIME_ZONES = [
+    ("America/New_York", "Eastern"),
+    ("America/Chicago", "Central"),
+    ("America/Denver", "Mountain"),
+    ("America/Phoenix", "Mountain (Arizona, no daylight saving)"),
+    ("America/Los_Angeles", "Pacific"),
+    ("America/Anchorage", "Alaska"),
+    ("Pacific/Honolulu", "Hawaii"),
+    ("America/Puerto_Rico", "Atlantic (Puerto Rico)"),
+]
+
+
+class Clinic(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=80, unique=True)
+    address_line = models.CharField("street address", max_length=200)
+    city = models.CharField(max_length=100)
+    state = USStateField()
+    postal_code = models.CharField("ZIP code", max_length=10)
+    phone = models.CharField(max_length=30)
+    time_zone = models.CharField(max_length=64, choices=US_TIME_ZONES, validators=[validate_time_zone])
+    dea_number = models.CharField("DEA registration number", max_length=9, validators=[validate_dea_number])
+    accepting_patients = models.BooleanField("accepting new patients", default=True)
+    description = models.TextField("short public description", max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="clinic_name_not_blank")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServedState(models.Model):
+    """A US state or territory the clinic serves (patients must live there)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="served_states")
+    state = USStateField(db_index=True)
+
+    class Meta:
+        ordering = ["state"]
+        constraints = [models.UniqueConstraint(fields=["clinic", "state"], name="served_state_unique")]
+
+    def __str__(self) -> str:
+        return self.state
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", "Coordinator"
+    PSYCHIATRIST = "psychiatrist", "Psychiatrist"
+    CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+
+
+class Membership(models.Model):
+    """A staff member's role at one clinic. Patients have none."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["clinic", "role", "user__email"]
+        constraints = [models.UniqueConstraint(fields=["user", "clinic"], name="membership_unique_per_clinic")]
+        indexes = [models.Index(fields=["clinic", "role", "is_active"], name="membership_clinic_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} at {self.clinic}"
+
+
+class Invitation(models.Model):
+    """A single-use invitation for a new staff member; the e-mailed link is signed and expires."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "clinic",
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.clinic} as {self.get_role_display()}"
+
+
+class ScreeningPolicy(models.Model):
+    """One version of a clinic's screening policy (SCREENING_RULES.md §2). Never edited: saving adds a version."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="policies")
+    version = models.PositiveIntegerField()
+    values = models.JSONField(help_text="The engine's Policy.to_dict(): every key of §2.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField("reason for the change", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["clinic", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "version"], name="policy_version_unique"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="policy_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic} policy v{self.version}"

@@ -1,0 +1,80 @@
+"""The audit log is append-only and tamper-evident."""
+
+import importlib
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from core.audit import audit_record, audit_verify
+from core.models import AuditEvent
+from tests.factories import UserFactory
+
+
+@pytest.mark.django_db
+def test_events_chain_and_verify():
+    actor = UserFactory()
+    first = audit_record(action="auth.sign_in", actor=actor)
+    second = audit_record(action="auth.sign_out", actor=actor)
+
+    assert second.prev_hash == first.hash
+    assert audit_verify() is None
+    call_command("verify_audit")
+
+
+@pytest.mark.django_db
+def test_the_app_cannot_change_or_delete_events():
+    audit_record(action="auth.sign_in")
+
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().update(action="x")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_refuses_updates():
+    event = audit_record(action="auth.sign_in")
+
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditevent SET action = 'x' WHERE id = %s", [event.id])
+
+
+def _without_trigger(sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER core_auditevent_append_only")
+            cursor.execute(sql, params)
+            cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER core_auditevent_append_only")
+        else:
+            cursor.execute("DROP TRIGGER core_auditevent_append_only")
+            cursor.execute(sql, params)
+            cursor.execute(importlib.import_module("core.migrations.0003_audit_append_only").SQLITE_UP)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_audit_reports_the_first_row_edited_in_sql():
+    actor = UserFactory()
+    events = [audit_record(action="record.view", actor=actor, object_id=str(i)) for i in range(5)]
+
+    _without_trigger("UPDATE core_auditevent SET object_id = 'changed' WHERE id = %s", [events[2].id])
+
+    broken = audit_verify()
+    assert broken is not None and broken.event_id == events[2].id
+    with pytest.raises(CommandError, match=f"event {events[2].id}"):
+        call_command("verify_audit")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_audit_reports_a_deleted_row():
+    events = [audit_record(action="record.view", object_id=str(i)) for i in range(4)]
+
+    if connection.vendor == "postgresql":
+        _without_trigger("DELETE FROM core_auditevent WHERE id = %s", [events[1].id])
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [events[1].id])
+
+    broken = audit_verify()
+    assert broken is not None and broken.event_id == events[2].id

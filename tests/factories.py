@@ -1,0 +1,71 @@
+"""factory_boy factories and sign-in helpers shared by the tests."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clinics.models import Clinic, Membership, Role
+from clinics.services import clinic_create
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Faker("name")
+    email_verified = True
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy's signature
+        if create:
+            obj.save()
+
+
+_clinic_seq = iter(range(1, 1_000_000))
+
+
+def make_clinic(*, name: str | None = None, states: tuple[str, ...] = ("OR",), **fields) -> Clinic:
+    n = next(_clinic_seq)
+    defaults = {
+        "name": name or f"Clinic {n}",
+        "slug": f"clinic-{n}",
+        "address_line": f"{n} Main Street",
+        "city": "Portland",
+        "state": states[0],
+        "postal_code": "97201",
+        "phone": "503-555-0100",
+        "time_zone": "America/Los_Angeles",
+        "dea_number": "AB1234563",
+        "accepting_patients": True,
+        "description": "A test clinic.",
+    }
+    defaults.update(fields)
+    return clinic_create(states=list(states), **defaults)
+
+
+def make_staff(clinic: Clinic, role: str = Role.PSYCHIATRIST, *, with_device: bool = True, **user_fields):
+    user = UserFactory(**user_fields)
+    Membership.objects.create(user=user, clinic=clinic, role=role)
+    if with_device:
+        TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
+    return user
+
+
+def current_code(user) -> str:
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+
+
+def login_staff(client, user) -> None:
+    """Sign a staff member in with password and a verified second factor, as the real flow would."""
+    client.force_login(user)
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
