@@ -1,8 +1,18 @@
 """Reads about clinics, staff and policy."""
 
-from django.db.models import Prefetch, QuerySet
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from .models import Clinic, Membership, Role, ScreeningPolicy, ServedState
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from core.models import AuditEvent
+
+from .models import Clinic, Invitation, Membership, Role, ScreeningPolicy, ServedState
 
 
 def clinic_directory(*, state: str | None = None) -> QuerySet[Clinic]:
@@ -40,3 +50,137 @@ def engine_policy(policy: ScreeningPolicy | None):
     from screening.rules import Policy
 
     return Policy.from_dict(policy.values) if policy is not None else Policy()
+
+
+# --- added for the directory, the staff pages and the audit log -------------------------------
+
+
+def clinic_public(slug: str) -> Clinic | None:
+    """A clinic's public page (accepting or not), with the states it serves."""
+    return (
+        Clinic.objects.filter(slug=slug)
+        .prefetch_related(Prefetch("served_states", queryset=ServedState.objects.order_by("state")))
+        .first()
+    )
+
+
+def membership_in_clinic(clinic: Clinic, membership_id: int) -> Membership | None:
+    """One membership of this clinic; another clinic's id gives None, like a missing one."""
+    return clinic.memberships.select_related("user", "clinic").filter(pk=membership_id).first()
+
+
+def invitations_open(clinic: Clinic) -> QuerySet[Invitation]:
+    """Invitations that can still be accepted, newest first."""
+    return (
+        clinic.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+
+
+def invitation_in_clinic(clinic: Clinic, invitation_id: Any) -> Invitation | None:
+    return clinic.invitations.select_related("clinic").filter(pk=invitation_id).first()
+
+
+def policy_flatten(values: dict[str, Any]) -> dict[str, Any]:
+    """Policy values with each blood-pressure pair split: {"bp_flag_above.systolic": 140, ...}."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            for part, number in value.items():
+                flat[f"{key}.{part}"] = number
+        else:
+            flat[key] = value
+    return flat
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    key: str
+    before: Any
+    after: Any
+
+
+def policy_diff(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[PolicyChange]:
+    """What changed from one version to the next, key by key (every key for the first version)."""
+    old = policy_flatten(previous or {})
+    new = policy_flatten(current)
+    keys = list(new) + [k for k in old if k not in new]
+    return [PolicyChange(k, old.get(k), new.get(k)) for k in keys if previous is None or old.get(k) != new.get(k)]
+
+
+@dataclass(frozen=True)
+class PolicyVersionRow:
+    policy: ScreeningPolicy
+    changes: list[PolicyChange]
+
+
+def policy_history_with_changes(clinic: Clinic) -> list[PolicyVersionRow]:
+    """Every version, newest first, each with its changes against the version before (one query)."""
+    versions = list(policy_history(clinic))
+    rows = []
+    for index, policy in enumerate(versions):
+        previous = versions[index + 1] if index + 1 < len(versions) else None
+        rows.append(PolicyVersionRow(policy, policy_diff(previous.values if previous else None, policy.values)))
+    return rows
+
+
+def policy_version_with_previous(clinic: Clinic, version: int) -> tuple[ScreeningPolicy | None, ScreeningPolicy | None]:
+    """One version of this clinic's policy and the one before it (one query)."""
+    found = {
+        p.version: p for p in clinic.policies.filter(version__in=[version, version - 1]).select_related("created_by")
+    }
+    return found.get(version), found.get(version - 1)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _uuid_or_none(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def audit_actions_for_clinic(clinic: Clinic) -> list[str]:
+    """The distinct actions recorded for this clinic, for the filter's choices."""
+    return list(AuditEvent.objects.filter(clinic=clinic).order_by("action").values_list("action", flat=True).distinct())
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    next_before: int | None  # the cursor for the next (older) page, None on the last page
+    users: dict[str, Any]  # user ids mentioned in the events' details -> user, for display
+
+
+def audit_events_for_clinic(
+    clinic: Clinic,
+    *,
+    action: str = "",
+    actor: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    before: int | None = None,
+    limit: int = AUDIT_PAGE_SIZE,
+) -> AuditPage:
+    """One page of this clinic's audit events, newest first, keyset-paginated on id (two queries)."""
+    events = AuditEvent.objects.filter(clinic=clinic).select_related("actor")
+    if action:
+        events = events.filter(action=action)
+    if actor:
+        events = events.filter(actor_email__icontains=actor.strip())
+    tz = ZoneInfo(clinic.time_zone)
+    if date_from:
+        events = events.filter(created_at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
+    if date_to:
+        events = events.filter(created_at__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz))
+    if before:
+        events = events.filter(id__lt=before)
+    page = list(events.order_by("-id")[: limit + 1])
+    next_before = page[limit - 1].id if len(page) > limit else None
+    page = page[:limit]
+    user_ids = {_uuid_or_none(e.detail.get("user_id")) for e in page if isinstance(e.detail, dict)} - {None}
+    users = {str(u.pk): u for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+    return AuditPage(page, next_before, users)

@@ -250,3 +250,47 @@ def policy_publish(
 
 def site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
+
+
+# --- added for the staff pages and the Django admin -------------------------------------------
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: Any, request: HttpRequest | None = None) -> None:
+    """The e-mailed link stops working at once; an accepted invitation cannot be revoked."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.revoked_at:
+        return
+    if invitation.accepted_at:
+        raise ValidationError("This invitation has already been accepted; deactivate the member instead.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        action="invitation.revoke",
+        actor=actor,
+        clinic=invitation.clinic,
+        obj=invitation,
+        request=request,
+        detail={"role": invitation.role},
+    )
+
+
+@transaction.atomic
+def membership_add(
+    *, clinic: Clinic, user: Any, role: str, actor: Any, request: HttpRequest | None = None
+) -> Membership:
+    """Give an existing account a role at a clinic (the site admin's way to seat a clinic's first admin)."""
+    if role not in Role.values:
+        raise ValidationError("Choose a role from the list.")
+    if Membership.objects.filter(clinic=clinic, user=user).exists():
+        raise ValidationError("This person is already a member of the clinic.")
+    membership = Membership.objects.create(clinic=clinic, user=user, role=role)
+    audit_record(
+        action="membership.create",
+        actor=actor,
+        clinic=clinic,
+        obj=membership,
+        request=request,
+        detail={"user_id": str(user.pk), "role": role},
+    )
+    return membership

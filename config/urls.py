@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 
 from core import views as core_views
+
+# The Django admin sees patient records too: it asks for the second factor like every staff page.
+admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import User
+from .models import Notification, User
 
 
 @admin.register(User)
@@ -16,3 +16,22 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only view of the outbox, for support: kinds and ids only, no message text."""
+
+    list_display = ("created_at", "kind", "channel", "recipient", "clinic", "sent_at", "attempts")
+    list_filter = ("kind", "channel", "sent_at")
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+from . import admin_audit  # noqa: F401, E402 - registers AuditEventAdmin

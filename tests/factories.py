@@ -1,5 +1,7 @@
 """factory_boy factories and sign-in helpers shared by the tests."""
 
+from datetime import UTC
+
 import factory
 from django.contrib.auth import get_user_model
 from django_otp.oath import totp
@@ -69,3 +71,34 @@ def login_staff(client, user) -> None:
     session = client.session
     session["otp_device_id"] = device.persistent_id
     session.save()
+
+
+# --- added for the clinic staff pages ---------------------------------------------------------
+
+
+def make_superuser(**user_fields):
+    """A site operator for the Django admin (no clinic membership), with a second factor."""
+    user = UserFactory(is_staff=True, is_superuser=True, **user_fields)
+    TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
+    return user
+
+
+def audit_event_at(*, created_at, action: str, clinic=None, actor=None, detail: dict | None = None, **fields):
+    """An audit event with a chosen time, chained like core.audit.audit_record (so audit_verify still holds)."""
+    from core.audit import GENESIS
+    from core.models import AuditEvent
+
+    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    event = AuditEvent(
+        created_at=created_at.astimezone(UTC),  # as read back from the database, so the hash verifies
+        actor=actor,
+        actor_email=actor.email if actor else "",
+        clinic=clinic,
+        action=action,
+        detail=detail or {},
+        prev_hash=last or GENESIS,
+        **fields,
+    )
+    event.hash = event.compute_hash()
+    event.save(force_insert=True)
+    return event

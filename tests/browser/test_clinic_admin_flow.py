@@ -1,0 +1,91 @@
+"""A clinic admin signs in with a second factor, changes the screening policy and sees version 2."""
+
+import pytest
+
+from clinics.models import Role, ScreeningPolicy
+from clinics.services import invitation_create
+from core.audit import audit_record
+from tests.factories import PASSWORD, current_code, make_clinic, make_staff
+
+
+def _sign_in(page, live_server, user, next_path: str) -> None:
+    page.goto(f"{live_server.url}/account/sign-in/?next={next_path}")
+    page.get_by_label("E-mail").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("6-digit code from your authenticator app").fill(current_code(user))
+    page.get_by_role("button", name="Continue").click()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_clinic_admin_edits_the_policy_and_sees_version_two(live_server, page, screenshot):
+    clinic = make_clinic(name="Cascade Ketamine Care")
+    admin = make_staff(clinic, Role.CLINIC_ADMIN, full_name="Ada Admin", email="ada@example.org")
+    policy_url = f"/staff/{clinic.slug}/policy/"
+
+    _sign_in(page, live_server, admin, policy_url)
+
+    assert page.get_by_role("heading", name="Screening policy", level=1).is_visible()
+    assert page.get_by_text("Changes apply to new screenings").is_visible()
+    screenshot(page, "clinics-policy")
+
+    # A bad value first: the engine's message appears at the field and the typing is kept.
+    page.get_by_label("Minimum age (years)").fill("200")
+    page.get_by_label("Flag above: systolic (mmHg)").fill("190")
+    page.get_by_label("Reason for the change").fill("Board decision, March")
+    page.get_by_role("button", name="Save as version 2").click()
+    summary = page.locator("[data-error-summary]")
+    assert summary.is_visible()
+    assert summary.evaluate("el => el === document.activeElement")
+    assert page.locator("#id_min_age_error").inner_text().strip() == "Must be a whole number between 0 and 120."
+    assert page.get_by_label("Reason for the change").input_value() == "Board decision, March"
+    screenshot(page, "clinics-policy-errors")
+    summary.get_by_role("link", name="Minimum age (years): Must be a whole number between 0 and 120.").click()
+    assert page.evaluate("document.activeElement.id") == "id_min_age"
+
+    page.get_by_label("Minimum age (years)").fill("21")
+    page.get_by_label("Flag above: systolic (mmHg)").fill("150")
+    page.get_by_label("No, any two trials can count").check()
+    page.get_by_role("button", name="Save as version 2").click()
+
+    assert page.get_by_text("Saved as version 2.").is_visible()
+    history = page.locator(".policy-history")
+    assert history.get_by_role("link", name="Version 2").is_visible()
+    assert "Ada Admin" in history.inner_text()
+    assert "Minimum age (years): 18 → 21" in history.inner_text()
+    assert ScreeningPolicy.objects.filter(clinic=clinic).count() == 2
+    screenshot(page, "clinics-policy-saved")
+
+    history.get_by_role("link", name="Version 2").click()
+    assert page.get_by_role("heading", name="Screening policy, version 2").is_visible()
+    assert page.get_by_role("heading", name="What changed from version 1").is_visible()
+    screenshot(page, "clinics-policy-version")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_clinic_admin_staff_and_audit_pages(live_server, page, screenshot):
+    clinic = make_clinic(name="Cascade Ketamine Care")
+    admin = make_staff(clinic, Role.CLINIC_ADMIN, full_name="Ada Admin", email="ada@example.org")
+    make_staff(clinic, Role.PSYCHIATRIST, full_name="Dr. Priya Raman", email="priya.raman@example.org")
+    make_staff(clinic, Role.COORDINATOR, full_name="Cole Martinez", email="cole.martinez@example.org")
+    invitation_create(clinic=clinic, email="new.nurse@example.org", role=Role.COORDINATOR, invited_by=admin)
+    audit_record(action="policy.change", clinic=clinic, actor=admin, detail={"version": 2, "changed": ["min_age"]})
+
+    _sign_in(page, live_server, admin, "/staff/")
+    assert page.get_by_role("heading", name="Staff home").is_visible()
+    screenshot(page, "clinics-staff-home")
+
+    page.get_by_role("link", name="Staff and invitations").click()
+    assert page.get_by_role("heading", name="Staff and invitations").is_visible()
+    screenshot(page, "clinics-members")
+
+    # The only admin tries to step down: the reason is shown, nothing changes.
+    page.get_by_label("Role for Ada Admin").select_option(label="Coordinator")
+    page.get_by_role("button", name="Change role for Ada Admin").click()
+    assert page.get_by_text("A clinic needs at least one active clinic admin.").first.is_visible()
+    screenshot(page, "clinics-members-last-admin")
+
+    page.get_by_role("link", name="Audit log").click()
+    assert page.get_by_role("heading", name="Audit log").is_visible()
+    assert page.locator("table.audit-table").get_by_text("policy.change").is_visible()
+    screenshot(page, "clinics-audit-log")
