@@ -6,6 +6,7 @@ A clinic or record the user may not see answers 404, exactly like a missing one.
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
@@ -38,7 +39,7 @@ def is_clinic_staff(user: Any) -> bool:
 def _second_factor_redirect(request: HttpRequest) -> HttpResponse | None:
     if request.user.is_verified():
         return None
-    return redirect(f"{reverse('account:two_factor')}?next={request.get_full_path()}")
+    return redirect(f"{reverse('account:two_factor')}?{urlencode({'next': request.get_full_path()})}")
 
 
 def clinic_role_required(*roles: str) -> Callable:

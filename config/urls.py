@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 
 from core import views as core_views
@@ -14,5 +15,7 @@ urlpatterns = [
     path("account/", include("core.urls")),
     path("", include("clinics.urls")),
     path("patient/", include("intake.urls")),
+    # One sign-in page for everyone (lockout, second factor, audit), the admin's included.
+    path("admin/login/", RedirectView.as_view(url=reverse_lazy("account:login"), query_string=True)),
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -45,7 +46,7 @@ def test_session_and_csrf_cookies_are_httponly_and_samesite(client, settings):
     from tests.factories import PASSWORD, UserFactory
 
     user = UserFactory()
-    client.post("/account/login/", {"username": user.email, "password": PASSWORD})
+    client.post(reverse("account:login"), {"username": user.email, "password": PASSWORD})
 
     session_cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     assert session_cookie["httponly"]

@@ -1,0 +1,135 @@
+"""Account forms. Labels are plain; every error says what to do next."""
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+
+EMAIL_WIDGET = forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"})
+
+
+def _new_password_fields(form: forms.Form) -> None:
+    form.fields["password1"] = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 10 characters. A few unrelated words make a strong, memorable password.",
+    )
+    form.fields["password2"] = forms.CharField(
+        label="Type the password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+def _clean_new_password(form: forms.Form, user) -> None:
+    password1 = form.cleaned_data.get("password1")
+    password2 = form.cleaned_data.get("password2")
+    if password1 and password2 and password1 != password2:
+        form.add_error("password2", "The two passwords are not the same. Type them again.")
+        return
+    if password1:
+        try:
+            password_validation.validate_password(password1, user=user)
+        except forms.ValidationError as error:
+            form.add_error("password1", error)
+
+
+class SignInForm(AuthenticationForm):
+    """E-mail and password. The field is named `username` so django-axes counts failures per address."""
+
+    username = forms.CharField(
+        label="E-mail",
+        max_length=254,
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "username", "autofocus": True, "spellcheck": "false", "autocapitalize": "none"}
+        ),
+    )
+    password = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    error_messages = {
+        "invalid_login": (
+            "The e-mail or the password is not right. Check both and try again. "
+            "After 5 wrong tries, signing in to this account is paused for 15 minutes."
+        ),
+        "inactive": "This account has been closed. Contact your clinic if you think this is a mistake.",
+    }
+
+    def clean_username(self) -> str:
+        # One spelling per address, so the lockout cannot be dodged by changing letter case.
+        return self.cleaned_data["username"].strip().lower()
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(label="E-mail", max_length=254, widget=EMAIL_WIDGET)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = "We send a link to confirm it. We never share it."
+        _new_password_fields(self)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        email = (cleaned.get("email") or "").strip().lower()
+        _clean_new_password(self, get_user_model()(email=email))
+        return cleaned
+
+
+class InvitationAcceptForm(forms.Form):
+    full_name = forms.CharField(
+        label="Your full name",
+        max_length=150,
+        help_text="As colleagues and patients should see it, for example Dr. Priya Raman.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+        _new_password_fields(self)
+
+    def clean_full_name(self) -> str:
+        name = self.cleaned_data["full_name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter your name.")
+        return name
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        _clean_new_password(self, get_user_model()(email=self.email, full_name=cleaned.get("full_name", "")))
+        return cleaned
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="6-digit code from your authenticator app",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*", "autofocus": True}
+        ),
+        error_messages={"required": "Enter the 6-digit code your authenticator app shows now."},
+    )
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"].replace(" ", "")
+        if not token.isdigit() or len(token) not in (6, 8):
+            raise forms.ValidationError("Enter the 6 digits your app shows, without letters.")
+        return token
+
+
+class ResetRequestForm(PasswordResetForm):
+    email = forms.EmailField(label="E-mail", max_length=254, widget=EMAIL_WIDGET)
+
+
+class ResetSetPasswordForm(SetPasswordForm):
+    """Django's form, with the same labels and messages as sign-up."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "New password"
+        self.fields[
+            "new_password1"
+        ].help_text = "At least 10 characters. A few unrelated words make a strong, memorable password."
+        self.fields["new_password2"].label = "Type the new password again"
+        self.error_messages = {**self.error_messages, "password_mismatch": "The two passwords are not the same."}

@@ -1,0 +1,104 @@
+"""Automatic sign-out: after inactivity (staff 15 minutes, patients 30) and after an absolute lifetime.
+
+HIPAA §164.312(a)(2)(iii) automatic logoff; OWASP ASVS 3.3. The browser warns a minute before
+(static/js/session.js) and offers to stay signed in; this middleware is what actually enforces it.
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from clinics.models import Membership
+
+from . import services
+
+
+def idle_timeout_for(user) -> tuple[bool, timedelta]:
+    """(is clinic staff, idle timeout). Clinic staff hold an active membership; site admins (Django admin
+    access) get the staff timeout too, since they can see more than anyone."""
+    clinic_staff = Membership.objects.filter(user=user, is_active=True).exists()
+    privileged = clinic_staff or user.is_staff or user.is_superuser
+    return clinic_staff, settings.STAFF_IDLE_TIMEOUT if privileged else settings.PATIENT_IDLE_TIMEOUT
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(int(delta.total_seconds() // 60), 1)
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+def expiry_message(reason: str, idle: timedelta) -> str:
+    if reason == "absolute":
+        hours = max(int(settings.SESSION_ABSOLUTE_LIFETIME.total_seconds() // 3600), 1)
+        return (
+            f"You were signed out because you had been signed in for {_plural(hours, 'hour')}. "
+            "Sign in to carry on; nothing you saved is lost."
+        )
+    return (
+        f"You were signed out after {_plural(_minutes(idle), 'minute')} without activity. "
+        "Sign in to carry on; nothing you saved is lost."
+    )
+
+
+class SessionTimeoutMiddleware:
+    """Ends a signed-in session that was idle too long or is older than SESSION_ABSOLUTE_LIFETIME.
+
+    Sits after AuthenticationMiddleware, OTPMiddleware and MessageMiddleware. Sets
+    `request.is_clinic_staff` and `request.session_idle_timeout` for the views and templates.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            staff, idle = idle_timeout_for(user)
+            request.is_clinic_staff = staff
+            request.session_idle_timeout = idle
+            response = self._check(request, idle)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest, idle: timedelta) -> HttpResponse | None:
+        session = request.session
+        now = timezone.now().timestamp()
+        started = session.get(services.SESSION_STARTED_KEY)
+        last = session.get(services.SESSION_LAST_ACTIVITY_KEY)
+        if started is None or last is None:
+            # Signed in some other way (the admin, a test's force_login): start the clocks now.
+            session[services.SESSION_STARTED_KEY] = now
+            session[services.SESSION_LAST_ACTIVITY_KEY] = now
+            return None
+        reason = None
+        if now - last >= idle.total_seconds():
+            reason = "idle"
+        elif now - started >= settings.SESSION_ABSOLUTE_LIFETIME.total_seconds():
+            reason = "absolute"
+        if reason is None:
+            session[services.SESSION_LAST_ACTIVITY_KEY] = now
+            return None
+        return self._expire(request, reason, idle)
+
+    def _expire(self, request: HttpRequest, reason: str, idle: timedelta) -> HttpResponse | None:
+        minutes = _minutes(idle if reason == "idle" else settings.SESSION_ABSOLUTE_LIFETIME)
+        services.session_expire(request=request, reason=reason, minutes=minutes)
+        request.is_clinic_staff = False
+        request.session_idle_timeout = None
+        messages.info(request, expiry_message(reason, idle))
+        if "application/json" in request.headers.get("Accept", ""):
+            return JsonResponse({"signed_in": False}, status=401)
+        login_url = reverse("account:login")
+        if request.path == login_url:
+            return self.get_response(request)  # the sign-in page itself: show it, now signed out
+        next_url = request.get_full_path() if request.method == "GET" else request.path
+        return redirect_to_login(next_url, login_url=login_url)

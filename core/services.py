@@ -1,0 +1,289 @@
+"""Writes about accounts: sign-up, sign-in and sign-out, second factor, e-mail verification, resets.
+
+Every security-relevant event is written to the audit log with codes and ids only (never a typed
+e-mail address, a name or anything a patient entered).
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, login, logout
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clinics.services import user_end_all_sessions
+
+from .audit import audit_record
+
+EMAIL_VERIFY_SALT = "core.email_verify"
+EMAIL_VERIFY_MAX_AGE = 3 * 24 * 60 * 60  # seconds: the link works for 3 days
+
+# Session keys for the timeout middleware; set at sign-in, read on every request.
+SESSION_STARTED_KEY = "_auth_started_at"
+SESSION_LAST_ACTIVITY_KEY = "_auth_last_activity"
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _user_id_for_email(email: str) -> str | None:
+    """The account behind a typed address, as an id for the audit log (the address itself is not stored)."""
+    if not email:
+        return None
+    user_id = get_user_model().objects.filter(email__iexact=email.strip()).values_list("pk", flat=True).first()
+    return str(user_id) if user_id else None
+
+
+def _stamp_session(request: HttpRequest) -> None:
+    now = timezone.now().timestamp()
+    request.session[SESSION_STARTED_KEY] = now
+    request.session[SESSION_LAST_ACTIVITY_KEY] = now
+
+
+# --- sign-in and sign-out ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_sign_in(*, request: HttpRequest, user: Any, method: str = "password") -> None:
+    """Start a session for an authenticated user: a new session id, fresh timeout stamps, an audit event."""
+    if not hasattr(user, "backend"):
+        user.backend = MODEL_BACKEND
+    login(request, user)  # rotates the session key (cycle_key), or flushes another user's session
+    _stamp_session(request)
+    audit_record(action="auth.sign_in", actor=user, request=request, detail={"method": method})
+
+
+@transaction.atomic
+def user_sign_in_failed(*, request: HttpRequest, email: str, locked_out: bool, newly_locked: bool) -> None:
+    """Record a failed sign-in. Only the matching account's id is kept, never the typed address."""
+    user_id = _user_id_for_email(email)
+    detail: dict[str, Any] = {"reason": "locked_out" if locked_out else "bad_credentials"}
+    if user_id:
+        detail["user_id"] = user_id
+    audit_record(action="auth.sign_in_failed", request=request, detail=detail)
+    if newly_locked:
+        lock_detail: dict[str, Any] = {"failures": settings.AXES_FAILURE_LIMIT}
+        if user_id:
+            lock_detail["user_id"] = user_id
+        audit_record(action="auth.locked_out", request=request, detail=lock_detail)
+
+
+@transaction.atomic
+def user_sign_out(*, request: HttpRequest) -> None:
+    user = request.user
+    if user.is_authenticated:
+        audit_record(action="auth.sign_out", actor=user, request=request)
+    logout(request)
+
+
+@transaction.atomic
+def user_sign_out_everywhere(*, request: HttpRequest) -> None:
+    """End every session of the signed-in user on every device, this one included."""
+    user = get_user_model().objects.get(pk=request.user.pk)  # the model instance, not request's lazy wrapper
+    user_end_all_sessions(user=user)
+    audit_record(action="auth.sign_out_everywhere", actor=user, request=request)
+    logout(request)
+
+
+@transaction.atomic
+def session_expire(*, request: HttpRequest, reason: str, minutes: int) -> None:
+    """End a session the timeout middleware found idle for too long or past its absolute lifetime."""
+    user = request.user
+    audit_record(
+        action="auth.session_expired", actor=user, request=request, detail={"reason": reason, "minutes": minutes}
+    )
+    logout(request)
+
+
+# --- second factor (TOTP) ---------------------------------------------------------------------
+
+
+def totp_device_confirmed(*, user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+
+
+@transaction.atomic
+def totp_device_for_enrolment(*, user: Any) -> TOTPDevice:
+    """The user's pending (unconfirmed) authenticator, created once so the QR code stays the same on reload."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+class SecondFactorError(Exception):
+    """A code was refused: `code` is "wrong_code" or "throttled"; `wait_seconds` says how long to wait."""
+
+    def __init__(self, code: str, wait_seconds: int = 0) -> None:
+        super().__init__(code)
+        self.code = code
+        self.wait_seconds = wait_seconds
+
+
+def _check_token(*, device: TOTPDevice, token: str) -> None:
+    # The error is raised after the block: a refused code must still commit the throttle's failure count.
+    error = None
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        allowed, info = device.verify_is_allowed()
+        if not allowed:
+            locked_until = (info or {}).get("locked_until")
+            wait = int((locked_until - timezone.now()).total_seconds()) + 1 if locked_until else 30
+            error = SecondFactorError("throttled", max(wait, 1))
+        elif not device.verify_token(token):
+            error = SecondFactorError("wrong_code")
+    if error is not None:
+        raise error
+
+
+def _second_factor_done(*, request: HttpRequest, device: TOTPDevice) -> None:
+    otp_login(request, device)
+    # A higher privilege level gets a new session id too (OWASP ASVS 3.2.1).
+    request.session.cycle_key()
+
+
+def _second_factor_failure(*, request: HttpRequest, stage: str, error: SecondFactorError) -> None:
+    # Its own transaction: the failure is recorded even though the caller goes on to show an error.
+    audit_record(
+        action="auth.second_factor_failed",
+        actor=request.user,
+        request=request,
+        detail={"stage": stage, "reason": error.code},
+    )
+
+
+def second_factor_enrol(*, request: HttpRequest, device: TOTPDevice, token: str) -> None:
+    """Confirm a pending authenticator with a code it shows; the session becomes verified."""
+    if device.user_id != request.user.pk or device.confirmed:
+        raise SecondFactorError("wrong_code")
+    try:
+        _check_token(device=device, token=token)
+    except SecondFactorError as error:
+        _second_factor_failure(request=request, stage="enrol", error=error)
+        raise
+    with transaction.atomic():
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        # Other half-finished enrolments are dropped: one authenticator per person.
+        TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
+        device.refresh_from_db()
+        _second_factor_done(request=request, device=device)
+        audit_record(action="auth.second_factor_enrolled", actor=request.user, request=request, obj=device, detail={})
+
+
+def second_factor_verify(*, request: HttpRequest, token: str) -> None:
+    """Check a code against the user's authenticator; the session becomes verified."""
+    device = totp_device_confirmed(user=request.user)
+    if device is None:
+        raise SecondFactorError("wrong_code")
+    try:
+        _check_token(device=device, token=token)
+    except SecondFactorError as error:
+        _second_factor_failure(request=request, stage="verify", error=error)
+        raise
+    with transaction.atomic():
+        _second_factor_done(request=request, device=device)
+        audit_record(action="auth.second_factor_verified", actor=request.user, request=request, obj=device)
+
+
+# --- patient sign-up and e-mail verification --------------------------------------------------
+
+
+def _email_fingerprint(email: str) -> str:
+    # The link must not carry the address itself (no personal data in URLs), only proof of which one it was.
+    return salted_hmac(EMAIL_VERIFY_SALT, email.lower(), algorithm="sha256").hexdigest()[:24]
+
+
+def email_verify_token(user: Any) -> str:
+    return signing.dumps({"u": str(user.pk), "e": _email_fingerprint(user.email)}, salt=EMAIL_VERIFY_SALT)
+
+
+@transaction.atomic
+def user_sign_up(*, request: HttpRequest, email: str, password: str) -> Any | None:
+    """A new patient account, signed in, with a verification e-mail on its way.
+
+    When the address already has an account, nothing is created: its owner gets an e-mail saying
+    someone tried to sign up with it, and None is returned (the caller shows the same page either way).
+    """
+    from .tasks_auth import email_verification_send, sign_up_attempt_notice
+
+    email = email.strip().lower()
+    User = get_user_model()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        audit_record(action="auth.sign_up_existing", request=request, detail={"user_id": str(existing.pk)})
+        sign_up_attempt_notice.delay_on_commit(str(existing.pk))
+        return None
+    user = User.objects.create_user(email=email, password=password)
+    audit_record(action="auth.sign_up", actor=user, request=request, obj=user)
+    email_verification_send.delay_on_commit(str(user.pk))
+    user_sign_in(request=request, user=user, method="sign_up")
+    return user
+
+
+def email_verification_resend(*, user: Any) -> None:
+    from .tasks_auth import email_verification_send
+
+    if not user.email_verified:
+        email_verification_send.delay_on_commit(str(user.pk))
+
+
+@transaction.atomic
+def email_verify(*, token: str, request: HttpRequest | None = None) -> Any:
+    """Mark the address behind a signed link as confirmed; ValidationError for a bad or expired link."""
+    message = "This confirmation link is not valid any more. Sign in and ask for a new one."
+    try:
+        payload = signing.loads(token, salt=EMAIL_VERIFY_SALT, max_age=EMAIL_VERIFY_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise ValidationError("This confirmation link has expired (links work for 3 days).", code="expired") from exc
+    except signing.BadSignature as exc:
+        raise ValidationError(message, code="invalid") from exc
+    if not isinstance(payload, dict):
+        raise ValidationError(message, code="invalid")
+    user = get_user_model().objects.select_for_update().filter(pk=payload.get("u"), is_active=True).first()
+    if user is None or payload.get("e") != _email_fingerprint(user.email):
+        raise ValidationError(message, code="invalid")
+    if not user.email_verified:
+        user.email_verified = True
+        user.save(update_fields=["email_verified"])
+        audit_record(action="auth.email_verified", actor=user, request=request, obj=user)
+    return user
+
+
+# --- password reset ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def password_reset_requested(*, request: HttpRequest, email: str) -> None:
+    """Audit a reset request; the account id is kept when the address matches one, never the address."""
+    user_id = _user_id_for_email(email)
+    audit_record(
+        action="auth.password_reset_requested", request=request, detail={"user_id": user_id} if user_id else {}
+    )
+
+
+@transaction.atomic
+def password_reset_completed(*, request: HttpRequest, user: Any) -> None:
+    """After a reset by e-mail: every session of the account has ended (the password changed), and the
+    sign-in lockout for the address is lifted, since the owner just proved they hold the mailbox."""
+    from axes.utils import reset as axes_reset
+
+    axes_reset(username=user.email.lower())
+    audit_record(action="auth.password_reset_completed", actor=user, request=request, obj=user)
+
+
+# --- staff invitations ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_accept_and_sign_in(*, request: HttpRequest, invitation: Any, password: str, full_name: str) -> Any:
+    """Accept a staff invitation and sign the new member in; the second factor comes next."""
+    from clinics.services import invitation_accept
+
+    user = invitation_accept(invitation=invitation, password=password, full_name=full_name, request=request)
+    user_sign_in(request=request, user=user, method="invitation")
+    return user
