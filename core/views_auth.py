@@ -117,7 +117,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and request.user.is_authenticated:
         return _home_for(request, request.user)
     clinic = _remember_chosen_clinic(request)
-    form = SignInForm(request, data=request.POST or None)
+    form = SignInForm(request, data=request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
             user = form.get_user()
@@ -218,7 +218,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return redirect(next_url or _verified_home_url(user))
     confirmed = services.totp_device_confirmed(user=user)
     device = confirmed or services.totp_device_for_enrolment(user=user)
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             if confirmed is None:
@@ -259,7 +259,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return _home_for(request, request.user)
     clinic = _remember_chosen_clinic(request)
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.user_sign_up(
             request=request, email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
@@ -310,7 +310,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_from_token(token)
     if invitation is None:
         return render(request, "registration/invitation_invalid.html", status=400)
-    form = InvitationAcceptForm(request.POST or None, email=invitation.email)
+    form = InvitationAcceptForm(request.POST if request.method == "POST" else None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_accept_and_sign_in(

@@ -21,6 +21,11 @@ def _database_line() -> str:
     return f"database: {engine} ({where}); broker: {broker}"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Real hashing costs ~0.3 s a user; tests create hundreds. Production keeps Django's default.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return _database_line()
 

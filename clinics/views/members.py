@@ -58,7 +58,7 @@ def _name(membership: Membership) -> str:
 @require_http_methods(["GET", "POST"])
 @admin_only
 def members(request: HttpRequest, clinic_slug: str) -> HttpResponse:
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:
