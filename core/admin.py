@@ -34,4 +34,6 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
 from . import admin_audit  # noqa: F401, E402 - registers AuditEventAdmin

@@ -1,0 +1,880 @@
+"""One form per wizard step, in plain words. Each form's `answers()` is that step's part of the builder's input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from crispy_forms.bootstrap import InlineRadios
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
+from django import forms
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from localflavor.us.us_states import CONTIGUOUS_STATES, NON_CONTIGUOUS_STATES, US_TERRITORIES
+
+from . import builder
+from .consent import ACCURACY_STATEMENT, CONTACT_CONSENT, PRIVACY_POINTS
+
+CHOOSE = "Please choose an answer."
+CHECK_ROWS = "Please check the answers marked below."
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+DIAGNOSIS_CHOICES = [
+    ("major_depressive_disorder", "Depression (major depressive disorder)"),
+    ("bipolar_disorder", "Bipolar disorder"),
+    ("ptsd", "Post-traumatic stress disorder (PTSD)"),
+    ("generalized_anxiety_disorder", "Generalized anxiety disorder"),
+    ("ocd", "Obsessive-compulsive disorder (OCD)"),
+    ("chronic_pain", "Chronic pain"),
+    ("substance_use_disorder", "A problem with alcohol or drugs (substance use disorder)"),
+    ("eating_disorder", "An eating disorder"),
+    ("other", "Something else, or I am not sure"),
+]
+SEX_CHOICES = [
+    ("female", "Female"),
+    ("male", "Male"),
+    ("intersex", "Intersex"),
+    ("prefer_not_to_say", "I prefer not to say"),
+]
+PHQ9_ITEMS = [
+    "Little interest or pleasure in doing things",
+    "Feeling down, depressed, or hopeless",
+    "Trouble falling or staying asleep, or sleeping too much",
+    "Feeling tired or having little energy",
+    "Poor appetite or overeating",
+    "Feeling bad about yourself — or that you are a failure or have let yourself or your family down",
+    "Trouble concentrating on things, such as reading the newspaper or watching television",
+    "Moving or speaking so slowly that other people could have noticed? Or the opposite — being so fidgety "
+    "or restless that you have been moving around a lot more than usual",
+    "Thoughts that you would be better off dead or of hurting yourself in some way",
+]
+PHQ9_SCALE = [(0, "Not at all"), (1, "Several days"), (2, "More than half the days"), (3, "Nearly every day")]
+PHQ9_NOTICE = (
+    "Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues, with an "
+    "educational grant from Pfizer Inc. No permission required to reproduce, translate, display or distribute."
+)
+IMPROVEMENT_CHOICES = [
+    ("none", "It did not help, or helped only a little (less than a quarter better)"),
+    ("partial", "It helped somewhat (about a quarter to a half better)"),
+    ("response", "It helped a lot (more than half better), but some depression stayed"),
+    ("remission", "My depression went away while I was taking it"),
+]
+PRIOR_KETAMINE_CHOICES = [
+    ("never", "No"),
+    ("responded", "Yes, and it helped"),
+    ("did_not_respond", "Yes, but it did not help"),
+]
+PSYCHOSIS_CHOICES = [("never", "No, never"), ("past", "Yes, in the past"), ("current", "Yes, now")]
+HYPERTENSION_CHOICES = [
+    ("no", "No"),
+    ("controlled", "Yes, and it is well controlled"),
+    ("uncontrolled", "Yes, and it is not well controlled"),
+]
+PREGNANCY_CHOICES = [("no", "No"), ("yes", "Yes"), ("unsure", "I am not sure")]
+SUBSTANCE_DISORDER_CHOICES = [
+    ("never", "No"),
+    ("in_remission", "Yes, in the past, and I am in recovery now"),
+    ("active", "Yes, and it is a problem now"),
+]
+KETAMINE_USE_CHOICES = [("never", "No, never"), ("past", "Yes, in the past"), ("current", "Yes, I still do")]
+DEPRESSED_NOW_CHOICES = [("yes", "Yes"), ("no", "No"), ("unsure", "I am not sure")]
+WEIGHT_UNITS = [("lb", "pounds (lb)"), ("kg", "kilograms (kg)")]
+
+# The rows a patient may add, as the schema allows.
+MAX_TRIALS = 30
+MAX_MEDICATIONS = 50
+
+
+def state_choices() -> list[tuple[str, str]]:
+    """US states, DC and territories by name (evaluated per form, so translations are not read at import)."""
+    places = sorted(
+        ((code, str(name)) for code, name in CONTIGUOUS_STATES + NON_CONTIGUOUS_STATES + US_TERRITORIES),
+        key=lambda place: place[1],
+    )
+    return [("", "Choose your state"), *places]
+
+
+def radio(label: str, choices: list, *, help_text: str = "", required: bool = True, coerce=None) -> forms.Field:
+    kwargs: dict[str, Any] = {
+        "label": label,
+        "choices": choices,
+        "widget": forms.RadioSelect,
+        "help_text": help_text,
+        "required": required,
+        "error_messages": {"required": CHOOSE, "invalid_choice": CHOOSE},
+    }
+    if coerce is not None:
+        return forms.TypedChoiceField(coerce=coerce, **kwargs)
+    return forms.ChoiceField(**kwargs)
+
+
+def yes_no(label: str, *, help_text: str = "", required: bool = True) -> forms.Field:
+    return radio(label, YES_NO, help_text=help_text, required=required)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class ErrorItem:
+    """One line of the error summary: the input it links to, and what to fix."""
+
+    target: str
+    label: str
+    message: str
+
+
+def _target(bound: forms.BoundField) -> str:
+    widget = bound.field.widget
+    if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+        return f"{bound.auto_id}_0"
+    return bound.id_for_label or bound.auto_id
+
+
+def field_error_items(form: forms.Form, *, label_prefix: str = "") -> list[ErrorItem]:
+    items = []
+    for bound in form:
+        for message in bound.errors:
+            items.append(ErrorItem(_target(bound), f"{label_prefix}{bound.label}", message))
+    return items
+
+
+class StepForm(forms.Form):
+    """A wizard step: rendered by crispy-forms inside the wizard's own <form> (which adds the buttons)."""
+
+    use_required_attribute = False  # the server validates; the error summary explains (no browser pop-ups)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = self.build_layout()
+
+    def build_layout(self) -> Layout:
+        return Layout(*[self.layout_field(name) for name in self.fields])
+
+    def layout_field(self, name: str) -> Any:
+        field = self.fields[name]
+        if isinstance(field.widget, forms.RadioSelect) and len(field.choices) <= 3 and name not in self.stacked:
+            return InlineRadios(name)
+        return Field(name)
+
+    stacked: tuple[str, ...] = ()
+
+    def answers(self) -> dict[str, Any]:
+        """This step's cleaned answers as JSON values (the builder's input)."""
+        return {name: _json(value) for name, value in self.cleaned_data.items()}
+
+    def error_items(self) -> list[ErrorItem]:
+        items = [ErrorItem("", "", message) for message in self.non_field_errors()]
+        return items + field_error_items(self)
+
+    def display(self) -> list[tuple[str, str]]:
+        """(question, answer) pairs for the review page, from the cleaned data."""
+        rows = []
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            rows.append((str(field.label), display_value(field, value)))
+        return rows
+
+
+def display_value(field: forms.Field, value: Any) -> str:
+    if value in (None, "", []):
+        return "Not answered"
+    choices = dict(getattr(field, "choices", []) or [])
+    if isinstance(value, list):
+        return "; ".join(str(choices.get(v, v)) for v in value)
+    if isinstance(field, forms.BooleanField):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return value.strftime("%-d %B %Y")
+    return str(choices.get(value, value))
+
+
+# --- 1. About you ----------------------------------------------------------------------------
+
+
+class AboutForm(StepForm):
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y"],
+        error_messages={
+            "required": "Please enter your date of birth.",
+            "invalid": "Please enter a real date, for example 03/27/1985.",
+        },
+    )
+    sex_at_birth = radio(
+        "Sex assigned at birth",
+        SEX_CHOICES,
+        help_text="We ask because some treatment questions depend on it.",
+    )
+    state = forms.ChoiceField(
+        label="The state where you live",
+        choices=state_choices,
+        error_messages={"required": "Please choose your state.", "invalid_choice": "Please choose your state."},
+    )
+    weight = forms.DecimalField(
+        label="Your weight (optional)",
+        required=False,
+        max_digits=6,
+        decimal_places=1,
+        min_value=0,
+        help_text="If you know it. A rough figure is fine.",
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+        error_messages={
+            "invalid": "Please enter your weight as a number, for example 150.",
+            "max_decimal_places": "Please use at most one decimal place.",
+            "max_digits": "Please enter your weight as a number, for example 150.",
+            "min_value": "Please enter your weight as a number above 0.",
+        },
+    )
+    weight_unit = radio("Weight in", WEIGHT_UNITS, required=False)
+
+    def __init__(
+        self, *args: Any, served_states: tuple[str, ...] | None = None, clinic_name: str = "", **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("initial", {}).setdefault("weight_unit", "lb")
+        self.served_states = served_states
+        self.clinic_name = clinic_name
+        super().__init__(*args, **kwargs)
+
+    def clean_state(self) -> str:
+        state = self.cleaned_data["state"]
+        if self.served_states is not None and state not in self.served_states:
+            names = dict(state_choices())
+            served = ", ".join(names.get(s, s) for s in self.served_states) or "no state yet"
+            # A clinic may only treat people who live where it is licensed: say so before 15 minutes of questions.
+            raise forms.ValidationError(
+                f"{self.clinic_name or 'This clinic'} can only see patients who live in: {served}. "
+                "The clinic directory shows clinics that serve your state."
+            )
+        return state
+
+    def build_layout(self) -> Layout:
+        return Layout(
+            Field("date_of_birth", css_class="date-input"),
+            Field("sex_at_birth"),
+            Field("state"),
+            Div(Field("weight", css_class="weight-input"), InlineRadios("weight_unit"), css_class="weight-group"),
+        )
+
+    def clean_date_of_birth(self) -> date:
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate():
+            raise forms.ValidationError("Your date of birth cannot be in the future.")
+        if born.year < 1900:
+            raise forms.ValidationError("Please check the year of your date of birth.")
+        return born
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        weight = cleaned.get("weight")
+        if weight is not None:
+            unit = cleaned.get("weight_unit") or "lb"
+            cleaned["weight_unit"] = unit
+            kg = builder.weight_kg(weight, unit)
+            if kg is None or not 25 <= kg <= 350:
+                self.add_error(
+                    "weight",
+                    "Please check your weight: it should be between 55 and 770 pounds (25 and 350 kg).",
+                )
+        else:
+            cleaned["weight_unit"] = cleaned.get("weight_unit") or "lb"
+        return cleaned
+
+    def display(self) -> list[tuple[str, str]]:
+        rows = super().display()[:3]
+        weight = self.cleaned_data.get("weight")
+        unit = self.cleaned_data.get("weight_unit") or "lb"
+        rows.append(("Your weight", f"{_json(weight)} {unit}" if weight is not None else "Not given"))
+        return rows
+
+
+# --- 2. Diagnoses ----------------------------------------------------------------------------
+
+
+class DiagnosesForm(StepForm):
+    diagnoses = forms.MultipleChoiceField(
+        label="Which of these has a doctor or therapist told you that you have?",
+        choices=DIAGNOSIS_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick all that apply.",
+        error_messages={
+            "required": "Please tick at least one. If you are not sure, tick “Something else, or I am not sure”.",
+            "invalid_choice": "Please tick only the choices shown.",
+        },
+    )
+    depressed_now = radio("Are you going through a period of depression now?", DEPRESSED_NOW_CHOICES)
+
+
+# --- 3. PHQ-9 --------------------------------------------------------------------------------
+
+
+class Phq9Form(StepForm):
+    """The nine items over the last two weeks, each 0-3 ("Not at all" .. "Nearly every day")."""
+
+    def build_layout(self) -> Layout:
+        return Layout(*[Field(name, wrapper_class="phq-item") for name in self.fields])
+
+
+for _number, _text in enumerate(PHQ9_ITEMS, start=1):
+    Phq9Form.base_fields[f"q{_number}"] = radio(f"{_number}. {_text}", PHQ9_SCALE, coerce=int)
+
+
+# --- 4. Safety (C-SSRS screener) -------------------------------------------------------------
+
+
+class SafetyForm(StepForm):
+    wish_dead = yes_no("1. Have you wished you were dead or wished you could go to sleep and not wake up?")
+    thoughts = yes_no("2. Have you actually had any thoughts of killing yourself?")
+    method = yes_no("3. Have you been thinking about how you might do this?", required=False)
+    intent = yes_no("4. Have you had these thoughts and had some intention of acting on them?", required=False)
+    plan = yes_no(
+        "5. Have you started to work out or worked out the details of how to kill yourself? "
+        "Do you intend to carry out this plan?",
+        required=False,
+    )
+    behavior = yes_no(
+        "6. Have you ever done anything, started to do anything, or prepared to do anything to end your life?",
+        help_text="For example: collected pills, got a gun, gave away valuables, wrote a will or suicide note, "
+        "took out pills but did not swallow any, held a gun but changed your mind, went to the roof but did "
+        "not jump, or actually took pills or tried to shoot or hurt yourself.",
+    )
+    behavior_recent = yes_no("7. Was this within the past 3 months?", required=False)
+
+    FOLLOW_UPS = ("method", "intent", "plan")
+
+    def build_layout(self) -> Layout:
+        return Layout(
+            HTML(
+                '<p class="fw-semibold">Questions 1 to 5 are about the past month.</p>',
+            ),
+            InlineRadios("wish_dead"),
+            InlineRadios("thoughts"),
+            Div(
+                HTML(
+                    '<p class="form-text skip-note" data-skip-note>Answer questions 3 to 5 only if you '
+                    "answered “Yes” to question 2. Otherwise go on to question 6.</p>"
+                ),
+                InlineRadios("method"),
+                InlineRadios("intent"),
+                InlineRadios("plan"),
+                css_class="conditional",
+                data_show_when="safety-thoughts",
+                data_show_value="yes",
+            ),
+            InlineRadios("behavior"),
+            Div(
+                HTML(
+                    '<p class="form-text skip-note" data-skip-note>Answer question 7 only if you answered '
+                    "“Yes” to question 6.</p>"
+                ),
+                InlineRadios("behavior_recent"),
+                css_class="conditional",
+                data_show_when="safety-behavior",
+                data_show_value="yes",
+            ),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Questions 3-5 are asked only after a yes to question 2; 7 only after a yes to 6.
+        if cleaned.get("thoughts") == "yes":
+            for name in self.FOLLOW_UPS:
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, CHOOSE)
+        else:
+            for name in self.FOLLOW_UPS:
+                self.errors.pop(name, None)
+                cleaned[name] = None
+        if cleaned.get("behavior") == "yes":
+            if not cleaned.get("behavior_recent") and "behavior_recent" not in self.errors:
+                self.add_error("behavior_recent", CHOOSE)
+        else:
+            self.errors.pop("behavior_recent", None)
+            cleaned["behavior_recent"] = None
+        return cleaned
+
+    def display(self) -> list[tuple[str, str]]:
+        rows = super().display()
+        skipped = set()
+        if self.cleaned_data.get("thoughts") != "yes":
+            skipped |= {str(self.fields[n].label) for n in self.FOLLOW_UPS}
+        if self.cleaned_data.get("behavior") != "yes":
+            skipped.add(str(self.fields["behavior_recent"].label))
+        return [(q, a) for q, a in rows if q not in skipped]
+
+
+# --- rows: antidepressants tried, current medicines -----------------------------------------
+
+
+class RowForm(forms.Form):
+    """One repeatable row; its "Remove" checkbox (DELETE) is drawn by the row template, not the layout."""
+
+    use_required_attribute = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = self.row_layout()
+
+    def row_layout(self) -> Layout:
+        return Layout(*[Field(name) for name in self.fields if name != "DELETE"])
+
+    def answers(self) -> dict[str, Any]:
+        return {name: _json(value) for name, value in self.cleaned_data.items() if name != "DELETE"}
+
+
+class TrialForm(RowForm):
+    drug = forms.CharField(
+        label="Name of the antidepressant",
+        max_length=100,
+        widget=forms.TextInput(attrs={"list": "drug-names", "autocomplete": "off", "class": "drug-input"}),
+        error_messages={"required": "Please enter the name of the medicine.", "max_length": "Please shorten this."},
+    )
+    dose_mg = forms.DecimalField(
+        label="Highest dose you took each day, in mg",
+        required=False,
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=2000,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+        error_messages={
+            "invalid": "Please enter the dose as a number of mg, for example 150.",
+            "min_value": "Please enter a dose above 0 mg.",
+            "max_value": "Please check the dose: it should be 2000 mg or less.",
+            "max_digits": "Please enter the dose as a number of mg, for example 150.",
+            "max_decimal_places": "Please use at most two decimal places.",
+        },
+    )
+    dose_unknown = forms.BooleanField(label="I don't know the dose", required=False)
+    weeks = forms.IntegerField(
+        label="How many weeks did you take that dose?",
+        min_value=0,
+        max_value=1040,
+        help_text="A rough number is fine. One month is about 4 weeks.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "required": "Please enter roughly how many weeks.",
+            "invalid": "Please enter a whole number of weeks, for example 8.",
+            "min_value": "Please enter 0 or more weeks.",
+            "max_value": "Please check the number of weeks (at most 1040, which is 20 years).",
+        },
+    )
+    as_prescribed = yes_no("Did you take it as prescribed, most days?")
+    improvement = radio("How much did it help?", IMPROVEMENT_CHOICES)
+    current_episode = yes_no("Did you take it during your current period of depression?")
+
+    def row_layout(self) -> Layout:
+        return Layout(
+            Field("drug"),
+            Div(
+                Div(Field("dose_mg"), css_class="col-sm-6"),
+                Div(Field("dose_unknown", wrapper_class="dose-unknown"), css_class="col-sm-6 align-self-center"),
+                css_class="row",
+            ),
+            Field("weeks", css_class="weeks-input"),
+            InlineRadios("as_prescribed"),
+            Field("improvement"),
+            InlineRadios("current_episode"),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("dose_unknown"):
+            cleaned["dose_mg"] = None
+            self.errors.pop("dose_mg", None)
+        elif cleaned.get("dose_mg") is None and "dose_mg" not in self.errors:
+            self.add_error("dose_mg", "Please enter the dose in mg, or tick “I don't know the dose”.")
+        return cleaned
+
+
+class MedicationForm(RowForm):
+    name = forms.CharField(
+        label="Name of the medicine",
+        max_length=100,
+        widget=forms.TextInput(attrs={"list": "drug-names", "autocomplete": "off", "class": "drug-input"}),
+        error_messages={"required": "Please enter the name of the medicine.", "max_length": "Please shorten this."},
+    )
+    daily_dose = forms.CharField(
+        label="How much, and how often (optional)",
+        max_length=50,
+        required=False,
+        help_text="For example: 50 mg once a day.",
+        error_messages={"max_length": "Please keep this under 50 characters."},
+    )
+
+
+TrialFormSet = forms.formset_factory(
+    TrialForm, extra=1, can_delete=True, max_num=MAX_TRIALS, absolute_max=MAX_TRIALS, validate_max=True
+)
+MedicationFormSet = forms.formset_factory(
+    MedicationForm, extra=1, can_delete=True, max_num=MAX_MEDICATIONS, absolute_max=MAX_MEDICATIONS, validate_max=True
+)
+
+
+class RowsStepForm(StepForm):
+    """A step made of one "none" checkbox and a formset of rows (add and remove)."""
+
+    formset_class: type[forms.BaseFormSet]
+    none_field: str
+    row_label: str
+    empty_message: str
+    both_message: str
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = self.formset_class(
+            data=self.data if self.is_bound else None,
+            prefix=f"{self.prefix}-rows" if self.prefix else "rows",
+        )
+
+    def build_layout(self) -> Layout:
+        return Layout(Field(self.none_field))
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.is_bound:
+            return
+        rows_valid = self.rows.is_valid()
+        filled = self.filled_rows()
+        none = self.cleaned_data.get(self.none_field)
+        if none and filled:
+            self.add_error(self.none_field, self.both_message)
+        elif not none and not filled and rows_valid:
+            self.add_error(None, self.empty_message)
+        elif not rows_valid:
+            self.add_error(None, CHECK_ROWS)
+
+    def filled_rows(self) -> list[forms.Form]:
+        return [
+            form
+            for form in self.rows.forms
+            if form.has_changed() and not (self.rows.can_delete and self.rows._should_delete_form(form))
+        ]
+
+    def has_changed(self) -> bool:
+        return super().has_changed() or self.rows.has_changed()
+
+    def answers(self) -> dict[str, Any]:
+        none = bool(self.cleaned_data.get(self.none_field))
+        rows = [] if none else [form.answers() for form in self.filled_rows()]
+        return {self.none_field: none, "rows": rows}
+
+    def error_items(self) -> list[ErrorItem]:
+        first_row = self.rows.forms[0] if self.rows.forms else None
+        target = first_row[next(iter(first_row.fields))].id_for_label if first_row is not None else ""
+        items = [ErrorItem(target, "", m) for m in self.non_field_errors() if m != CHECK_ROWS]
+        items += field_error_items(self)
+        for message in self.rows.non_form_errors():
+            items.append(ErrorItem("", "", message))
+        for index, form in enumerate(self.rows.forms, start=1):
+            items += field_error_items(form, label_prefix=f"{self.row_label} {index}, ")
+        return items
+
+    def display(self) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+
+class AntidepressantsForm(RowsStepForm):
+    none_tried = forms.BooleanField(label="I have not taken any antidepressants", required=False)
+    formset_class = TrialFormSet
+    none_field = "none_tried"
+    row_label = "Antidepressant"
+    empty_message = "Please add the antidepressants you have taken, or tick “I have not taken any antidepressants”."
+    both_message = "You ticked this box but also listed antidepressants. Please untick it, or remove the rows."
+
+    def display(self) -> list[tuple[str, str]]:
+        answers = self.answers()
+        if answers["none_tried"]:
+            return [("Antidepressants taken", "None")]
+        rows = []
+        improvement = dict(IMPROVEMENT_CHOICES)
+        for index, row in enumerate(answers["rows"], start=1):
+            dose = "dose not known" if row["dose_unknown"] else f"{row['dose_mg']} mg a day"
+            helped = improvement[row["improvement"]]
+            parts = [
+                f"{row['drug']}, {dose} for {row['weeks']} weeks",
+                "taken as prescribed" if row["as_prescribed"] == "yes" else "not taken as prescribed",
+                helped[0].lower() + helped[1:],
+                "during the current period of depression"
+                if row["current_episode"] == "yes"
+                else "not during the current period of depression",
+            ]
+            rows.append((f"{self.row_label} {index}", "; ".join(parts)))
+        return rows
+
+
+class MedicationsForm(RowsStepForm):
+    none_taking = forms.BooleanField(label="I am not taking any medicines", required=False)
+    formset_class = MedicationFormSet
+    none_field = "none_taking"
+    row_label = "Medicine"
+    empty_message = "Please add the medicines you take, or tick “I am not taking any medicines”."
+    both_message = "You ticked this box but also listed medicines. Please untick it, or remove the rows."
+
+    def display(self) -> list[tuple[str, str]]:
+        answers = self.answers()
+        if answers["none_taking"]:
+            return [("Current medicines", "None")]
+        return [
+            (f"{self.row_label} {index}", f"{row['name']}" + (f", {row['daily_dose']}" if row["daily_dose"] else ""))
+            for index, row in enumerate(answers["rows"], start=1)
+        ]
+
+
+# --- 6-12 --------------------------------------------------------------------------------------
+
+
+class TreatmentForm(StepForm):
+    prior_ketamine = radio(
+        "Have you had ketamine or esketamine (Spravato) treatment for depression before?",
+        PRIOR_KETAMINE_CHOICES,
+    )
+
+
+class MentalHealthForm(StepForm):
+    psychosis = radio(
+        "Have you ever had psychosis?",
+        PSYCHOSIS_CHOICES,
+        help_text="For example, hearing or seeing things other people did not, or believing things that others "
+        "told you were not real.",
+    )
+    schizophrenia = yes_no(
+        "Has a doctor ever told you that you have schizophrenia, schizoaffective disorder or another "
+        "psychotic disorder?"
+    )
+    mania = yes_no(
+        "Have you ever had a period of mania or hypomania?",
+        help_text="Several days of unusually high energy or mood, needing much less sleep than usual, racing "
+        "thoughts, or doing risky things you would not normally do.",
+    )
+
+
+class HeartForm(StepForm):
+    hypertension = radio("Do you have high blood pressure?", HYPERTENSION_CHOICES)
+    systolic = forms.IntegerField(
+        label="Top number (systolic)",
+        required=False,
+        min_value=60,
+        max_value=300,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": "Please enter a whole number, for example 120.",
+            "min_value": "Please check the top number: it is usually between 90 and 200.",
+            "max_value": "Please check the top number: it is usually between 90 and 200.",
+        },
+    )
+    diastolic = forms.IntegerField(
+        label="Bottom number (diastolic)",
+        required=False,
+        min_value=30,
+        max_value=200,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": "Please enter a whole number, for example 80.",
+            "min_value": "Please check the bottom number: it is usually between 50 and 120.",
+            "max_value": "Please check the bottom number: it is usually between 50 and 120.",
+        },
+    )
+    heart_disease = yes_no("Do you have heart disease, such as heart failure, angina or a past heart attack?")
+    arrhythmia = yes_no("Do you have an irregular heartbeat (arrhythmia)?")
+    stroke_or_tia = yes_no("Have you ever had a stroke or a mini-stroke (TIA)?")
+    aneurysm_or_avm = yes_no(
+        "Have you ever been told you have an aneurysm or an arteriovenous malformation (AVM)?",
+        help_text="An aneurysm is a bulge in a blood vessel; an AVM is a tangle of blood vessels, often in the brain.",
+    )
+    intracerebral_hemorrhage = yes_no("Have you ever had bleeding in the brain?")
+
+    def build_layout(self) -> Layout:
+        return Layout(
+            Field("hypertension"),
+            Fieldset(
+                "Your most recent blood pressure reading, if you know it (optional)",
+                HTML('<p class="form-text">For example, 120 over 80. Leave both empty if you do not know.</p>'),
+                Div(
+                    Div(Field("systolic"), css_class="col-6 col-md-4"),
+                    Div(Field("diastolic"), css_class="col-6 col-md-4"),
+                    css_class="row",
+                ),
+                css_class="bp-group",
+            ),
+            *[InlineRadios(name) for name in builder.MEDICAL_HEART],
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        systolic, diastolic = cleaned.get("systolic"), cleaned.get("diastolic")
+        if "systolic" in self.errors or "diastolic" in self.errors:
+            return cleaned
+        if systolic is None and diastolic is not None:
+            self.add_error("systolic", "Please enter the top number too, or leave both empty.")
+        elif diastolic is None and systolic is not None:
+            self.add_error("diastolic", "Please enter the bottom number too, or leave both empty.")
+        elif systolic is not None and diastolic is not None and diastolic >= systolic:
+            self.add_error("diastolic", "The bottom number should be lower than the top number. Please check them.")
+        return cleaned
+
+    def display(self) -> list[tuple[str, str]]:
+        rows = super().display()
+        systolic, diastolic = self.cleaned_data.get("systolic"), self.cleaned_data.get("diastolic")
+        reading = f"{systolic}/{diastolic}" if systolic is not None else "Not known"
+        return [rows[0], ("Most recent blood pressure", reading), *rows[3:]]
+
+
+class HealthForm(StepForm):
+    seizure_disorder = yes_no("Do you have epilepsy or have you had seizures?")
+    brain_injury_or_mass = yes_no("Have you had a serious head injury, a brain tumour or another growth in the brain?")
+    glaucoma_or_eye_injury = yes_no("Do you have glaucoma or an eye injury?")
+    liver_disease = yes_no("Do you have liver disease, such as hepatitis or cirrhosis?")
+    bladder_or_urinary_condition = yes_no("Do you have a bladder or urinary problem, such as interstitial cystitis?")
+    hyperthyroidism_uncontrolled = yes_no("Do you have an overactive thyroid that is not under control?")
+    ketamine_allergy = yes_no("Have you ever had an allergic reaction to ketamine or esketamine?")
+    pregnancy = radio("Are you pregnant, or could you be?", PREGNANCY_CHOICES, required=False)
+    breastfeeding = yes_no("Are you breastfeeding?", required=False)
+
+    PREGNANCY_FIELDS = ("pregnancy", "breastfeeding")
+
+    def __init__(self, *args: Any, asks_pregnancy: bool = True, **kwargs: Any) -> None:
+        self.asks_pregnancy = asks_pregnancy
+        super().__init__(*args, **kwargs)
+        if not asks_pregnancy:
+            for name in self.PREGNANCY_FIELDS:
+                del self.fields[name]
+            self.helper.layout = self.build_layout()
+
+    def build_layout(self) -> Layout:
+        items: list[Any] = [InlineRadios(name) for name in builder.MEDICAL_OTHER]
+        if self.asks_pregnancy:
+            items.append(
+                Fieldset(
+                    "Pregnancy",
+                    InlineRadios("pregnancy"),
+                    InlineRadios("breastfeeding"),
+                    css_class="pregnancy-group",
+                )
+            )
+        return Layout(*items)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.asks_pregnancy:
+            for name in self.PREGNANCY_FIELDS:
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, CHOOSE)
+        else:
+            for name in self.PREGNANCY_FIELDS:
+                cleaned[name] = None
+        return cleaned
+
+
+class SubstancesForm(StepForm):
+    alcohol_drinks_per_week = forms.IntegerField(
+        label="About how many alcoholic drinks do you have in a typical week?",
+        min_value=0,
+        max_value=500,
+        help_text="One drink is a can of beer, a glass of wine or a shot of spirits. Enter 0 if you do not drink.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "required": "Please enter a number. Enter 0 if you do not drink.",
+            "invalid": "Please enter a whole number, for example 3.",
+            "min_value": "Please enter 0 or more.",
+            "max_value": "Please check this number (at most 500).",
+        },
+    )
+    substance_use_disorder = radio("Have you ever had a problem with alcohol or drug use?", SUBSTANCE_DISORDER_CHOICES)
+    ketamine_nonmedical_use = radio(
+        "Have you ever used ketamine outside of medical treatment, for example recreationally?",
+        KETAMINE_USE_CHOICES,
+    )
+    cannabis = yes_no("Do you use cannabis (marijuana) now?")
+    stimulants_nonprescribed = yes_no(
+        "Do you use stimulants that were not prescribed to you, such as cocaine, methamphetamine or someone "
+        "else's ADHD medicine?"
+    )
+    opioids_nonprescribed = yes_no(
+        "Do you use opioids that were not prescribed to you, such as heroin, fentanyl or someone else's pain pills?"
+    )
+
+    stacked = ("substance_use_disorder", "ketamine_nonmedical_use")
+
+
+class GettingHomeForm(StepForm):
+    ride_home = yes_no(
+        "Will someone be able to take you home after each treatment?",
+        help_text="After a ketamine treatment you must not drive until the next day. A friend, a family member or "
+        "a taxi you are accompanied to is fine. If not, the clinic can help you plan.",
+    )
+
+
+class ConsentForm(StepForm):
+    agree_privacy = forms.BooleanField(
+        label="I have read the privacy notice",
+        error_messages={"required": "Please confirm you have read the privacy notice."},
+    )
+    agree_contact = forms.BooleanField(
+        label=CONTACT_CONSENT,
+        error_messages={"required": "Please agree that the clinic may contact you, so it can help you."},
+    )
+    signed_name = forms.CharField(
+        label="Type your full name to sign",
+        max_length=150,
+        help_text="Typing your name here is your signature.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": "Please type your full name to sign.", "max_length": "Please shorten this."},
+    )
+
+    def build_layout(self) -> Layout:
+        return Layout(
+            Fieldset(
+                "Privacy notice",
+                HTML(
+                    format_html(
+                        '<ul class="consent-text">{}</ul>',
+                        format_html_join("", "<li>{}</li>", ((point,) for point in PRIVACY_POINTS)),
+                    )
+                ),
+                Field("agree_privacy"),
+            ),
+            Fieldset("Consent to be contacted", Field("agree_contact")),
+            Fieldset(
+                "Your signature",
+                HTML(format_html('<p class="consent-text">{}</p>', ACCURACY_STATEMENT)),
+                Field("signed_name", css_class="name-input"),
+            ),
+        )
+
+    def clean_signed_name(self) -> str:
+        name = " ".join(self.cleaned_data["signed_name"].split())
+        if len(name) < 2 or not any(ch.isalpha() for ch in name):
+            raise forms.ValidationError("Please type your full name to sign.")
+        return name
+
+    def display(self) -> list[tuple[str, str]]:
+        return [
+            ("Privacy notice", "Read" if self.cleaned_data.get("agree_privacy") else "Not confirmed"),
+            ("Consent to be contacted", "Given" if self.cleaned_data.get("agree_contact") else "Not given"),
+            ("Signed by", self.cleaned_data.get("signed_name") or "Not signed"),
+        ]
+
+
+class ReviewForm(StepForm):
+    """The last step: nothing to answer, the Submit button sends the intake."""
+
+    def answers(self) -> dict[str, Any]:
+        return {}

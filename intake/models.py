@@ -1,0 +1,74 @@
+"""A patient's intake: the draft they fill in step by step, and the frozen submission."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class IntakeDraft(models.Model):
+    """The wizard's answers as typed, saved on every Next, Back and "Save and finish later".
+
+    `answers` maps a step name to that step's form data (field name -> list of values), exactly as
+    posted, so that nothing is lost, even answers that do not validate yet. Frozen once submitted.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="intake_drafts")
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="intake_drafts")
+    answers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "clinic"],
+                condition=Q(submitted_at__isnull=True),
+                name="intake_one_open_draft_per_clinic",
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "-updated_at"], name="intake_draft_patient")]
+
+    def __str__(self) -> str:
+        return f"Intake draft {self.pk}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class IntakeSubmission(models.Model):
+    """One submitted version of an intake: the frozen intake document and the signed consent.
+
+    Amendments (later) add a new version of the same draft; a version is never edited.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="intake_submissions")
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="intake_submissions")
+    draft = models.ForeignKey(IntakeDraft, on_delete=models.PROTECT, related_name="submissions")
+    version = models.PositiveIntegerField(default=1)
+    document = models.JSONField(help_text="The intake document (schema intake-document/1), frozen at submission.")
+    consent_version = models.CharField(max_length=40)
+    consent_text = models.TextField()
+    signed_name = models.CharField(max_length=150)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "version"], name="intake_submission_version_unique"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="intake_submission_version_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["patient", "-submitted_at"], name="intake_submission_patient"),
+            models.Index(fields=["clinic", "-submitted_at"], name="intake_submission_clinic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intake submission {self.pk} v{self.version}"

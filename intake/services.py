@@ -1,0 +1,135 @@
+"""Writes for the patient intake: start a draft, save a step, report a safety risk, submit."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from clinics.models import Clinic
+from clinics.selectors import policy_current
+from core.outbox import outbox_add
+from screening.rules import evaluate, validate_document
+from screening.services import review_case_open, review_recipients, screening_notify, screening_result_create
+
+from . import steps
+from .builder import build_document, safety_probe_document
+from .consent import CONSENT_TEXT, CONSENT_VERSION
+from .models import IntakeDraft, IntakeSubmission
+
+
+class DraftSubmitted(Exception):
+    """The draft was already submitted; it can no longer change."""
+
+
+class IntakeIncomplete(Exception):
+    """A step is missing or does not validate; `step` is the first such step."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__(step)
+        self.step = step
+
+
+class IntakeDocumentInvalid(Exception):
+    """The builder produced a document the schema refuses: a bug, never the patient's fault."""
+
+
+def clinic_today(clinic: Clinic) -> date:
+    return timezone.localdate(timezone.now(), ZoneInfo(clinic.time_zone))
+
+
+@transaction.atomic
+def draft_get_or_start(*, patient: Any, clinic: Clinic) -> IntakeDraft:
+    """The patient's open draft for this clinic, or a new one (one open draft per patient and clinic)."""
+    draft = IntakeDraft.objects.filter(patient=patient, clinic=clinic, submitted_at__isnull=True).first()
+    if draft is not None:
+        return draft
+    try:
+        with transaction.atomic():
+            return IntakeDraft.objects.create(patient=patient, clinic=clinic)
+    except IntegrityError:  # started at the same moment in another tab
+        return IntakeDraft.objects.get(patient=patient, clinic=clinic, submitted_at__isnull=True)
+
+
+@transaction.atomic
+def draft_save_step(*, draft: IntakeDraft, step: str, data: dict[str, list[str]]) -> None:
+    """Store one step's answers as posted; another tab's steps are kept (the row is locked and merged)."""
+    if step not in steps.STEP_BY_NAME:
+        raise ValueError(f"unknown step {step!r}")
+    locked = IntakeDraft.objects.select_for_update().only("answers", "submitted_at").get(pk=draft.pk)
+    if locked.submitted_at is not None:
+        raise DraftSubmitted(str(draft.pk))
+    answers = dict(locked.answers or {})
+    answers[step] = data
+    locked.answers = answers
+    locked.save(update_fields=["answers", "updated_at"])
+    draft.answers = answers
+    draft.updated_at = locked.updated_at
+
+
+def safety_risk_high(safety_answers: dict[str, Any]) -> bool:
+    """Whether the engine rates these C-SSRS answers as high risk (the rule lives in the engine only)."""
+    document = safety_probe_document(safety_answers, screened_on=timezone.localdate())
+    return evaluate(document).suicide_risk == "high"
+
+
+@transaction.atomic
+def draft_report_risk(*, draft: IntakeDraft) -> None:
+    """Alert the clinic's clinicians as soon as the safety answers mean high risk, even if the intake is
+    never finished (outbox rows, once per draft; the message says only "sign in")."""
+    for user in review_recipients(draft.clinic_id):
+        outbox_add(kind="draft.urgent", recipient=user, obj=draft, clinic=draft.clinic)
+
+
+def submission_submit(*, draft: IntakeDraft, patient: Any, request: HttpRequest | None = None) -> IntakeSubmission:
+    """Freeze the draft as a submission and screen it, in one transaction.
+
+    A double click, a refresh or the Back button gives back the same submission, never a second one.
+    """
+    try:
+        return _submit(draft_id=draft.pk, patient=patient)
+    except IntegrityError:
+        # Two requests raced past the lock (SQLite has no row locks): the first one's submission stands.
+        existing = IntakeSubmission.objects.filter(draft_id=draft.pk, patient=patient).order_by("-version").first()
+        if existing is None:
+            raise
+        return existing
+
+
+@transaction.atomic
+def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
+    draft = IntakeDraft.objects.select_for_update().select_related("clinic").get(pk=draft_id, patient=patient)
+    if draft.submitted_at is not None:
+        return IntakeSubmission.objects.filter(draft=draft).order_by("-version").first()
+    clinic = draft.clinic
+    checked = steps.check(draft.answers, clinic)
+    if not checked.complete:
+        raise IntakeIncomplete(checked.first_incomplete)
+    now = timezone.now()
+    document = build_document(checked.answers(), screened_on=clinic_today(clinic))
+    errors = validate_document(document)
+    if errors:
+        raise IntakeDocumentInvalid("; ".join(f"{e.path}: {e.message}" for e in errors))
+    if IntakeDraft.objects.filter(pk=draft.pk, submitted_at__isnull=True).update(submitted_at=now) != 1:
+        return IntakeSubmission.objects.filter(draft=draft).order_by("-version").first()
+    consent = checked.forms["consent"].cleaned_data
+    submission = IntakeSubmission.objects.create(
+        patient=patient,
+        clinic=clinic,
+        draft=draft,
+        version=1,
+        document=document,
+        consent_version=CONSENT_VERSION,
+        consent_text=CONSENT_TEXT,
+        signed_name=consent["signed_name"],
+        submitted_at=now,
+    )
+    result = screening_result_create(submission=submission, policy=policy_current(clinic))
+    case = review_case_open(submission=submission, result=result)
+    outbox_add(kind="submission.received", recipient=patient, obj=submission, clinic=clinic)
+    screening_notify(submission=submission, result=result, case=case)
+    return submission

@@ -1,0 +1,204 @@
+"""The wizard's steps in order, and how a draft's stored answers are checked and cleaned.
+
+The draft stores what was posted for each step (field name -> list of values, prefixed by the step
+name); this module rebuilds each step's form from it, so the wizard, the resume link, the review page
+and the submission all judge the same answers the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms as django_forms
+from django.utils.datastructures import MultiValueDict
+
+from . import builder, forms
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    title: str
+    form_class: type[forms.StepForm]
+    intro: str = ""
+
+
+STEPS: tuple[Step, ...] = (
+    Step("about", "About you", forms.AboutForm),
+    Step(
+        "diagnoses",
+        "Your diagnoses",
+        forms.DiagnosesForm,
+        "Tell us which conditions you have been diagnosed with. It is fine if you are not sure.",
+    ),
+    Step(
+        "phq9",
+        "How you have been feeling",
+        forms.Phq9Form,
+        "Over the last 2 weeks, how often have you been bothered by any of the following problems?",
+    ),
+    Step(
+        "safety",
+        "Your safety",
+        forms.SafetyForm,
+        "These questions are about thoughts of suicide. We ask everyone, because it helps the clinic keep you "
+        "safe. There are no wrong answers.",
+    ),
+    Step(
+        "antidepressants",
+        "Antidepressants you have taken",
+        forms.AntidepressantsForm,
+        "List each antidepressant you have taken, one row each. If you are not sure of a detail, give your best guess.",
+    ),
+    Step("treatment", "Ketamine treatment before", forms.TreatmentForm),
+    Step("mental-health", "Your mental-health history", forms.MentalHealthForm),
+    Step("heart", "Heart and blood pressure", forms.HeartForm),
+    Step("health", "Other health questions", forms.HealthForm),
+    Step(
+        "medications",
+        "Medicines you take now",
+        forms.MedicationsForm,
+        "Include every prescription medicine you take now, including antidepressants. Please do not stop or change "
+        "any medicine because of this intake.",
+    ),
+    Step("substances", "Alcohol and other substances", forms.SubstancesForm),
+    Step("getting-home", "Getting home", forms.GettingHomeForm),
+    Step("consent", "Privacy and consent", forms.ConsentForm),
+    Step("review", "Check your answers", forms.ReviewForm),
+)
+STEP_BY_NAME = {step.name: step for step in STEPS}
+STEP_NAMES = tuple(STEP_BY_NAME)
+REVIEW = "review"
+ANSWER_STEPS = STEP_NAMES[:-1]  # every step with questions
+
+# Hostile or runaway posts are trimmed before they are stored (a real form posts far less).
+MAX_KEYS = 800
+MAX_VALUES = 30
+MAX_VALUE_LENGTH = 2000
+
+
+def _first(raw: dict[str, Any], step: str, field: str) -> str | None:
+    values = (raw.get(step) or {}).get(f"{step}-{field}")
+    if isinstance(values, list) and values and isinstance(values[0], str):
+        return values[0]
+    return None
+
+
+def form_kwargs(step: str, raw: dict[str, Any], clinic: Any = None) -> dict[str, Any]:
+    """Extra arguments for a step's form that depend on other steps' answers (and the clinic's states)."""
+    if step == "health":
+        return {"asks_pregnancy": builder.pregnancy_applies(_first(raw, "about", "sex_at_birth"))}
+    if step == "about" and clinic is not None:
+        return {
+            "served_states": tuple(clinic.served_states.order_by("state").values_list("state", flat=True)),
+            "clinic_name": clinic.name,
+        }
+    return {}
+
+
+def step_data(raw: dict[str, Any], step: str) -> MultiValueDict | None:
+    values = raw.get(step)
+    if not isinstance(values, dict):
+        return None
+    return MultiValueDict({k: [str(v) for v in vs] for k, vs in values.items() if isinstance(vs, list)})
+
+
+def bind(step: str, raw: dict[str, Any], data: Any = None, clinic: Any = None) -> forms.StepForm:
+    """The step's form bound to `data` (default: the stored answers; unbound when nothing is stored)."""
+    if data is None:
+        data = step_data(raw, step)
+    form_class = STEP_BY_NAME[step].form_class
+    return form_class(data=data, prefix=step, **form_kwargs(step, raw, clinic))
+
+
+def clean_for_storage(step: str, posted: MultiValueDict, *, add_row: bool = False) -> dict[str, list[str]]:
+    """What to store for a step: only its own fields, trimmed, deleted rows dropped, optionally one more row."""
+    prefix = f"{step}-"
+    data: dict[str, list[str]] = {}
+    for key, values in posted.lists():
+        if not key.startswith(prefix) or len(data) >= MAX_KEYS:
+            continue
+        # PostgreSQL's jsonb cannot hold NUL characters; no real answer contains one.
+        data[key[:200].replace("\x00", "")] = [
+            str(v)[:MAX_VALUE_LENGTH].replace("\x00", "") for v in values[:MAX_VALUES]
+        ]
+    form_class = STEP_BY_NAME[step].form_class
+    if issubclass(form_class, forms.RowsStepForm):
+        data = _compact_rows(data, f"{prefix}rows", form_class.formset_class, add_row=add_row)
+    return data
+
+
+def _int(values: list[str] | None, default: int = 0) -> int:
+    try:
+        return int(values[0]) if values else default
+    except (TypeError, ValueError):
+        return default
+
+
+def _compact_rows(
+    data: dict[str, list[str]], prefix: str, formset_class: type[django_forms.BaseFormSet], *, add_row: bool
+) -> dict[str, list[str]]:
+    """Drop rows marked for removal and empty rows, renumber the rest: a removed row never comes back."""
+    limit = formset_class.absolute_max
+    total = min(max(_int(data.get(f"{prefix}-TOTAL_FORMS")), 0), limit)
+    kept: list[dict[str, list[str]]] = []
+    for index in range(total):
+        row_prefix = f"{prefix}-{index}-"
+        row = {k[len(row_prefix) :]: v for k, v in data.items() if k.startswith(row_prefix)}
+        if row.get("DELETE") and row["DELETE"][0] not in ("", "false", "False", "0", "off"):
+            continue
+        row.pop("DELETE", None)
+        if any(value.strip() for values in row.values() for value in values):
+            kept.append(row)  # a row left completely empty is dropped
+    if (add_row or not kept) and len(kept) < limit:
+        kept.append({})  # "Add another", or the one empty row a step always shows
+    compacted = {k: v for k, v in data.items() if not k.startswith(f"{prefix}-")}
+    for index, row in enumerate(kept):
+        for field, values in row.items():
+            compacted[f"{prefix}-{index}-{field}"] = values
+    compacted[f"{prefix}-TOTAL_FORMS"] = [str(len(kept))]
+    compacted[f"{prefix}-INITIAL_FORMS"] = ["0"]
+    compacted[f"{prefix}-MIN_NUM_FORMS"] = ["0"]
+    compacted[f"{prefix}-MAX_NUM_FORMS"] = [str(limit)]
+    return compacted
+
+
+def safety_answers(raw: dict[str, Any]) -> dict[str, Any]:
+    """The safety step's answers so far, even when the page is not complete (a missing answer counts as no),
+    so that a high risk is recognised as soon as it is stated."""
+    form = bind("safety", raw)
+    if form.is_bound and form.is_valid():
+        return form.answers()
+    return {name: value if (value := _first(raw, "safety", name)) in ("yes", "no") else None for name in form.fields}
+
+
+@dataclass
+class Checked:
+    """Every step's form bound to the stored answers, and what that says about the draft."""
+
+    forms: dict[str, forms.StepForm]
+    valid: dict[str, bool]
+
+    @property
+    def first_incomplete(self) -> str:
+        return next((name for name in ANSWER_STEPS if not self.valid[name]), REVIEW)
+
+    @property
+    def complete(self) -> bool:
+        return all(self.valid[name] for name in ANSWER_STEPS)
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for name in ANSWER_STEPS if self.valid[name])
+
+    def answers(self) -> dict[str, Any]:
+        """The builder's input; only when `complete`."""
+        return {name: self.forms[name].answers() for name in ANSWER_STEPS}
+
+
+def check(raw: dict[str, Any], clinic: Any = None) -> Checked:
+    """Every answer step bound and validated; with `clinic`, the patient's state must be one it serves."""
+    bound = {name: bind(name, raw, clinic=clinic) for name in ANSWER_STEPS}
+    valid = {name: form.is_bound and form.is_valid() for name, form in bound.items()}
+    return Checked(bound, valid)

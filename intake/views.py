@@ -1,0 +1,343 @@
+"""The patient's pages: dashboard, start, the intake wizard, the crisis pages and the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.decorators.http import require_GET, require_http_methods
+from formtools.wizard.views import NamedUrlWizardView, StepsHelper
+
+from screening.models import Outcome, Priority
+from screening.rules import suggestion_names
+from screening.selectors import case_latest, result_latest
+
+from . import selectors, services, steps
+from .forms import PHQ9_NOTICE, RowsStepForm
+from .models import IntakeDraft, IntakeSubmission
+from .patient_messages import ineligible_reasons
+from .storage import DraftStorage
+
+SAVED_MESSAGE = "Your answers are saved. You can come back and carry on at any time."
+
+
+def _submission_url(submission: IntakeSubmission) -> str:
+    return reverse("intake:submission", kwargs={"submission_id": submission.pk})
+
+
+def _after_submit_url(submission: IntakeSubmission) -> str:
+    result = result_latest(submission=submission)
+    if result is not None and result.priority == Priority.URGENT:
+        return reverse("intake:submission_help", kwargs={"submission_id": submission.pk})
+    return _submission_url(submission)
+
+
+def _draft_or_404(request: HttpRequest, draft_id: Any) -> IntakeDraft:
+    draft = selectors.draft_for_patient(user=request.user, draft_id=draft_id)
+    if draft is None:
+        raise Http404("No such intake.")
+    return draft
+
+
+def _submission_or_404(request: HttpRequest, submission_id: Any) -> IntakeSubmission:
+    submission = selectors.submission_for_patient(user=request.user, submission_id=submission_id)
+    if submission is None:
+        raise Http404("No such intake.")
+    return submission
+
+
+# --- status in plain words ----------------------------------------------------------------------
+
+
+def status_for(submission: IntakeSubmission) -> dict[str, str]:
+    """The patient's view of where a submission stands: a short label and one sentence."""
+    result = result_latest(submission=submission)
+    if result is None:
+        return {"label": "Received", "text": "The clinic has your answers.", "tone": "info"}
+    if result.outcome == Outcome.ELIGIBLE:
+        return {
+            "label": "Next: a call from the clinic",
+            "text": "A care coordinator will call you to arrange an evaluation with a psychiatrist.",
+            "tone": "success",
+        }
+    if result.outcome == Outcome.NEEDS_REVIEW and result.priority == Priority.URGENT:
+        return {
+            "label": "The clinic will contact you soon",
+            "text": "A member of the clinic's team will contact you soon.",
+            "tone": "warning",
+        }
+    if result.outcome == Outcome.NEEDS_REVIEW:
+        return {
+            "label": "Being reviewed by a psychiatrist",
+            "text": "A psychiatrist will look at your answers and then contact you.",
+            "tone": "info",
+        }
+    return {
+        "label": "Not offered at the moment",
+        "text": "The clinic cannot offer ketamine treatment at the moment. Your result explains why.",
+        "tone": "secondary",
+    }
+
+
+# --- dashboard and start --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    drafts = list(selectors.drafts_open_for_patient(user=request.user))
+    submissions = list(selectors.submissions_for_patient(user=request.user))
+    chosen_slug = request.session.get("chosen_clinic")
+    chosen = None
+    if chosen_slug:
+        chosen = selectors.clinic_accepting(slug=chosen_slug)
+        taken = {d.clinic_id for d in drafts} | {s.clinic_id for s in submissions}
+        if chosen is not None and chosen.pk in taken:
+            chosen = None
+    if not drafts and not submissions and chosen is None:
+        return redirect("clinics:directory")
+    draft_rows = []
+    for draft in drafts:
+        checked = steps.check(draft.answers)
+        draft_rows.append(
+            {
+                "draft": draft,
+                "done": checked.done_count,
+                "total": len(steps.ANSWER_STEPS),
+                "next_title": steps.STEP_BY_NAME[checked.first_incomplete].title,
+            }
+        )
+    submission_rows = [{"submission": s, "status": status_for(s)} for s in submissions]
+    return render(
+        request,
+        "intake/dashboard.html",
+        {"drafts": draft_rows, "submissions": submission_rows, "chosen": chosen},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest, slug: str) -> HttpResponse:
+    clinic = selectors.clinic_accepting(slug=slug)
+    if clinic is None:
+        raise Http404("No such clinic.")
+    open_draft = selectors.draft_open_for_clinic(user=request.user, clinic=clinic)
+    if open_draft is not None:
+        return redirect("intake:resume", draft_id=open_draft.pk)
+    sent = selectors.submission_for_clinic(user=request.user, clinic=clinic)
+    if sent is not None:
+        messages.info(request, f"You have already sent your answers to {clinic.name}.")
+        return redirect(_submission_url(sent))
+    if request.method == "POST":
+        draft = services.draft_get_or_start(patient=request.user, clinic=clinic)
+        if request.session.get("chosen_clinic") == clinic.slug:
+            del request.session["chosen_clinic"]
+        return redirect("intake:resume", draft_id=draft.pk)
+    return render(request, "intake/start.html", {"clinic": clinic, "step_count": len(steps.ANSWER_STEPS)})
+
+
+# --- the wizard -----------------------------------------------------------------------------------
+
+
+class IntakeWizard(NamedUrlWizardView):
+    """django-formtools' named-URL wizard with the draft row as its storage.
+
+    Every Next, Back, "Save and finish later" and "Add another" stores what was posted for the step,
+    valid or not, then redirects (post/redirect/get): the step's page shows the stored answers and
+    their errors, so nothing typed is ever lost and a refresh never posts twice.
+    """
+
+    form_list = [(step.name, step.form_class) for step in steps.STEPS]
+    template_name = "intake/step.html"
+    url_name = "intake:step"
+    done_step_name = "sent"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path() if request.method == "GET" else request.path)
+        self.draft = _draft_or_404(request, kwargs["draft_id"])
+        if self.draft.is_submitted:
+            submission = selectors.submission_latest_for_draft(user=request.user, draft=self.draft)
+            if submission is None:  # pragma: no cover - a submitted draft always has its submission
+                raise Http404("No such intake.")
+            return redirect(_submission_url(submission))
+        self.prefix = self.get_prefix(request, *args, **kwargs)
+        self.storage = DraftStorage(self.prefix, request, draft=self.draft)
+        self.steps = StepsHelper(self)
+        if kwargs.get("step") in self.form_list:
+            self.storage.current_step = kwargs["step"]
+        return View.dispatch(self, request, *args, **kwargs)
+
+    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+        return "intake"
+
+    def get_step_url(self, step: str) -> str:
+        return reverse(self.url_name, kwargs={"draft_id": self.draft.pk, "step": step})
+
+    def get_form_kwargs(self, step: str | None = None) -> dict[str, Any]:
+        return steps.form_kwargs(step or self.steps.current, self.draft.answers, self.draft.clinic)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        step = kwargs.get("step")
+        if step is None or step not in self.form_list:
+            return redirect(self.get_step_url(steps.check(self.draft.answers, self.draft.clinic).first_incomplete))
+        form = self.get_form(step, data=self.storage.get_step_data(step))
+        return self.render(form)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        step = kwargs.get("step")
+        if step not in self.form_list:
+            return redirect(self.get_step_url(steps.check(self.draft.answers, self.draft.clinic).first_incomplete))
+        action = request.POST.get("action", "next")
+        if step != steps.REVIEW:
+            form = self.get_form(step, data=request.POST)
+            if action in ("next", "add_row") or form.has_changed() or step in self.draft.answers:
+                data = steps.clean_for_storage(step, request.POST, add_row=action == "add_row")
+                try:
+                    self.storage.set_step_data(step, data)
+                except services.DraftSubmitted:  # sent from another tab a moment ago
+                    return redirect("intake:resume", draft_id=self.draft.pk)
+        if action == "save":
+            messages.success(request, SAVED_MESSAGE)
+        if step == "safety" and services.safety_risk_high(steps.safety_answers(self.draft.answers)):
+            # Whatever button was pressed, and even before the page is complete: help comes first.
+            services.draft_report_risk(draft=self.draft)
+            return redirect("intake:reach_out", draft_id=self.draft.pk)
+        if action == "save":
+            return redirect("intake:dashboard")
+        if action == "back":
+            previous = self.get_prev_step(step)
+            return redirect(self.get_step_url(previous) if previous else reverse("intake:dashboard"))
+        if action == "add_row":
+            return redirect(request.get_full_path() + "#rows-end")
+        if step == steps.REVIEW:
+            return self.render_done(None, **kwargs)
+        if not steps.bind(step, self.draft.answers, clinic=self.draft.clinic).is_valid():
+            return redirect(request.get_full_path())
+        if request.GET.get("from") == steps.REVIEW:  # an Edit link on the review page: straight back to it
+            return redirect(self.get_step_url(steps.REVIEW))
+        return redirect(self.get_step_url(self.get_next_step(step)))
+
+    def render_done(self, form: Any, **kwargs: Any) -> HttpResponse:
+        """Every step is checked again on Submit; the first one that is not complete is shown."""
+        checked = steps.check(self.draft.answers, self.draft.clinic)
+        if not checked.complete:
+            return self.render_revalidation_failure(checked.first_incomplete, None)
+        return self.done(list(checked.forms.values()), form_dict=checked.forms)
+
+    def render_revalidation_failure(self, failed_step: str, form: Any, **kwargs: Any) -> HttpResponse:
+        messages.info(self.request, "Please finish this page before you send your answers.")
+        return redirect(self.get_step_url(failed_step))
+
+    def done(self, form_list: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            submission = services.submission_submit(draft=self.draft, patient=self.request.user, request=self.request)
+        except services.IntakeIncomplete as exc:
+            return self.render_revalidation_failure(exc.step, None)
+        return redirect(_after_submit_url(submission))
+
+    def get_context_data(self, form: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(form=form, **kwargs)
+        step = steps.STEP_BY_NAME[self.steps.current]
+        context.update(
+            draft=self.draft,
+            clinic=self.draft.clinic,
+            step=step,
+            step_number=self.steps.step1,
+            step_count=self.steps.count,
+            is_first=self.steps.step0 == 0,
+            error_items=form.error_items() if form.is_bound else [],
+            rows_step=isinstance(form, RowsStepForm),
+            phq9_notice=PHQ9_NOTICE if step.name == "phq9" else "",
+        )
+        if isinstance(form, RowsStepForm):
+            context["drug_names"] = suggestion_names()
+        if step.name == steps.REVIEW:
+            context.update(self._review_context())
+        return context
+
+    def _review_context(self) -> dict[str, Any]:
+        checked = steps.check(self.draft.answers, self.draft.clinic)
+        groups = []
+        for name in steps.ANSWER_STEPS:
+            valid = checked.valid[name]
+            groups.append(
+                {
+                    "step": steps.STEP_BY_NAME[name],
+                    "url": self.get_step_url(name),
+                    "complete": valid,
+                    "rows": checked.forms[name].display() if valid else [],
+                }
+            )
+        return {"groups": groups, "complete": checked.complete}
+
+
+intake_wizard = IntakeWizard.as_view(url_name="intake:step", done_step_name="sent")
+
+
+@login_required
+@require_GET
+def reach_out(request: HttpRequest, draft_id: Any) -> HttpResponse:
+    """Shown at once after safety answers that mean high risk: how to get help now."""
+    draft = _draft_or_404(request, draft_id)
+    if draft.is_submitted:
+        return redirect("intake:resume", draft_id=draft.pk)
+    return render(
+        request,
+        "intake/reach_out.html",
+        # Carry on at the first page not yet complete (the next one, or the safety page if it was left half-done).
+        {"clinic": draft.clinic, "continue_url": reverse("intake:resume", kwargs={"draft_id": draft.pk})},
+    )
+
+
+# --- after submitting -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def submission_help(request: HttpRequest, submission_id: Any) -> HttpResponse:
+    """For urgent results: how to get help now, before anything else."""
+    submission = _submission_or_404(request, submission_id)
+    return render(
+        request,
+        "intake/submission_help.html",
+        {"submission": submission, "clinic": submission.clinic, "continue_url": _submission_url(submission)},
+    )
+
+
+@login_required
+@require_GET
+def submission_detail(request: HttpRequest, submission_id: Any) -> HttpResponse:
+    """The result in plain words, then the answers that were sent (read-only)."""
+    submission = _submission_or_404(request, submission_id)
+    result = result_latest(submission=submission)
+    case = case_latest(submission=submission)
+    clinic = submission.clinic
+    checked = steps.check(submission.draft.answers)
+    groups = [
+        {"step": steps.STEP_BY_NAME[name], "rows": checked.forms[name].display() if checked.valid[name] else []}
+        for name in steps.ANSWER_STEPS
+    ]
+    outcome = result.outcome if result else None
+    urgent = result is not None and result.priority == Priority.URGENT
+    reasons = ineligible_reasons(result.result.get("findings", [])) if outcome == Outcome.INELIGIBLE else []
+    return render(
+        request,
+        "intake/submission.html",
+        {
+            "submission": submission,
+            "clinic": clinic,
+            "outcome": outcome,
+            "urgent": urgent,
+            "status": status_for(submission),
+            "due_at": case.due_at if case else None,
+            "reasons": reasons,
+            "groups": groups,
+        },
+    )
