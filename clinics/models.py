@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from localflavor.us.models import USStateField
 
 from .validators import validate_dea_number, validate_time_zone
@@ -35,6 +36,9 @@ class Clinic(models.Model):
     dea_number = models.CharField("DEA registration number", max_length=9, validators=[validate_dea_number])
     accepting_patients = models.BooleanField("accepting new patients", default=True)
     description = models.TextField("short public description", max_length=1000, blank=True)
+    urgent_ack_minutes = models.PositiveSmallIntegerField(
+        "minutes to acknowledge an urgent case before clinic admins are alerted", default=30
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -133,3 +137,61 @@ class ScreeningPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clinic} policy v{self.version}"
+
+
+class WorklistEntry(models.Model):
+    """A patient the coordinators must contact: eligible at screening, or cleared by a psychiatrist."""
+
+    class Source(models.TextChoices):
+        ELIGIBLE = "eligible", "Eligible at screening"
+        CLEARED = "cleared", "Cleared by a psychiatrist"
+
+    class Status(models.TextChoices):
+        TO_CONTACT = "to_contact", "To contact"
+        REACHED = "reached", "Reached"
+        UNREACHABLE = "unreachable", "Unreachable"
+        SCHEDULED = "scheduled", "Scheduled"
+        CLOSED = "closed", "Closed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="worklist")
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submission = models.ForeignKey("intake.IntakeSubmission", on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.TO_CONTACT)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One entry per intake submission: a re-screen or a second clearance never queues a patient twice.
+            models.UniqueConstraint(fields=["submission"], name="worklist_one_entry_per_submission"),
+        ]
+        indexes = [models.Index(fields=["clinic", "status", "created_at", "id"], name="worklist_queue")]
+
+    def __str__(self) -> str:
+        return f"Worklist entry {self.pk} ({self.status})"
+
+
+class ContactAttempt(models.Model):
+    """One call or message by a coordinator to a patient on the worklist."""
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", "Reached"
+        VOICEMAIL = "voicemail", "Left a voicemail"
+        NO_ANSWER = "no_answer", "No answer"
+
+    entry = models.ForeignKey(WorklistEntry, on_delete=models.PROTECT, related_name="contact_attempts")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -14,7 +14,7 @@ from clinics.models import Clinic
 from clinics.selectors import policy_current
 from core.outbox import outbox_add
 from screening.rules import evaluate, validate_document
-from screening.services import review_case_open, review_recipients, screening_notify, screening_result_create
+from screening.services import review_recipients, screening_notify, screening_result_create, submission_route
 
 from . import steps
 from .builder import build_document, safety_probe_document
@@ -129,7 +129,7 @@ def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
         submitted_at=now,
     )
     result = screening_result_create(submission=submission, policy=policy_current(clinic))
-    case = review_case_open(submission=submission, result=result)
+    case = submission_route(submission=submission, result=result)
     outbox_add(kind="submission.received", recipient=patient, obj=submission, clinic=clinic)
     screening_notify(submission=submission, result=result, case=case)
     return submission

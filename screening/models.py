@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -56,7 +57,11 @@ class ReviewCase(models.Model):
     """A submission a psychiatrist must review before anything is scheduled (outcome needs_review)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
+        OPEN = "open", "Waiting for a psychiatrist"
+        CLAIMED = "claimed", "Claimed"
+        AWAITING_PATIENT = "awaiting_patient", "Waiting for the patient"
+        CLEARED = "cleared", "Cleared for evaluation"
+        DECLINED = "declined", "Declined"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="review_cases")
@@ -66,11 +71,30 @@ class ReviewCase(models.Model):
     priority = models.CharField(max_length=10, choices=Priority.choices)
     due_at = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Urgent cases: a psychiatrist acknowledges the alert; if nobody does in time, admins are alerted once.
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    ack_escalated_at = models.DateTimeField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at"]
         constraints = [
             models.CheckConstraint(condition=Q(priority__in=Priority.values), name="review_case_priority_valid"),
+            models.CheckConstraint(
+                condition=~Q(status="claimed") | Q(claimed_by__isnull=False), name="review_case_claimed_has_claimer"
+            ),
         ]
         indexes = [models.Index(fields=["clinic", "status", "priority", "due_at"], name="review_case_queue")]
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from clinics.models import Membership, Role, ScreeningPolicy
+from clinics.models import Membership, Role, ScreeningPolicy, WorklistEntry
 from clinics.selectors import engine_policy
 from core.outbox import outbox_add
 
@@ -76,6 +76,24 @@ def review_case_open(*, submission: Any, result: ScreeningResult) -> ReviewCase 
         due_at=review_due_at(priority=result.priority, start=now, time_zone=submission.clinic.time_zone),
         created_at=now,
     )
+
+
+@transaction.atomic
+def submission_route(*, submission: Any, result: ScreeningResult) -> ReviewCase | None:
+    """Where a screened submission goes next: the review queue, the coordinators' worklist, or nowhere."""
+    case = review_case_open(submission=submission, result=result)
+    if result.outcome == Outcome.ELIGIBLE:
+        worklist_add(submission=submission, source=WorklistEntry.Source.ELIGIBLE)
+    return case
+
+
+def worklist_add(*, submission: Any, source: str) -> WorklistEntry:
+    """Put the patient on the coordinators' worklist (once per submission)."""
+    entry, _ = WorklistEntry.objects.get_or_create(
+        submission=submission,
+        defaults={"clinic_id": submission.clinic_id, "patient_id": submission.patient_id, "source": source},
+    )
+    return entry
 
 
 def _members(clinic_id: Any, roles: list[str]) -> list[Membership]:

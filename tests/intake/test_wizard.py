@@ -553,3 +553,14 @@ def test_a_state_the_clinic_does_not_serve_is_explained_and_nothing_typed_is_los
     assert 'value="1985-03-27"' in page and 'value="150' in page
     draft.refresh_from_db()
     assert draft.answers["about"]["about-state"] == ["TX"]
+
+
+def test_an_eligible_patient_lands_on_the_coordinators_worklist_once(patient_client, complete, clinic, patient):
+    from clinics.models import WorklistEntry
+
+    draft = complete("eligible")
+    submit(patient_client, draft)
+    submit(patient_client, draft)  # a double click
+
+    entry = WorklistEntry.objects.get()
+    assert (entry.clinic, entry.patient, entry.source, entry.status) == (clinic, patient, "eligible", "to_contact")
