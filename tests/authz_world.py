@@ -35,6 +35,8 @@ ROLES = (
 class World:
     users: dict[str, Any] = field(default_factory=dict)
     objects: dict[str, Any] = field(default_factory=dict)
+    # URL kwarg name -> value, added by the area modules in tests/authz/ (their `extend(world)`).
+    kwarg_values: dict[str, Any] = field(default_factory=dict)
 
     def sign_in(self, client, role: str) -> None:
         if role == "anonymous":
@@ -56,6 +58,7 @@ class World:
         if url_name in special:
             return special[url_name]
         values = {
+            **self.kwarg_values,
             "slug": o["clinic_a"].slug,
             "clinic_slug": o["clinic_a"].slug,
             "membership_id": o["membership"].pk,
@@ -120,4 +123,17 @@ def build_world() -> World:
         submission=submission,
     )
     assert Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).exists()
+    for module in area_modules():
+        if hasattr(module, "extend"):
+            module.extend(world)
     return world
+
+
+def area_modules() -> list[Any]:
+    """tests/authz/<area>.py: each may define EXPECTED entries and `extend(world)` for its records."""
+    import importlib
+    import pkgutil
+
+    import tests.authz as package
+
+    return [importlib.import_module(f"tests.authz.{m.name}") for m in pkgutil.iter_modules(package.__path__)]

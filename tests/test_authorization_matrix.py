@@ -1,59 +1,18 @@
 """Every named URL x every kind of visitor → the status they must get.
 
+Shared helpers (public, staff, patient_own, ...) are importable from tests.authz.helpers by area modules.
 The list of URLs comes from the URL configuration itself: a new view without an entry in EXPECTED
 makes `test_every_named_url_has_an_entry` fail. Forbidden and missing records both answer 404.
 """
 
-from dataclasses import dataclass, field
-
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.authz_world import ROLES, World, build_world
+from tests.authz.helpers import ALL_STAFF_A, Expect, anonymous_only, patient_own, public, signed_in, staff
+from tests.authz_world import ROLES, World, area_modules, build_world
 
 # Namespaces left to their own framework's checks: Django admin requires is_staff superusers.
 SKIPPED_NAMESPACES = {"admin"}
-
-
-@dataclass(frozen=True)
-class Expect:
-    """Expected status per role; `default` for roles not named. method is GET or POST."""
-
-    statuses: dict[str, int] = field(default_factory=dict)
-    default: int = 404
-    method: str = "get"
-
-    def status_for(self, role: str) -> int:
-        return self.statuses.get(role, self.default)
-
-
-def public(status: int = 200, method: str = "get") -> Expect:
-    return Expect(default=status, method=method)
-
-
-def signed_in(status: int = 200, method: str = "get", **overrides: int) -> Expect:
-    """Any signed-in user; anonymous visitors are sent to sign in."""
-    return Expect(statuses={"anonymous": 302, **overrides}, default=status, method=method)
-
-
-def staff(*roles: str, status: int = 200, method: str = "get", staff_b: int = 404) -> Expect:
-    """Staff of clinic A in `roles`; everyone else signed in gets 404, anonymous is sent to sign in."""
-    statuses = {"anonymous": 302, "staff_b": staff_b}
-    statuses.update(dict.fromkeys(roles, status))
-    return Expect(statuses=statuses, default=404, method=method)
-
-
-def patient_own(status: int = 200, method: str = "get", **overrides: int) -> Expect:
-    """Only the patient who owns the record; any other signed-in user gets 404."""
-    return Expect(statuses={"anonymous": 302, "patient": status, **overrides}, default=404, method=method)
-
-
-ALL_STAFF_A = ("admin_a", "psychiatrist_a", "coordinator_a")
-
-
-def anonymous_only(status: int = 200, method: str = "get") -> Expect:
-    """Pages for signing in or up: signed-in users are sent on to their home page."""
-    return Expect(statuses={"anonymous": status}, default=302, method=method)
 
 
 EXPECTED: dict[str, Expect | tuple[Expect, ...]] = {
@@ -107,6 +66,11 @@ EXPECTED: dict[str, Expect | tuple[Expect, ...]] = {
     "intake:submission": patient_own(),
     "intake:submission_help": patient_own(),
 }
+
+
+# Each area's entries live beside its world records in tests/authz/<area>.py.
+for _module in area_modules():
+    EXPECTED.update(getattr(_module, "EXPECTED", {}))
 
 
 def _named_patterns(patterns, prefix: str = ""):
