@@ -73,7 +73,7 @@ def load_demo() -> list[str]:
         raise ImproperlyConfigured("Demo data is for development only.")
     lines = ["Demo data ready. Open http://127.0.0.1:8000/ and sign in with (password for all: " + DEMO_PASSWORD + "):"]
     _demo_device(_user("admin@demo.example", "Demo Site Admin", is_staff=True, is_superuser=True))
-    lines.append("  admin@demo.example            site admin (Django admin at /admin/)")
+    lines.append("  admin@demo.example                   site admin (Django admin at /admin/)")
     for spec in CLINICS:
         fields = {k: v for k, v in spec.items() if k not in {"states", "staff"}}
         clinic = Clinic.objects.filter(slug=spec["slug"]).first() or clinic_create(states=spec["states"], **fields)
@@ -82,7 +82,7 @@ def load_demo() -> list[str]:
             user = _user(email, full_name)
             Membership.objects.get_or_create(user=user, clinic=clinic, defaults={"role": ROLES[key]})
             _demo_device(user)
-            lines.append(f"  {email:<30} {ROLES[key].label} at {clinic.name}")
+            lines.append(f"  {email:<36} {ROLES[key].label} at {clinic.name}")
     lines.append(
         f"Staff second factor: authenticator secret {DEMO_TOTP_BASE32}, or run "
         "`.venv/bin/python manage.py demo_totp EMAIL` for the current code."
