@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.urls import reverse
+from django.urls import path, reverse
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -78,3 +78,31 @@ def test_django_admin_asks_for_the_second_factor(client):
 
     login_staff(client, operator)
     assert client.get("/admin/").status_code == 200
+
+
+def _boom(request):
+    raise RuntimeError("boom")
+
+
+urlpatterns = [path("boom/", _boom)]
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_shows_a_calm_page_without_a_traceback(client, settings):
+    settings.ROOT_URLCONF = __name__
+    client.raise_request_exception = False
+
+    response = client.get("/boom/")
+
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Everything you saved before this page is still saved" in html
+    assert "Traceback" not in html and "boom" not in html
+
+
+@pytest.mark.django_db
+def test_a_missing_page_says_so_plainly(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "We could not find that page" in response.content.decode()
