@@ -3,14 +3,21 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 
 def account(request: HttpRequest) -> dict[str, Any]:
     """`session_idle_seconds` for the sign-out warning (base.html's <body data-idle-seconds>), whether the
-    person is clinic staff (the nav's Staff link) and whether to ask them to confirm their e-mail."""
+    person is clinic staff (the nav's Staff link), whether to ask them to confirm their e-mail, and their
+    unread notifications for the nav's badge (counted once, and only when a page shows it)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"session_idle_seconds": None, "user_is_clinic_staff": False, "show_verify_email_banner": False}
+        return {
+            "session_idle_seconds": None,
+            "user_is_clinic_staff": False,
+            "show_verify_email_banner": False,
+            "unread_notifications": "",
+        }
     idle = getattr(request, "session_idle_timeout", None)
     staff = getattr(request, "is_clinic_staff", None)
     if idle is None or staff is None:  # the timeout middleware did not run (e.g. an error page)
@@ -22,4 +29,15 @@ def account(request: HttpRequest) -> dict[str, Any]:
         "user_is_clinic_staff": staff,
         # Patients only: staff addresses were confirmed by their invitation link.
         "show_verify_email_banner": not (staff or user.is_staff) and not user.email_verified,
+        "unread_notifications": SimpleLazyObject(lambda: _unread(user)),
     }
+
+
+def _unread(user) -> str:
+    """ "" when nothing is unread, else the count for the badge ("3", or "99+")."""
+    from .notifications import UNREAD_BADGE_CAP, unread_count
+
+    count = unread_count(user)
+    if not count:
+        return ""
+    return f"{UNREAD_BADGE_CAP}+" if count > UNREAD_BADGE_CAP else str(count)

@@ -43,6 +43,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField("e-mail address", max_length=254, unique=True)
     full_name = models.CharField(max_length=150, blank=True)
+    # Optional: shown to the clinic's coordinators on their worklist when the patient has given one.
+    phone = models.CharField("phone number", max_length=30, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("Django admin access", default=False)
     email_verified = models.BooleanField(default=False)
@@ -157,12 +159,18 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.CharField(max_length=200, blank=True)
+    # The sending lease: a sender claims the row (conditional UPDATE) until `locked_until`; `lease` names the
+    # claim, so only the sender holding it can mark the row sent or failed.
+    locked_until = models.DateTimeField(null=True, blank=True)
+    lease = models.UUIDField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=models.Q(sent_at__isnull=True), name="outbox_unsent"),
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            # The nav's unread badge counts these on every page.
+            models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True), name="notification_unread"),
         ]
 
     def __str__(self) -> str:

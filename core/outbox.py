@@ -1,10 +1,43 @@
-"""Queue notifications inside the caller's transaction; issue-5 tasks send them after commit."""
+"""The transactional outbox: queue a notification inside the caller's transaction, send it after commit.
 
+outbox_add writes the row with the event and, once the transaction commits, asks Celery to send it. When
+the broker is down or slow that request is dropped (never the web request): the row stays unsent and the
+beat task outbox_resend_due sends it. Sending claims the row with a conditional UPDATE and a lease, so two
+workers, a redelivered task and the beat never send the same row twice while the lease holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
-from django.db import models
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
 
 from .models import Notification
+from .notifications import Kind, kind_for
+
+logger = logging.getLogger(__name__)
+
+# Longer than one send can take (EMAIL_TIMEOUT bounds the SMTP conversation, outbox_send's time limit the
+# task); a sender that crashed holding a lease gives the row back when it ends.
+LEASE = timedelta(minutes=5)
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=6)
+# A worker whose clock is a little behind the web server's still sends a row at once.
+CLOCK_SLACK = timedelta(seconds=5)
+# After a failed enqueue, this process stops asking the broker for a while (the beat resends the rows).
+BREAKER_SECONDS = 30.0
 
 
 def outbox_add(
@@ -16,19 +49,233 @@ def outbox_add(
     channel: str = Notification.Channel.EMAIL,
     event_key: str = "",
 ) -> Notification:
-    """One message for one recipient about one event; idempotent for the same event, recipient and channel."""
+    """One message for one recipient about one event; idempotent for the same event, recipient and channel.
+
+    In-app rows are delivered by being written. E-mail rows are sent after the caller's transaction commits
+    (a digest kind waits for its window, NOTIFICATION_DIGEST_WINDOW).
+    """
     object_type = obj._meta.label_lower if obj is not None else ""
     object_id = str(obj.pk) if obj is not None else ""
     key = f"{kind}:{object_type}:{object_id}:{event_key}:{recipient.pk}:{channel}"
-    notification, _ = Notification.objects.get_or_create(
-        dedupe_key=key,
-        defaults={
-            "kind": kind,
-            "recipient": recipient,
-            "clinic": clinic,
-            "channel": channel,
-            "object_type": object_type,
-            "object_id": object_id,
-        },
-    )
+    now = timezone.now()
+    definition = kind_for(kind)
+    digest = channel == Notification.Channel.EMAIL and definition is not None and definition.digest is not None
+    defaults: dict[str, Any] = {
+        "kind": kind,
+        "recipient": recipient,
+        "clinic": clinic,
+        "channel": channel,
+        "object_type": object_type,
+        "object_id": object_id,
+        "created_at": now,
+        "next_attempt_at": now + settings.NOTIFICATION_DIGEST_WINDOW if digest else now,
+    }
+    if channel == Notification.Channel.IN_APP:
+        defaults["sent_at"] = now
+    notification, created = Notification.objects.get_or_create(dedupe_key=key, defaults=defaults)
+    if created and channel == Notification.Channel.EMAIL and not digest:
+        transaction.on_commit(partial(outbox_enqueue, str(notification.pk)), robust=True)
     return notification
+
+
+# --- enqueueing after commit --------------------------------------------------------------------------
+
+_breaker_lock = threading.Lock()
+_broker_down_until = 0.0
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError
+
+    return (OperationalError, OSError, TimeoutError)
+
+
+def outbox_enqueue(notification_id: str) -> bool:
+    """Ask Celery to send one row now. Never raises: a row that was not queued is sent by the beat."""
+    from .tasks import outbox_send
+
+    return delay_safely(outbox_send, notification_id)
+
+
+def delay_safely(task: Any, *args: Any) -> bool:
+    """task.delay(*args), or False (logged, never raised) when the broker is down, slow or refusing.
+
+    For work queued from a web request after commit: the request has already succeeded and must not fail
+    or wait now. Give such tasks ignore_result=True: a result backend that is down fails them otherwise.
+    """
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        return False
+    try:
+        task.delay(*args)
+    except _broker_errors() as exc:
+        with _breaker_lock:
+            _broker_down_until = time.monotonic() + BREAKER_SECONDS
+        logger.warning(
+            "outbox: broker unavailable (%s); %s %s not queued (the resend task sends outbox rows)",
+            type(exc).__name__,
+            task.name,
+            ", ".join(str(a) for a in args),
+        )
+        return False
+    except Exception as exc:  # noqa: BLE001 - after commit nothing may fail the request
+        logger.error(
+            "outbox: could not queue %s %s (%s)", task.name, ", ".join(str(a) for a in args), type(exc).__name__
+        )
+        return False
+    return True
+
+
+def delay_on_commit_safely(task: Any, *args: Any) -> None:
+    """delay_safely(task, *args) once the current transaction commits (ids only in args)."""
+    transaction.on_commit(partial(delay_safely, task, *args), robust=True)
+
+
+def outbox_breaker_reset() -> None:
+    """Forget an earlier broker failure (tests; a process that knows the broker is back)."""
+    global _broker_down_until
+    with _breaker_lock:
+        _broker_down_until = 0.0
+
+
+# --- sending ------------------------------------------------------------------------------------------
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, 8 ... minutes after the 1st, 2nd, 3rd, 4th ... failed attempt, at most 6 hours."""
+    return min(BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+def _unsent_email(now: datetime) -> models.QuerySet[Notification]:
+    """E-mail rows nobody has sent and nobody is sending (no lease, or an expired one)."""
+    return Notification.objects.filter(sent_at__isnull=True, channel=Notification.Channel.EMAIL).filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lte=now)
+    )
+
+
+def outbox_due_ids(*, limit: int, now: datetime | None = None) -> list[Any]:
+    """Unsent e-mail rows whose time has come, oldest due first (the partial index outbox_unsent)."""
+    now = now or timezone.now()
+    return list(
+        _unsent_email(now)
+        .filter(next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _finish(ids: Sequence[Any], lease: uuid.UUID, **fields: Any) -> int:
+    """Write the outcome, only if our lease still holds (a sender that lost it writes nothing)."""
+    return Notification.objects.filter(pk__in=ids, lease=lease).update(locked_until=None, lease=None, **fields)
+
+
+def _skip_reason(notification: Notification, kind: Kind) -> str:
+    recipient = notification.recipient
+    if not recipient.is_active or not recipient.email:
+        return "recipient inactive"
+    if kind.audience == "staff" and notification.clinic_id is not None:
+        from clinics.models import Membership
+
+        if not Membership.objects.filter(user=recipient, clinic_id=notification.clinic_id, is_active=True).exists():
+            return "recipient no longer staff at the clinic"
+    return ""
+
+
+def _email(notification: Notification, message: Any) -> EmailMessage:
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return EmailMessage(
+        subject=message.subject,
+        body=message.body,
+        to=[notification.recipient.email],
+        attachments=list(getattr(message, "attachments", None) or []),
+        # The same id on a resend lets mail systems drop a duplicate after an unlucky crash.
+        headers={"Message-ID": f"<{notification.pk}@{host}>"},
+    )
+
+
+def outbox_deliver(notification_id: Any) -> str:
+    """Send one unsent e-mail row (and, for a digest kind, the rest of its group) at most once.
+
+    Returns "sent", "skipped" (settled without sending: the recipient left), "failed" (backing off),
+    or "busy" (already sent, being sent by someone else, not due, or not an e-mail row).
+    """
+    now = timezone.now()
+    lease = uuid.uuid4()
+    claimed = (
+        _unsent_email(now)
+        .filter(pk=notification_id, next_attempt_at__lte=now + CLOCK_SLACK)
+        .update(locked_until=now + LEASE, lease=lease)
+    )
+    if not claimed:
+        return "busy"
+    notification = Notification.objects.select_related("recipient", "clinic").get(pk=notification_id)
+    kind = kind_for(notification.kind)
+    if kind is None:
+        attempts = notification.attempts + 1
+        _finish(
+            [notification.pk],
+            lease,
+            attempts=attempts,
+            next_attempt_at=now + backoff(attempts),
+            last_error="unknown kind",
+        )
+        logger.error(
+            "outbox: unknown notification kind %r (notification %s); retrying later", notification.kind, notification.pk
+        )
+        return "failed"
+
+    batch = [notification]
+    if kind.digest is not None:
+        _unsent_email(now).filter(
+            kind=notification.kind, recipient_id=notification.recipient_id, clinic_id=notification.clinic_id
+        ).exclude(pk=notification.pk).update(locked_until=now + LEASE, lease=lease)
+        batch = list(
+            Notification.objects.filter(lease=lease).select_related("recipient", "clinic").order_by("created_at", "pk")
+        )
+    ids = [n.pk for n in batch]
+
+    if reason := _skip_reason(notification, kind):
+        _finish(ids, lease, sent_at=now, last_error=f"skipped: {reason}")
+        logger.info("outbox: notification %s (%s) not sent: %s", notification.pk, notification.kind, reason)
+        return "skipped"
+    try:
+        message = kind.digest(batch) if kind.digest is not None and len(batch) > 1 else kind.email(notification)
+        _email(notification, message).send()
+    except Exception as exc:  # noqa: BLE001 - any failure backs off and retries; the row is never lost
+        attempts = notification.attempts + 1
+        retry_at = timezone.now() + backoff(attempts)
+        _finish(ids, lease, attempts=F("attempts") + 1, next_attempt_at=retry_at, last_error=type(exc).__name__[:200])
+        # The exception's text can hold an address; its type is enough to act on.
+        logger.warning(
+            "outbox: sending notification %s (%s) failed (%s); attempt %d, next at %s",
+            notification.pk,
+            notification.kind,
+            type(exc).__name__,
+            attempts,
+            retry_at.isoformat(timespec="seconds"),
+        )
+        return "failed"
+    _finish(ids, lease, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="")
+    return "sent"
+
+
+def email_preview(notification: Notification) -> Any:
+    """The message a row would send (support and tests); None for an unknown kind."""
+    kind = kind_for(notification.kind)
+    return kind.email(notification) if kind is not None else None
+
+
+# --- the inbox ----------------------------------------------------------------------------------------
+
+
+def notification_mark_read(*, user: Any, notification_id: Any) -> Notification | None:
+    """Mark one of the user's notifications read; None when it is not theirs (or does not exist)."""
+    notification = Notification.objects.select_related("clinic").filter(pk=notification_id, recipient=user).first()
+    if notification is not None and notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
+    return notification
+
+
+def notification_mark_all_read(*, user: Any) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

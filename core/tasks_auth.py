@@ -9,7 +9,7 @@ from django.urls import reverse
 from clinics.services import site_url
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True)
 def email_verification_send(user_id: str) -> bool:
     """The "confirm your e-mail address" message with a signed link that works for 3 days."""
     from .services import email_verify_token
@@ -27,7 +27,7 @@ def email_verification_send(user_id: str) -> bool:
     return True
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True)
 def sign_up_attempt_notice(user_id: str) -> bool:
     """Tell an account's owner that someone tried to sign up with their address (no account is created)."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()

@@ -1,0 +1,38 @@
+"""Matrix entries for the coordinators' worklist and the notifications inbox, and their world records."""
+
+from clinics.models import WorklistEntry
+from core.models import Notification
+from core.outbox import outbox_add
+from screening.services import worklist_add
+from tests.authz.helpers import Expect, patient_own, signed_in, staff
+
+WORKLIST = ("coordinator_a", "admin_a")
+
+EXPECTED = {
+    # Minimum necessary: coordinators and clinic admins; psychiatrists have the review queue instead.
+    "clinics:worklist": staff(*WORKLIST),
+    "clinics:worklist_entry": (
+        staff(*WORKLIST),
+        staff(*WORKLIST, method="post"),  # an empty form comes back with its errors
+    ),
+    "clinics:worklist_unreachable": staff(*WORKLIST, status=302, method="post"),
+    # Everyone signed in has an inbox; a notification is opened only by its recipient.
+    "notifications:inbox": signed_in(),
+    "notifications:read_all": signed_in(302, "post"),
+    "notifications:read": patient_own(302, "post"),
+}
+
+
+def extend(world) -> None:
+    patient = world.users["patient"]
+    entry = worklist_add(submission=world.objects["submission"], source=WorklistEntry.Source.CLEARED)
+    notification = outbox_add(
+        kind="submission.received", recipient=patient, obj=world.objects["submission"], clinic=world.objects["clinic_a"]
+    )
+    assert Notification.objects.filter(pk=notification.pk).exists()
+    world.objects.update(worklist_entry=entry, notification=notification)
+    world.kwarg_values["entry_id"] = entry.pk
+    world.kwarg_values["notification_id"] = notification.pk
+
+
+__all__ = ["EXPECTED", "Expect", "extend"]
