@@ -22,6 +22,11 @@ class IntakeDraft(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Set when the patient updates answers they already sent (a psychiatrist asked for more information):
+    # the draft starts as a copy of that submission's answers and its submission becomes the next version.
+    amends = models.OneToOneField(
+        "IntakeSubmission", null=True, blank=True, on_delete=models.PROTECT, related_name="amendment_draft"
+    )
 
     class Meta:
         ordering = ["-updated_at"]
@@ -45,7 +50,8 @@ class IntakeDraft(models.Model):
 class IntakeSubmission(models.Model):
     """One submitted version of an intake: the frozen intake document and the signed consent.
 
-    Amendments (later) add a new version of the same draft; a version is never edited.
+    An amendment is a new submission (from its own draft) that `amends` the previous version: version n+1.
+    A version is never edited; each version is amended at most once, so the versions form one chain.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -53,6 +59,7 @@ class IntakeSubmission(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="intake_submissions")
     draft = models.ForeignKey(IntakeDraft, on_delete=models.PROTECT, related_name="submissions")
     version = models.PositiveIntegerField(default=1)
+    amends = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="amended_by")
     document = models.JSONField(help_text="The intake document (schema intake-document/1), frozen at submission.")
     consent_version = models.CharField(max_length=40)
     consent_text = models.TextField()
@@ -64,6 +71,11 @@ class IntakeSubmission(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["draft", "version"], name="intake_submission_version_unique"),
             models.CheckConstraint(condition=Q(version__gte=1), name="intake_submission_version_positive"),
+            # The first version amends nothing; every later one amends the version before it.
+            models.CheckConstraint(
+                condition=Q(amends__isnull=True, version=1) | Q(amends__isnull=False, version__gt=1),
+                name="intake_submission_amendment_versions",
+            ),
         ]
         indexes = [
             models.Index(fields=["patient", "-submitted_at"], name="intake_submission_patient"),

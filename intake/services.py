@@ -13,8 +13,15 @@ from django.utils import timezone
 from clinics.models import Clinic
 from clinics.selectors import policy_current
 from core.outbox import outbox_add
+from screening.models import ReviewCase
 from screening.rules import evaluate, validate_document
-from screening.services import review_recipients, screening_notify, screening_result_create, submission_route
+from screening.services import (
+    review_case_amend,
+    review_recipients,
+    screening_notify,
+    screening_result_create,
+    submission_route,
+)
 
 from . import steps
 from .builder import build_document, safety_probe_document
@@ -36,6 +43,10 @@ class IntakeIncomplete(Exception):
 
 class IntakeDocumentInvalid(Exception):
     """The builder produced a document the schema refuses: a bug, never the patient's fault."""
+
+
+class AmendmentNotAllowed(Exception):
+    """Answers already sent can be updated only while a psychiatrist is waiting for the patient."""
 
 
 def clinic_today(clinic: Clinic) -> date:
@@ -117,11 +128,13 @@ def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
     if IntakeDraft.objects.filter(pk=draft.pk, submitted_at__isnull=True).update(submitted_at=now) != 1:
         return IntakeSubmission.objects.filter(draft=draft).order_by("-version").first()
     consent = checked.forms["consent"].cleaned_data
+    previous = draft.amends
     submission = IntakeSubmission.objects.create(
         patient=patient,
         clinic=clinic,
         draft=draft,
-        version=1,
+        version=previous.version + 1 if previous else 1,
+        amends=previous,
         document=document,
         consent_version=CONSENT_VERSION,
         consent_text=CONSENT_TEXT,
@@ -129,7 +142,39 @@ def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
         submitted_at=now,
     )
     result = screening_result_create(submission=submission, policy=policy_current(clinic))
-    case = submission_route(submission=submission, result=result)
+    # An amendment answers a psychiatrist's question: the case moves to the new version and re-opens
+    # for that psychiatrist, whatever the new outcome (they asked, so they decide).
+    case = review_case_amend(previous=previous, submission=submission, result=result) if previous else None
     outbox_add(kind="submission.received", recipient=patient, obj=submission, clinic=clinic)
-    screening_notify(submission=submission, result=result, case=case)
+    if case is None:
+        case = submission_route(submission=submission, result=result)
+        screening_notify(submission=submission, result=result, case=case)
     return submission
+
+
+@transaction.atomic
+def draft_start_amendment(*, submission: IntakeSubmission, patient: Any) -> IntakeDraft:
+    """A new draft, pre-filled with the answers of `submission`, whose submission will be its next version.
+
+    Only while the psychiatrist is waiting for the patient, and only from the newest version; starting twice
+    (a double click, a second tab) gives back the same draft.
+    """
+    submission = (
+        IntakeSubmission.objects.select_for_update().select_related("draft").get(pk=submission.pk, patient=patient)
+    )
+    existing = IntakeDraft.objects.filter(amends=submission).first()
+    if existing is not None:
+        return existing
+    if IntakeSubmission.objects.filter(amends=submission).exists():
+        raise AmendmentNotAllowed("These answers have already been updated.")
+    waiting = ReviewCase.objects.filter(submission=submission, status=ReviewCase.Status.AWAITING_PATIENT).exists()
+    if not waiting:
+        raise AmendmentNotAllowed("The clinic is not waiting for new answers from you.")
+    if IntakeDraft.objects.filter(patient=patient, clinic_id=submission.clinic_id, submitted_at__isnull=True).exists():
+        raise AmendmentNotAllowed("You already have answers for this clinic that are not sent yet.")
+    return IntakeDraft.objects.create(
+        patient=patient,
+        clinic_id=submission.clinic_id,
+        answers=dict(submission.draft.answers or {}),
+        amends=submission,
+    )

@@ -15,4 +15,6 @@ urlpatterns = [
     path("intake/<uuid:draft_id>/<slug:step>/", views.intake_wizard, name="step"),
     path("sent/<uuid:submission_id>/", views.submission_detail, name="submission"),
     path("sent/<uuid:submission_id>/help-now/", views.submission_help, name="submission_help"),
+    # A psychiatrist asked for more information: start updating the answers (POST).
+    path("sent/<uuid:submission_id>/update/", views.amend, name="amend"),
 ]

@@ -11,10 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from formtools.wizard.views import NamedUrlWizardView, StepsHelper
 
-from screening.models import Outcome, Priority
+from clinics.models import WorklistEntry
+from screening.models import Outcome, Priority, ReviewCase
 from screening.rules import suggestion_names
 from screening.selectors import case_latest, result_latest
 
@@ -55,11 +56,87 @@ def _submission_or_404(request: HttpRequest, submission_id: Any) -> IntakeSubmis
 # --- status in plain words ----------------------------------------------------------------------
 
 
+def _worklist_state(submission: IntakeSubmission) -> str | None:
+    """The submission's worklist status (annotated by the selectors; one query otherwise), None if not on it."""
+    if hasattr(submission, "worklist_status"):
+        return submission.worklist_status
+    return WorklistEntry.objects.filter(submission=submission).values_list("status", flat=True).first()
+
+
+def _worklist_status(status: str, clinic: Any) -> dict[str, str] | None:
+    if status == WorklistEntry.Status.TO_CONTACT:
+        return {
+            "label": "Next: a call from the clinic",
+            "text": "A care coordinator will call you soon to arrange your evaluation.",
+            "tone": "success",
+        }
+    if status == WorklistEntry.Status.REACHED:
+        return {
+            "label": "The clinic has spoken with you",
+            "text": "A care coordinator has talked with you and will confirm your evaluation appointment.",
+            "tone": "success",
+        }
+    if status == WorklistEntry.Status.UNREACHABLE:
+        return {
+            "label": "Please call the clinic",
+            "text": f"We tried to reach you; please call the clinic at {clinic.phone}.",
+            "tone": "warning",
+        }
+    if status == WorklistEntry.Status.SCHEDULED:
+        return {
+            "label": "Evaluation scheduled",
+            "text": "Your evaluation with a psychiatrist has been scheduled. The clinic will remind you before it.",
+            "tone": "success",
+        }
+    return None
+
+
 def status_for(submission: IntakeSubmission) -> dict[str, str]:
-    """The patient's view of where a submission stands: a short label and one sentence."""
+    """The patient's view of where a submission stands: a short label and one sentence.
+
+    In order: what a psychiatrist is doing or decided (the review case), then what the coordinators are doing
+    (the worklist entry), then the screening outcome.
+    """
     result = result_latest(submission=submission)
     if result is None:
         return {"label": "Received", "text": "The clinic has your answers.", "tone": "info"}
+    case = case_latest(submission=submission)
+    clinic = submission.clinic
+    status = case.status if case is not None else None
+    if status == ReviewCase.Status.AWAITING_PATIENT:
+        return {
+            "label": "The psychiatrist has a question for you",
+            "text": "Please read their question below, then update your answers.",
+            "tone": "warning",
+        }
+    if status in ReviewCase.IN_QUEUE and case.priority == Priority.URGENT:
+        return {
+            "label": "The clinic will contact you soon",
+            "text": "A member of the clinic's team will contact you soon.",
+            "tone": "warning",
+        }
+    if status in ReviewCase.IN_QUEUE:
+        return {
+            "label": "Being reviewed by a psychiatrist",
+            "text": "A psychiatrist will look at your answers and then contact you.",
+            "tone": "info",
+        }
+    if status == ReviewCase.Status.DECLINED:
+        return {
+            "label": "Not offered at the moment",
+            "text": "A psychiatrist has reviewed your answers. Please read their message below.",
+            "tone": "secondary",
+        }
+    on_worklist = _worklist_state(submission)
+    if on_worklist is not None and (worded := _worklist_status(on_worklist, clinic)) is not None:
+        return worded
+    if status == ReviewCase.Status.CLEARED or (on_worklist is not None and result.outcome == Outcome.ELIGIBLE):
+        # The coordinators closed the entry (or it is not there yet).
+        return {
+            "label": "The clinic will contact you",
+            "text": f"If you have questions, please call the clinic at {clinic.phone}.",
+            "tone": "info",
+        }
     if result.outcome == Outcome.ELIGIBLE:
         return {
             "label": "Next: a call from the clinic",
@@ -82,6 +159,36 @@ def status_for(submission: IntakeSubmission) -> dict[str, str]:
         "label": "Not offered at the moment",
         "text": "The clinic cannot offer ketamine treatment at the moment. Your result explains why.",
         "tone": "secondary",
+    }
+
+
+def _newer_version(submission: IntakeSubmission) -> IntakeSubmission | None:
+    """The version that replaced this one (the patient updated their answers), if any."""
+    try:
+        return submission.amended_by
+    except IntakeSubmission.DoesNotExist:
+        return None
+
+
+def conversation_for(submission: IntakeSubmission) -> dict[str, Any]:
+    """What the psychiatrist told the patient, and whether the patient can (or already started to) update
+    their answers: `timeline` (oldest first), `latest_message`, `can_amend`, `amendment_draft`."""
+    case = case_latest(submission=submission)
+    timeline = list(getattr(case, "timeline", None) or []) if case is not None else []
+    if case is not None and not hasattr(case, "timeline"):
+        timeline = list(case.decisions.filter(kind__in=selectors.PATIENT_TIMELINE).order_by("at", "id"))
+    messages_ = [d for d in timeline if d.patient_message]
+    try:
+        draft = submission.amendment_draft
+    except IntakeDraft.DoesNotExist:
+        draft = None
+    waiting = case is not None and case.status == ReviewCase.Status.AWAITING_PATIENT
+    return {
+        "timeline": timeline,
+        "latest_message": messages_[-1] if messages_ else None,
+        "waiting": waiting,
+        "can_amend": waiting and draft is None,
+        "amendment_draft": draft if draft is not None and not draft.is_submitted else None,
     }
 
 
@@ -108,12 +215,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         draft_rows.append(
             {
                 "draft": draft,
+                "amends": draft.amends,
                 "done": checked.done_count,
                 "total": len(steps.ANSWER_STEPS),
                 "next_title": steps.STEP_BY_NAME[checked.first_incomplete].title,
             }
         )
-    submission_rows = [{"submission": s, "status": status_for(s)} for s in submissions]
+    submission_rows = [
+        {"submission": s, "status": status_for(s), "conversation": conversation_for(s)} for s in submissions
+    ]
     return render(
         request,
         "intake/dashboard.html",
@@ -255,12 +365,20 @@ class IntakeWizard(NamedUrlWizardView):
             error_items=form.error_items() if form.is_bound else [],
             rows_step=isinstance(form, RowsStepForm),
             phq9_notice=PHQ9_NOTICE if step.name == "phq9" else "",
+            amendment=self._amendment_context(),
         )
         if isinstance(form, RowsStepForm):
             context["drug_names"] = suggestion_names()
         if step.name == steps.REVIEW:
             context.update(self._review_context())
         return context
+
+    def _amendment_context(self) -> dict[str, Any] | None:
+        """For a draft that updates answers already sent: the version it replaces and the psychiatrist's question."""
+        if not self.draft.amends_id:
+            return None
+        question = selectors.question_for_amendment(draft=self.draft)
+        return {"previous": self.draft.amends, "question": question}
 
     def _review_context(self) -> dict[str, Any]:
         checked = steps.check(self.draft.answers, self.draft.clinic)
@@ -336,8 +454,25 @@ def submission_detail(request: HttpRequest, submission_id: Any) -> HttpResponse:
             "outcome": outcome,
             "urgent": urgent,
             "status": status_for(submission),
+            "conversation": conversation_for(submission),
+            "newer": _newer_version(submission),
+            "case_status": case.status if case else None,
+            "worklist_started": _worklist_state(submission) not in (None, WorklistEntry.Status.TO_CONTACT),
             "due_at": case.due_at if case else None,
             "reasons": reasons,
             "groups": groups,
         },
     )
+
+
+@login_required
+@require_POST
+def amend(request: HttpRequest, submission_id: Any) -> HttpResponse:
+    """Start updating answers already sent (a psychiatrist asked): a pre-filled draft, then the wizard."""
+    submission = _submission_or_404(request, submission_id)
+    try:
+        draft = services.draft_start_amendment(submission=submission, patient=request.user)
+    except services.AmendmentNotAllowed as exc:
+        messages.info(request, str(exc))
+        return redirect(_submission_url(submission))
+    return redirect("intake:resume", draft_id=draft.pk)

@@ -1,21 +1,31 @@
-"""Writes for screening: store a result, open a review case, queue the staff notifications."""
+"""Writes for screening: store a result, route it, and everything a psychiatrist or an admin does to a
+review case (claim, release, reassign, acknowledge, decide, re-open), the patient's amendment, and re-screening.
+
+Every write to a case is one transaction, leaves a ReviewDecision in the case's history and an audit event
+whose detail holds codes and ids only (never what the patient or the psychiatrist wrote).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models.deletion import ProtectedError
+from django.http import HttpRequest
 from django.utils import timezone
 
-from clinics.models import Membership, Role, ScreeningPolicy, WorklistEntry
+from clinics.models import Clinic, Membership, Role, ScreeningPolicy, WorklistEntry
 from clinics.selectors import engine_policy
-from core.outbox import outbox_add
+from core.audit import audit_record
+from core.outbox import delay_on_commit_safely, outbox_add
 
-from .models import Outcome, Priority, ReviewCase, ScreeningResult
-from .rules import IntakeDocument, evaluate
+from .models import Outcome, Priority, RescreenRun, ReviewCase, ReviewDecision, ScreeningResult
+from .rules import RULESET, IntakeDocument, evaluate
 
 URGENT_WITHIN = timedelta(hours=4)
 ROUTINE_BUSINESS_DAYS = 2
@@ -71,6 +81,7 @@ def review_case_open(*, submission: Any, result: ScreeningResult) -> ReviewCase 
     return ReviewCase.objects.create(
         clinic_id=submission.clinic_id,
         submission=submission,
+        result=result,
         status=ReviewCase.Status.OPEN,
         priority=result.priority,
         due_at=review_due_at(priority=result.priority, start=now, time_zone=submission.clinic.time_zone),
@@ -96,6 +107,26 @@ def worklist_add(*, submission: Any, source: str) -> WorklistEntry:
     return entry
 
 
+def worklist_withdraw(*, submission: Any) -> bool:
+    """Take the patient off the worklist if no coordinator has started on them yet ("to contact", no attempt).
+
+    The untouched entry is removed, so a later worklist_add queues the patient afresh; an entry something
+    else already points at is closed instead. True when the patient was taken off.
+    """
+    entry = WorklistEntry.objects.filter(
+        submission=submission, status=WorklistEntry.Status.TO_CONTACT, attempts=0
+    ).first()
+    if entry is None:
+        return False
+    try:
+        with transaction.atomic():
+            entry.delete()
+    except ProtectedError:
+        entry.status = WorklistEntry.Status.CLOSED
+        entry.save(update_fields=["status", "updated_at"])
+    return True
+
+
 def _members(clinic_id: Any, roles: list[str]) -> list[Membership]:
     return list(
         Membership.objects.filter(clinic_id=clinic_id, role__in=roles, is_active=True, user__is_active=True)
@@ -113,7 +144,7 @@ def review_recipients(clinic_id: Any) -> list[Any]:
 
 
 @transaction.atomic
-def screening_notify(*, submission: Any, result: ScreeningResult, case: ReviewCase | None) -> None:
+def screening_notify(*, submission: Any, result: ScreeningResult, case: ReviewCase | None, event_key: str = "") -> None:
     """Queue the staff notifications for a new result (outbox rows; sending comes later).
 
     Needs review: every active psychiatrist ("case.urgent" or "case.new"; clinic admins when there is no
@@ -123,7 +154,585 @@ def screening_notify(*, submission: Any, result: ScreeningResult, case: ReviewCa
     if result.outcome == Outcome.NEEDS_REVIEW and case is not None:
         kind = "case.urgent" if result.priority == Priority.URGENT else "case.new"
         for user in review_recipients(clinic.pk):
-            outbox_add(kind=kind, recipient=user, obj=case, clinic=clinic)
+            outbox_add(kind=kind, recipient=user, obj=case, clinic=clinic, event_key=event_key)
     elif result.outcome == Outcome.ELIGIBLE:
         for membership in _members(clinic.pk, [Role.COORDINATOR]):
-            outbox_add(kind="patient.eligible", recipient=membership.user, obj=submission, clinic=clinic)
+            outbox_add(
+                kind="patient.eligible", recipient=membership.user, obj=submission, clinic=clinic, event_key=event_key
+            )
+
+
+# --- the review case: claim, release, reassign, acknowledge ----------------------------------------------
+
+
+class CaseActionError(Exception):
+    """A case action that cannot be done now; the message is for the person who tried, in plain words."""
+
+
+class CaseAlreadyClaimed(CaseActionError):
+    """Someone else claimed the case first (a race, or a stale page)."""
+
+    def __init__(self, claimer_name: str) -> None:
+        super().__init__(f"{claimer_name} has already claimed this case.")
+        self.claimer_name = claimer_name
+
+
+def _role_at(user: Any, clinic_id: Any) -> str | None:
+    membership = Membership.objects.filter(user=user, clinic_id=clinic_id, is_active=True, user__is_active=True).first()
+    return membership.role if membership else None
+
+
+def _require_role(user: Any, clinic_id: Any, *roles: str) -> str:
+    role = _role_at(user, clinic_id)
+    if role not in roles:
+        raise PermissionDenied("Your role at this clinic does not allow this.")
+    return role
+
+
+def _locked(case_id: Any) -> ReviewCase:
+    """The case row, locked until the transaction ends (every change of status goes through here)."""
+    return ReviewCase.objects.select_for_update(of=("self",)).select_related("clinic", "submission").get(pk=case_id)
+
+
+def _record(
+    case: ReviewCase,
+    kind: str,
+    *,
+    by: Any,
+    at: datetime,
+    note: str = "",
+    patient_message: str = "",
+    assignee: Any = None,
+) -> ReviewDecision:
+    return ReviewDecision.objects.create(
+        case=case,
+        kind=kind,
+        by=by,
+        at=at,
+        note=note,
+        patient_message=patient_message,
+        assignee=assignee,
+        result_id=case.result_id,
+    )
+
+
+def _audit(action: str, *, user: Any, case: ReviewCase, request: HttpRequest | None, **detail: Any) -> None:
+    audit_record(
+        action=action,
+        actor=user,
+        clinic=case.clinic,
+        obj=case,
+        request=request,
+        detail={"status": case.status, **{k: str(v) if v is not None else None for k, v in detail.items()}},
+    )
+
+
+@transaction.atomic
+def review_case_claim(*, case_id: Any, user: Any, request: HttpRequest | None = None) -> ReviewCase:
+    """Take an open case. Of two psychiatrists claiming at the same moment exactly one wins: the claim is a
+    conditional UPDATE (open and unclaimed) that the database serialises on the row; the other one gets
+    CaseAlreadyClaimed naming who has it."""
+    clinic_id = ReviewCase.objects.values_list("clinic_id", flat=True).get(pk=case_id)
+    _require_role(user, clinic_id, Role.PSYCHIATRIST)
+    now = timezone.now()
+    won = ReviewCase.objects.filter(pk=case_id, status=ReviewCase.Status.OPEN, claimed_by__isnull=True).update(
+        status=ReviewCase.Status.CLAIMED, claimed_by=user, claimed_at=now, updated_at=now
+    )
+    case = ReviewCase.objects.select_related("clinic", "claimed_by").get(pk=case_id)
+    if not won:
+        if case.claimed_by_id == user.pk and case.status == ReviewCase.Status.CLAIMED:
+            return case  # a double click: already yours
+        if case.claimed_by is not None:
+            raise CaseAlreadyClaimed(case.claimed_by.get_full_name())
+        raise CaseActionError("This case is no longer waiting for a psychiatrist.")
+    _record(case, ReviewDecision.Kind.CLAIMED, by=user, at=now)
+    _audit("case.claim", user=user, case=case, request=request)
+    return case
+
+
+@transaction.atomic
+def review_case_release(*, case_id: Any, user: Any, request: HttpRequest | None = None) -> ReviewCase:
+    """Give a claimed case back to the queue: the psychiatrist who holds it, or a clinic admin."""
+    case = _locked(case_id)
+    role = _require_role(user, case.clinic_id, Role.PSYCHIATRIST, Role.CLINIC_ADMIN)
+    if case.status != ReviewCase.Status.CLAIMED:
+        raise CaseActionError("Only a claimed case can be released.")
+    if case.claimed_by_id != user.pk and role != Role.CLINIC_ADMIN:
+        raise CaseActionError("Only the psychiatrist who claimed this case, or a clinic admin, can release it.")
+    now = timezone.now()
+    previous = case.claimed_by_id
+    case.status = ReviewCase.Status.OPEN
+    case.claimed_by = None
+    case.claimed_at = None
+    case.save(update_fields=["status", "claimed_by", "claimed_at", "updated_at"])
+    _record(case, ReviewDecision.Kind.RELEASED, by=user, at=now)
+    _audit("case.release", user=user, case=case, request=request, previous_claimer=previous)
+    return case
+
+
+@transaction.atomic
+def review_case_reassign(
+    *, case_id: Any, to_user: Any, by: Any, note: str = "", request: HttpRequest | None = None
+) -> ReviewCase:
+    """A clinic admin gives an undecided case to another psychiatrist of the clinic, who is told."""
+    case = _locked(case_id)
+    _require_role(by, case.clinic_id, Role.CLINIC_ADMIN)
+    if _role_at(to_user, case.clinic_id) != Role.PSYCHIATRIST:
+        raise ValidationError({"psychiatrist": "Choose an active psychiatrist of this clinic."})
+    if case.status not in ReviewCase.UNDECIDED:
+        raise CaseActionError("A decided case cannot be reassigned; re-open it first.")
+    if case.claimed_by_id == to_user.pk:
+        raise ValidationError({"psychiatrist": "This psychiatrist already has the case."})
+    now = timezone.now()
+    previous = case.claimed_by_id
+    if case.status == ReviewCase.Status.OPEN:
+        case.status = ReviewCase.Status.CLAIMED
+    case.claimed_by = to_user
+    case.claimed_at = now
+    case.save(update_fields=["status", "claimed_by", "claimed_at", "updated_at"])
+    decision = _record(case, ReviewDecision.Kind.REASSIGNED, by=by, at=now, note=note, assignee=to_user)
+    outbox_add(kind="case.reassigned", recipient=to_user, obj=case, clinic=case.clinic, event_key=str(decision.pk))
+    _audit("case.reassign", user=by, case=case, request=request, previous_claimer=previous, claimer=to_user.pk)
+    return case
+
+
+@transaction.atomic
+def review_case_acknowledge(*, case_id: Any, user: Any, request: HttpRequest | None = None) -> ReviewCase:
+    """A psychiatrist has seen an urgent case's alert (stops the escalation to clinic admins)."""
+    case = _locked(case_id)
+    _require_role(user, case.clinic_id, Role.PSYCHIATRIST)
+    if case.priority != Priority.URGENT:
+        raise CaseActionError("Only urgent cases are acknowledged.")
+    if case.acknowledged_at is not None:
+        return case
+    now = timezone.now()
+    case.acknowledged_by = user
+    case.acknowledged_at = now
+    case.save(update_fields=["acknowledged_by", "acknowledged_at", "updated_at"])
+    _record(case, ReviewDecision.Kind.ACKNOWLEDGED, by=user, at=now)
+    _audit("case.acknowledge", user=user, case=case, request=request)
+    return case
+
+
+# --- decisions -----------------------------------------------------------------------------------------
+
+
+def _holder_locked(case_id: Any, user: Any, *, allowed: tuple[str, ...]) -> ReviewCase:
+    case = _locked(case_id)
+    _require_role(user, case.clinic_id, Role.PSYCHIATRIST)
+    if case.claimed_by_id != user.pk:
+        if case.claimed_by_id is None:
+            raise CaseActionError("Claim this case before you decide.")
+        raise CaseActionError("Only the psychiatrist who claimed this case can decide.")
+    if case.status not in allowed:
+        raise CaseActionError("This case has already been decided.")
+    return case
+
+
+def _decide(
+    case: ReviewCase,
+    *,
+    status: str,
+    kind: str,
+    user: Any,
+    note: str,
+    patient_message: str,
+    request: HttpRequest | None,
+    patient_kind: str = "case.decided",
+) -> ReviewDecision:
+    now = timezone.now()
+    case.status = status
+    fields = ["status", "updated_at"]
+    if status in ReviewCase.DECIDED:
+        case.decided_by = user
+        case.decided_at = now
+        fields += ["decided_by", "decided_at"]
+    case.save(update_fields=fields)
+    decision = _record(case, kind, by=user, at=now, note=note.strip(), patient_message=patient_message.strip())
+    outbox_add(
+        kind=patient_kind,
+        recipient=case.submission.patient,
+        obj=case,
+        clinic=case.clinic,
+        event_key=str(decision.pk),
+    )
+    _audit("case.decide", user=user, case=case, request=request, decision=kind, decision_id=decision.pk)
+    return decision
+
+
+def _required(value: str, field: str, message: str) -> None:
+    if not (value or "").strip():
+        raise ValidationError({field: message})
+
+
+@transaction.atomic
+def review_case_clear(
+    *, case_id: Any, user: Any, note: str = "", patient_message: str = "", request: HttpRequest | None = None
+) -> ReviewDecision:
+    """Clear for evaluation: the patient joins the coordinators' worklist and every coordinator is told."""
+    case = _holder_locked(case_id, user, allowed=(ReviewCase.Status.CLAIMED, ReviewCase.Status.AWAITING_PATIENT))
+    decision = _decide(
+        case,
+        status=ReviewCase.Status.CLEARED,
+        kind=ReviewDecision.Kind.CLEARED,
+        user=user,
+        note=note,
+        patient_message=patient_message,
+        request=request,
+    )
+    entry = worklist_add(submission=case.submission, source=WorklistEntry.Source.CLEARED)
+    # Coordinators schedule the evaluation; with none at the clinic, its admins must hear of it.
+    members = _members(case.clinic_id, [Role.COORDINATOR]) or _members(case.clinic_id, [Role.CLINIC_ADMIN])
+    for membership in members:
+        outbox_add(kind="case.cleared", recipient=membership.user, obj=entry, clinic=case.clinic)
+    return decision
+
+
+@transaction.atomic
+def review_case_decline(
+    *, case_id: Any, user: Any, note: str, patient_message: str, request: HttpRequest | None = None
+) -> ReviewDecision:
+    """Decline: the reason (for clinicians) and the words the patient reads are both required."""
+    _required(note, "note", "Give the reason for declining (for the clinical team).")
+    _required(patient_message, "patient_message", "Write what the patient will read.")
+    case = _holder_locked(case_id, user, allowed=(ReviewCase.Status.CLAIMED, ReviewCase.Status.AWAITING_PATIENT))
+    return _decide(
+        case,
+        status=ReviewCase.Status.DECLINED,
+        kind=ReviewDecision.Kind.DECLINED,
+        user=user,
+        note=note,
+        patient_message=patient_message,
+        request=request,
+    )
+
+
+@transaction.atomic
+def review_case_request_info(
+    *, case_id: Any, user: Any, patient_message: str, note: str = "", request: HttpRequest | None = None
+) -> ReviewDecision:
+    """Ask the patient for more information; they read the question in the app and can update their answers.
+
+    The case stays with the psychiatrist who asked (status awaiting_patient)."""
+    _required(patient_message, "patient_message", "Write the question the patient will read.")
+    case = _holder_locked(case_id, user, allowed=(ReviewCase.Status.CLAIMED, ReviewCase.Status.AWAITING_PATIENT))
+    return _decide(
+        case,
+        status=ReviewCase.Status.AWAITING_PATIENT,
+        kind=ReviewDecision.Kind.INFO_REQUESTED,
+        user=user,
+        note=note,
+        patient_message=patient_message,
+        request=request,
+        patient_kind="case.info_requested",
+    )
+
+
+@transaction.atomic
+def review_case_reopen(*, case_id: Any, user: Any, note: str, request: HttpRequest | None = None) -> ReviewCase:
+    """A clinic admin puts a decided (or re-screening-closed) case back in the queue, unclaimed, with a reason."""
+    _required(note, "note", "Say why the case is re-opened.")
+    case = _locked(case_id)
+    _require_role(user, case.clinic_id, Role.CLINIC_ADMIN)
+    if case.status not in (*ReviewCase.DECIDED, ReviewCase.Status.CLOSED):
+        raise CaseActionError("Only a decided or closed case can be re-opened.")
+    now = timezone.now()
+    previous = case.status
+    case.status = ReviewCase.Status.OPEN
+    case.claimed_by = None
+    case.claimed_at = None
+    case.decided_by = None
+    case.decided_at = None
+    case.due_at = review_due_at(priority=case.priority, start=now, time_zone=case.clinic.time_zone)
+    case.overdue_notified_at = None
+    case.save()
+    # Off the worklist again until a psychiatrist clears the case (if no coordinator has started yet).
+    withdrawn = worklist_withdraw(submission=case.submission) if previous == ReviewCase.Status.CLEARED else False
+    _record(case, ReviewDecision.Kind.REOPENED, by=user, at=now, note=note.strip())
+    _audit("case.reopen", user=user, case=case, request=request, previous_status=previous, worklist_withdrawn=withdrawn)
+    return case
+
+
+# --- the patient's amendment ---------------------------------------------------------------------------
+
+
+def _still_psychiatrist(user: Any, clinic_id: Any) -> bool:
+    return user is not None and user.is_active and _role_at(user, clinic_id) == Role.PSYCHIATRIST
+
+
+@transaction.atomic
+def review_case_amend(*, previous: Any, submission: Any, result: ScreeningResult) -> ReviewCase | None:
+    """The patient sent version n+1 after a psychiatrist asked: the same case moves to it and re-opens.
+
+    The psychiatrist who asked keeps the case (status claimed) and is told; if they no longer work there it
+    goes back to the queue and every psychiatrist is told. Priority and due time come from the new result.
+    Whatever the new outcome, the case stays for a psychiatrist to decide: a psychiatrist asked, so a
+    psychiatrist closes it. Called inside the submit transaction; None when the previous version had no case.
+    """
+    case = (
+        ReviewCase.objects.select_for_update(of=("self",)).select_related("clinic").filter(submission=previous).first()
+    )
+    if case is None:
+        return None
+    now = timezone.now()
+    clinic = case.clinic
+    holder = case.claimed_by if _still_psychiatrist(case.claimed_by, clinic.pk) else None
+    became_urgent = result.priority == Priority.URGENT and case.priority != Priority.URGENT
+    case.submission = submission
+    case.result = result
+    case.priority = result.priority
+    case.status = ReviewCase.Status.CLAIMED if holder else ReviewCase.Status.OPEN
+    case.claimed_by = holder
+    case.claimed_at = case.claimed_at if holder else None
+    case.decided_by = None
+    case.decided_at = None
+    case.due_at = review_due_at(priority=result.priority, start=now, time_zone=clinic.time_zone)
+    case.overdue_notified_at = None
+    if became_urgent:
+        case.acknowledged_by = None
+        case.acknowledged_at = None
+        case.ack_escalated_at = None
+    case.save()
+    patient = submission.patient
+    _record(case, ReviewDecision.Kind.AMENDED, by=patient, at=now)
+    key = str(submission.pk)
+    for user in [holder] if holder else review_recipients(clinic.pk):
+        outbox_add(kind="case.amended", recipient=user, obj=case, clinic=clinic, event_key=key)
+    if became_urgent:
+        for user in review_recipients(clinic.pk):
+            outbox_add(kind="case.urgent", recipient=user, obj=case, clinic=clinic, event_key=key)
+    audit_record(
+        action="case.amended",
+        actor=patient,
+        clinic=clinic,
+        obj=case,
+        detail={"status": case.status, "submission_id": key, "version": submission.version},
+    )
+    return case
+
+
+# --- re-screening ----------------------------------------------------------------------------------------
+
+
+def rescreen_candidates(clinic_id: Any) -> QuerySet:
+    """A clinic's submissions no human has decided on yet, newest version of each intake only:
+
+    - the case is open, claimed or waiting for the patient; or
+    - there is no live case, no psychiatrist decided (a case re-screening closed does not count) and the
+      coordinators have not started on the patient (no worklist entry, or one still "to contact" with no
+      attempt).
+    """
+    from intake.models import IntakeSubmission
+
+    cases = ReviewCase.objects.filter(submission=OuterRef("pk"))
+    live = Exists(cases.filter(status__in=ReviewCase.UNDECIDED))
+    decided = Exists(cases.filter(status__in=ReviewCase.DECIDED))
+    touched = Exists(
+        WorklistEntry.objects.filter(submission=OuterRef("pk")).exclude(
+            status=WorklistEntry.Status.TO_CONTACT, attempts=0
+        )
+    )
+    return IntakeSubmission.objects.filter(clinic_id=clinic_id, amended_by__isnull=True).filter(
+        live | (~decided & ~touched)
+    )
+
+
+@dataclasses.dataclass
+class RescreenOutcome:
+    skipped: bool = False
+    move: str = ""  # "eligible->needs_review" when the outcome changed
+    case_opened: bool = False
+    case_closed: bool = False
+    priority_changed: bool = False
+
+
+def _latest_result(submission: Any) -> ScreeningResult | None:
+    return ScreeningResult.objects.filter(submission=submission).order_by("-version").first()
+
+
+@transaction.atomic
+def submission_rescreen(
+    *, submission: Any, policy: ScreeningPolicy | None, actor: Any = None, ruleset: str = RULESET
+) -> RescreenOutcome:
+    """Screen one submission again under `policy` and the current ruleset, and route it again.
+
+    Skipped when its newest result was made under this ruleset and policy (so re-running is harmless).
+    A new result version is written; old versions stay. Routing: a case appears (and psychiatrists are told)
+    when the outcome becomes needs_review; a case nobody claimed closes when it no longer needs review, and an
+    eligible patient joins the worklist; a claimed case stays with its psychiatrist, who decides.
+    """
+    previous = _latest_result(submission)
+    if previous is not None and previous.ruleset == ruleset and previous.policy_id == (policy.pk if policy else None):
+        return RescreenOutcome(skipped=True)
+    result = screening_result_create(submission=submission, policy=policy)
+    outcome = RescreenOutcome()
+    if previous is not None and previous.outcome != result.outcome:
+        outcome.move = f"{previous.outcome}->{result.outcome}"
+    now = timezone.now()
+    clinic = submission.clinic
+    case = ReviewCase.objects.select_for_update(of=("self",)).filter(submission=submission).first()
+    key = str(result.pk)
+    what = f"Re-screened under ruleset {result.ruleset}" + (f" and policy version {policy.version}" if policy else "")
+    if case is not None and case.status in ReviewCase.DECIDED:
+        return outcome  # decided meanwhile: the new version is kept and shown, the decision stands
+    if result.outcome == Outcome.NEEDS_REVIEW:
+        if case is not None and case.status in ReviewCase.UNDECIDED:
+            case.result = result
+            if case.priority != result.priority:
+                outcome.priority_changed = True
+                if result.priority == Priority.URGENT:
+                    case.acknowledged_by = None
+                    case.acknowledged_at = None
+                    case.ack_escalated_at = None
+                    case.due_at = min(
+                        case.due_at, review_due_at(priority=result.priority, start=now, time_zone=clinic.time_zone)
+                    )
+                else:
+                    case.due_at = review_due_at(
+                        priority=result.priority, start=case.created_at, time_zone=clinic.time_zone
+                    )
+                case.priority = result.priority
+                case.overdue_notified_at = None
+                case.save()
+                _record(
+                    case, ReviewDecision.Kind.RESCREENED, by=actor, at=now, note=f"{what}: priority {result.priority}."
+                )
+                if result.priority == Priority.URGENT:
+                    screening_notify(submission=submission, result=result, case=case, event_key=key)
+            else:
+                case.save(update_fields=["result", "updated_at"])
+            return outcome
+        if case is not None:  # closed by an earlier re-screening: the same case comes back
+            case.status = ReviewCase.Status.OPEN
+            case.result = result
+            case.priority = result.priority
+            case.due_at = review_due_at(priority=result.priority, start=now, time_zone=clinic.time_zone)
+            case.overdue_notified_at = None
+            case.acknowledged_by = None
+            case.acknowledged_at = None
+            case.ack_escalated_at = None
+            case.save()
+        else:
+            case = review_case_open(submission=submission, result=result)
+        _record(case, ReviewDecision.Kind.RESCREENED, by=actor, at=now, note=f"{what}: needs review.")
+        outcome.case_opened = True
+        worklist_withdraw(submission=submission)  # nobody had called yet: off the worklist until cleared
+        screening_notify(submission=submission, result=result, case=case, event_key=key)
+        return outcome
+    # Eligible or ineligible now.
+    if case is not None and case.status in (ReviewCase.Status.CLAIMED, ReviewCase.Status.AWAITING_PATIENT):
+        case.result = result
+        case.save(update_fields=["result", "updated_at"])
+        _record(case, ReviewDecision.Kind.RESCREENED, by=actor, at=now, note=f"{what}: {result.outcome}.")
+        return outcome
+    if case is not None and case.status == ReviewCase.Status.OPEN:
+        case.status = ReviewCase.Status.CLOSED
+        case.result = result
+        case.save(update_fields=["status", "result", "updated_at"])
+        _record(case, ReviewDecision.Kind.RESCREENED, by=actor, at=now, note=f"{what}: {result.outcome}.")
+        outcome.case_closed = True
+    elif case is not None:
+        case.result = result
+        case.save(update_fields=["result", "updated_at"])
+    if result.outcome == Outcome.ELIGIBLE:
+        already = WorklistEntry.objects.filter(submission=submission).exists()
+        worklist_add(submission=submission, source=WorklistEntry.Source.ELIGIBLE)
+        if not already:
+            screening_notify(submission=submission, result=result, case=None, event_key=key)
+    else:
+        worklist_withdraw(submission=submission)
+    return outcome
+
+
+RESCREEN_CHUNK = 200
+
+
+@transaction.atomic
+def rescreen_run_start(
+    *, clinic: Clinic, reason: str = RescreenRun.Reason.POLICY, triggered_by: Any = None, enqueue: bool = True
+) -> RescreenRun:
+    """Queue a re-screening of the clinic's open submissions under its current policy; an older run still
+    going is superseded (the new one covers everything). The task starts after commit."""
+    from clinics.selectors import policy_current
+
+    now = timezone.now()
+    Clinic.objects.select_for_update().filter(pk=clinic.pk).first()  # one run start at a time per clinic
+    RescreenRun.objects.filter(
+        clinic=clinic, status__in=[RescreenRun.Status.QUEUED, RescreenRun.Status.RUNNING]
+    ).update(status=RescreenRun.Status.SUPERSEDED, finished_at=now)
+    run = RescreenRun.objects.create(
+        clinic=clinic,
+        policy=policy_current(clinic),
+        ruleset=RULESET,
+        reason=reason,
+        triggered_by=triggered_by,
+        total=rescreen_candidates(clinic.pk).count(),
+        created_at=now,
+    )
+    audit_record(
+        action="rescreen.start",
+        actor=triggered_by,
+        clinic=clinic,
+        obj=run,
+        detail={"reason": reason, "ruleset": RULESET, "policy_version": run.policy.version if run.policy else None},
+    )
+    if enqueue:
+        from .tasks import rescreen_clinic
+
+        delay_on_commit_safely(rescreen_clinic, run.pk)
+    return run
+
+
+@transaction.atomic
+def rescreen_run_chunk(*, run_id: int, size: int = RESCREEN_CHUNK) -> bool:
+    """Re-screen the next `size` open submissions of a run (keyset on id); False once the run is over.
+
+    The run row is locked for the chunk, so two workers on the same run take turns and never count twice.
+    """
+    run = RescreenRun.objects.select_for_update(of=("self",)).select_related("policy").filter(pk=run_id).first()
+    if run is None or not run.is_active:
+        return False
+    now = timezone.now()
+    if run.status == RescreenRun.Status.QUEUED:
+        run.status = RescreenRun.Status.RUNNING
+        run.started_at = now
+    candidates = rescreen_candidates(run.clinic_id)
+    if run.cursor is not None:
+        candidates = candidates.filter(pk__gt=run.cursor)
+    batch = list(candidates.select_related("clinic", "patient").order_by("pk")[:size])
+    if not batch:
+        run.status = RescreenRun.Status.FINISHED
+        run.finished_at = now
+        run.total = max(run.total, run.done)
+        run.save()
+        return False
+    moves = dict(run.moves or {})
+    for submission in batch:
+        outcome = submission_rescreen(
+            submission=submission, policy=run.policy, actor=run.triggered_by, ruleset=run.ruleset
+        )
+        run.skipped += outcome.skipped
+        run.rescreened += not outcome.skipped
+        run.cases_opened += outcome.case_opened
+        run.cases_closed += outcome.case_closed
+        run.priority_changed += outcome.priority_changed
+        if outcome.move:
+            moves[outcome.move] = moves.get(outcome.move, 0) + 1
+    run.moves = moves
+    run.done += len(batch)
+    run.cursor = batch[-1].pk
+    run.save()
+    return True
+
+
+def policy_publish_and_rescreen(
+    *, clinic: Clinic, values: dict[str, Any], actor: Any, note: str = "", request: HttpRequest | None = None
+) -> tuple[ScreeningPolicy, RescreenRun]:
+    """Publish a new policy version and, in the same transaction, queue the re-screening of open submissions
+    (the task starts once both are committed)."""
+    from clinics.services import policy_publish
+
+    with transaction.atomic():
+        policy = policy_publish(clinic=clinic, values=values, actor=actor, note=note, request=request)
+        run = rescreen_run_start(clinic=clinic, reason=RescreenRun.Reason.POLICY, triggered_by=actor)
+    return policy, run

@@ -1,0 +1,27 @@
+"""Re-screening in the background. Arguments are ids only; every task is safe to run twice."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from .services import RESCREEN_CHUNK, rescreen_run_chunk
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def rescreen_clinic(run_id: int, chunk_size: int = RESCREEN_CHUNK) -> int:
+    """Work through a re-screening run chunk by chunk (one transaction each); returns the chunks done.
+
+    The run keeps its cursor, so a redelivered or retried task carries on where the last one stopped, a
+    submission already screened under the run's ruleset and policy is skipped, and a superseded or finished
+    run does nothing.
+    """
+    chunks = 0
+    while rescreen_run_chunk(run_id=run_id, size=chunk_size):
+        chunks += 1
+    return chunks

@@ -1,0 +1,23 @@
+"""The psychiatrist's review queue and case pages (included at the site root)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "screening"
+
+_case = "staff/<slug:clinic_slug>/cases/<uuid:case_id>/"
+
+urlpatterns = [
+    path("staff/<slug:clinic_slug>/queue/", views.queue, name="queue"),
+    path(_case, views.case_detail, name="case"),
+    path(f"{_case}claim/", views.case_claim, name="case_claim"),
+    path(f"{_case}release/", views.case_release, name="case_release"),
+    path(f"{_case}acknowledge/", views.case_acknowledge, name="case_acknowledge"),
+    path(f"{_case}clear/", views.case_clear, name="case_clear"),
+    path(f"{_case}decline/", views.case_decline, name="case_decline"),
+    path(f"{_case}ask/", views.case_request_info, name="case_request_info"),
+    path(f"{_case}reassign/", views.case_reassign, name="case_reassign"),
+    path(f"{_case}reopen/", views.case_reopen, name="case_reopen"),
+    path("staff/<slug:clinic_slug>/rescreen/<int:run_id>/", views.rescreen_progress, name="rescreen_progress"),
+]
