@@ -195,3 +195,296 @@ class ContactAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- scheduling: availability, appointments, the pre-evaluation checklist ----------------------------
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class AvailabilityWindow(models.Model):
+    """Weekly hours a clinician can be booked, as wall-clock times in the clinic's time zone."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="availability_windows")
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["clinic", "clinician", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_time__lt=models.F("end_time")), name="availability_start_before_end"
+            ),
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="availability_weekday_valid"),
+        ]
+        indexes = [models.Index(fields=["clinic", "clinician", "weekday"], name="availability_clinician")]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class AvailabilityException(models.Model):
+    """One date that differs from the weekly hours: a day off, or extra hours (clinic time zone)."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", "Day off"
+        EXTRA_HOURS = "extra_hours", "Extra hours"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="availability_exceptions")
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["clinic", "clinician", "date", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="day_off", start_time__isnull=True, end_time__isnull=True))
+                | Q(
+                    kind="extra_hours",
+                    start_time__isnull=False,
+                    end_time__isnull=False,
+                    start_time__lt=models.F("end_time"),
+                ),
+                name="availability_exception_times_match_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["clinic", "clinician", "date"], condition=Q(kind="day_off"), name="availability_one_day_off"
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "clinician", "date"], name="availability_exception_date")]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.DAY_OFF:
+            return f"{self.date:%Y-%m-%d} day off"
+        return f"{self.date:%Y-%m-%d} extra {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class TsTzRange(models.Func):
+    """tstzrange(start, end, '[)') for the exclusion constraints (PostgreSQL only)."""
+
+    function = "TSTZRANGE"
+
+    @property
+    def output_field(self):  # imported lazily: SQLite installs need not load the PostgreSQL range types
+        from django.contrib.postgres.fields import DateTimeRangeField
+
+        return DateTimeRangeField()
+
+
+class PostgresExclusionConstraint(models.BaseConstraint):
+    """An ExclusionConstraint on PostgreSQL; nothing on other databases (SQLite for `make run`).
+
+    On SQLite the scheduling services refuse overlaps with a check inside a write-locked transaction.
+    """
+
+    def __init__(self, *, name: str, expressions, condition=None, violation_error_message=None, **kwargs):
+        self.expressions = expressions
+        self.condition = condition
+        super().__init__(name=name, violation_error_message=violation_error_message, **kwargs)
+
+    def _postgres(self):
+        from django.contrib.postgres.constraints import ExclusionConstraint
+
+        return ExclusionConstraint(
+            name=self.name,
+            expressions=self.expressions,
+            condition=self.condition,
+            violation_error_message=self.violation_error_message,
+        )
+
+    def constraint_sql(self, model, schema_editor):
+        return self._postgres().constraint_sql(model, schema_editor) if _is_postgres(schema_editor) else None
+
+    def create_sql(self, model, schema_editor):
+        return self._postgres().create_sql(model, schema_editor) if _is_postgres(schema_editor) else None
+
+    def remove_sql(self, model, schema_editor):
+        return self._postgres().remove_sql(model, schema_editor) if _is_postgres(schema_editor) else None
+
+    def validate(self, model, instance, exclude=None, using="default"):
+        from django.db import connections
+
+        if connections[using].vendor == "postgresql":
+            self._postgres().validate(model, instance, exclude=exclude, using=using)
+
+    def deconstruct(self):
+        path, args, kwargs = super().deconstruct()
+        kwargs["expressions"] = self.expressions
+        if self.condition is not None:
+            kwargs["condition"] = self.condition
+        return path, args, kwargs
+
+    def __eq__(self, other):
+        if isinstance(other, PostgresExclusionConstraint):
+            return (
+                self.name == other.name
+                and self.expressions == other.expressions
+                and self.condition == other.condition
+                and self.violation_error_message == other.violation_error_message
+            )
+        return super().__eq__(other)
+
+
+def _is_postgres(schema_editor) -> bool:
+    return schema_editor.connection.vendor == "postgresql"
+
+
+SLOT_TAKEN_MESSAGE = "That time was just booked by someone else. Please choose another slot."
+PATIENT_BUSY_MESSAGE = "The patient already has an appointment at that time. Please choose another slot."
+
+
+class Appointment(models.Model):
+    """A phone consultation or a psychiatric evaluation. Times are stored in UTC.
+
+    Active appointments (not cancelled) never overlap for a clinician or for a patient: exclusion
+    constraints on PostgreSQL (PostgresExclusionConstraint below), and a check inside a
+    write-locked transaction in clinics.scheduling on SQLite.
+    A reschedule cancels this row and books a new one with `rescheduled_from` pointing here.
+    """
+
+    class Kind(models.TextChoices):
+        CONSULTATION = "consultation", "Phone consultation"
+        EVALUATION = "evaluation", "Psychiatric evaluation"
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        CANCELLED = "cancelled", "Cancelled"
+        ATTENDED = "attended", "Attended"
+        NO_SHOW = "no_show", "Did not attend"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointments")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
+    entry = models.ForeignKey(
+        WorklistEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    rescheduled_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rescheduled_to"
+    )
+    # The first appointment of a reschedule chain: its history is read in one query.
+    series = models.UUIDField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    reminder_24h_sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_2h_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=models.F("ends_at")), name="appointment_start_before_end"),
+            models.CheckConstraint(condition=Q(kind__in=["consultation", "evaluation"]), name="appointment_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["booked", "cancelled", "attended", "no_show"]), name="appointment_status_valid"
+            ),
+            PostgresExclusionConstraint(
+                name="appointment_no_clinician_overlap",
+                expressions=[
+                    ("clinician", "="),
+                    (TsTzRange("starts_at", "ends_at", models.Value("[)")), "&&"),
+                ],
+                condition=~Q(status="cancelled"),
+                violation_error_message=SLOT_TAKEN_MESSAGE,
+            ),
+            PostgresExclusionConstraint(
+                name="appointment_no_patient_overlap",
+                expressions=[
+                    ("patient", "="),
+                    (TsTzRange("starts_at", "ends_at", models.Value("[)")), "&&"),
+                ],
+                condition=~Q(status="cancelled"),
+                violation_error_message=PATIENT_BUSY_MESSAGE,
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "starts_at"], name="appointment_clinic_time"),
+            models.Index(fields=["clinician", "starts_at"], name="appointment_clinician_time"),
+            models.Index(fields=["patient", "starts_at"], name="appointment_patient_time"),
+            models.Index(fields=["status", "starts_at"], name="appointment_status_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.starts_at:%Y-%m-%d %H:%M} UTC ({self.status})"
+
+    @property
+    def duration(self):
+        return self.ends_at - self.starts_at
+
+
+class AppointmentEvent(models.Model):
+    """One step in an appointment's history: booked, rescheduled, cancelled, attended, no-show."""
+
+    class Action(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        RESCHEDULED = "rescheduled", "Moved to another time"
+        CANCELLED = "cancelled", "Cancelled"
+        ATTENDED = "attended", "Marked attended"
+        NO_SHOW = "no_show", "Marked did not attend"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PreEvaluationChecklist(models.Model):
+    """What must be in place before a patient's evaluation and treatment, per patient and clinic.
+
+    Each item records who ticked it and when; unticking clears both (the audit log keeps the history).
+    """
+
+    ITEMS = ("labs_received", "consent_signed", "ride_arranged", "evaluation_done")
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="checklists")
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    labs_received_at = models.DateTimeField(null=True, blank=True)
+    labs_received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    consent_signed_at = models.DateTimeField(null=True, blank=True)
+    consent_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ride_arranged_at = models.DateTimeField(null=True, blank=True)
+    ride_arranged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    evaluation_done_at = models.DateTimeField(null=True, blank=True)
+    evaluation_done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "patient"], name="checklist_one_per_patient")]
+
+    def __str__(self) -> str:
+        return f"Pre-evaluation checklist {self.pk}"

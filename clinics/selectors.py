@@ -184,3 +184,93 @@ def audit_events_for_clinic(
     user_ids = {_uuid_or_none(e.detail.get("user_id")) for e in page if isinstance(e.detail, dict)} - {None}
     users = {str(u.pk): u for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
     return AuditPage(page, next_before, users)
+
+
+# --- the coordinators' worklist ------------------------------------------------------------------
+# Minimum necessary: contact details, how the patient got here (eligible or cleared) and the contact
+# history. Never the intake answers, the screening findings or the psychiatrist's notes.
+
+WORKLIST_PAGE_SIZE = 50
+WORKLIST_COUNT_CAP = 1000
+_WORKLIST_FIELDS = (
+    "id",
+    "clinic_id",
+    "patient_id",
+    "source",
+    "status",
+    "attempts",
+    "last_attempt_at",
+    "created_at",
+    "patient__id",
+    "patient__full_name",
+    "patient__email",
+    "patient__phone",
+)
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    entries: list[Any]
+    next_after: str | None  # the cursor of the next page (newer entries), None on the last page
+    total: int  # entries with this status, counted up to WORKLIST_COUNT_CAP + 1
+
+
+def _worklist_cursor(entry: Any) -> str:
+    return f"{entry.created_at.isoformat()}|{entry.pk}"
+
+
+def _parse_worklist_cursor(raw: str | None) -> tuple[datetime, uuid.UUID] | None:
+    if not raw or "|" not in raw:
+        return None
+    when, _, pk = raw.partition("|")
+    try:
+        moment = datetime.fromisoformat(when)
+        return (moment, uuid.UUID(pk)) if moment.tzinfo is not None else None
+    except ValueError:
+        return None
+
+
+def worklist_page(
+    clinic: Clinic, *, status: str, after: str | None = None, limit: int = WORKLIST_PAGE_SIZE
+) -> WorklistPage:
+    """One page of the clinic's worklist in one status, oldest first, keyset-paginated on (created_at, id)
+    along the worklist_queue index; two queries whatever the size of the list."""
+    from django.db.models import Q
+
+    from .models import WorklistEntry
+
+    entries = WorklistEntry.objects.filter(clinic=clinic, status=status)
+    total = entries[: WORKLIST_COUNT_CAP + 1].count()
+    if (cursor := _parse_worklist_cursor(after)) is not None:
+        moment, pk = cursor
+        entries = entries.filter(Q(created_at__gt=moment) | Q(created_at=moment, id__gt=pk))
+    from .scheduling_selectors import with_checklist_progress
+
+    entries = with_checklist_progress(entries.select_related("patient").only(*_WORKLIST_FIELDS))
+    page = list(entries.order_by("created_at", "id")[: limit + 1])
+    next_after = _worklist_cursor(page[limit - 1]) if len(page) > limit else None
+    return WorklistPage(page[:limit], next_after, total)
+
+
+def worklist_entry_in_clinic(clinic: Clinic, entry_id: Any) -> Any:
+    """One entry of this clinic's worklist with the patient's contact details; another clinic's is None."""
+    from .models import WorklistEntry
+
+    return (
+        WorklistEntry.objects.filter(clinic=clinic, pk=entry_id)
+        .select_related("patient")
+        .only(*_WORKLIST_FIELDS)
+        .first()
+    )
+
+
+def worklist_contact_attempts(entry: Any) -> list[Any]:
+    """The entry's contact attempts, newest first, with who made each (one query)."""
+    from .models import ContactAttempt
+
+    return list(
+        ContactAttempt.objects.filter(entry=entry)
+        .select_related("by")
+        .only("id", "entry_id", "at", "outcome", "note", "by__id", "by__full_name", "by__email")
+        .order_by("-at", "-id")
+    )

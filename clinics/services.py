@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.outbox import delay_on_commit_safely
 
 from .models import Clinic, Invitation, Membership, Role, ScreeningPolicy, ServedState
 
@@ -168,7 +169,7 @@ def invitation_create(
     )
     from .tasks import invitation_send
 
-    invitation_send.delay_on_commit(str(invitation.id))
+    delay_on_commit_safely(invitation_send, str(invitation.id))
     return invitation
 
 
@@ -294,3 +295,129 @@ def membership_add(
         detail={"user_id": str(user.pk), "role": role},
     )
     return membership
+
+
+# --- the coordinators' worklist -----------------------------------------------------------------------
+# Notes are free text written by staff: stored with the attempt, shown on the entry page, and never put in
+# the audit log, a log line or an e-mail.
+
+WORKLIST_ROLES = (Role.COORDINATOR, Role.CLINIC_ADMIN)
+
+
+def _require_worklist_role(user: Any, clinic_id: Any) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not Membership.objects.filter(
+        user=user, clinic_id=clinic_id, role__in=WORKLIST_ROLES, is_active=True, user__is_active=True
+    ).exists():
+        raise PermissionDenied("Only the clinic's coordinators and admins work the worklist.")
+
+
+def _worklist_entry_locked(entry: Any) -> Any:
+    from .models import WorklistEntry
+
+    return WorklistEntry.objects.select_for_update().select_related("clinic").get(pk=entry.pk)
+
+
+def worklist_view_record(*, entries: list[Any], by: Any, clinic: Clinic, status: str, request=None) -> None:
+    """Audit who saw which patients' contact details on a worklist page (ids only)."""
+    audit_record(
+        action="worklist.list",
+        actor=by,
+        clinic=clinic,
+        request=request,
+        detail={"status": status, "entries": [str(e.pk) for e in entries]},
+    )
+
+
+def worklist_entry_view_record(*, entry: Any, by: Any, request=None) -> None:
+    """Audit one view of a worklist entry (contact details and the contact history)."""
+    audit_record(
+        action="worklist.view",
+        actor=by,
+        clinic=entry.clinic,
+        obj=entry,
+        request=request,
+        detail={"status": entry.status, "patient_id": str(entry.patient_id)},
+    )
+
+
+@transaction.atomic
+def contact_attempt_log(*, entry: Any, by: Any, outcome: str, note: str = "", request=None) -> Any:
+    """Record one call or message to the patient. Reached: the entry becomes "reached" (from "to contact"
+    or "unreachable"); a voicemail or no answer leaves the status as it is."""
+    from .models import ContactAttempt, WorklistEntry
+
+    entry = _worklist_entry_locked(entry)
+    _require_worklist_role(by, entry.clinic_id)
+    if outcome not in ContactAttempt.Outcome.values:
+        raise ValidationError({"outcome": "Choose what happened on the call."})
+    if entry.status == WorklistEntry.Status.CLOSED:
+        raise ValidationError("This patient is no longer on the worklist, so no call can be logged.")
+    note = (note or "").strip()
+    if len(note) > ContactAttempt._meta.get_field("note").max_length:
+        raise ValidationError({"note": "Keep the note under 500 characters."})
+    now = timezone.now()
+    attempt = ContactAttempt.objects.create(entry=entry, by=by, at=now, outcome=outcome, note=note)
+    before = entry.status
+    if outcome == ContactAttempt.Outcome.REACHED and entry.status in (
+        WorklistEntry.Status.TO_CONTACT,
+        WorklistEntry.Status.UNREACHABLE,
+    ):
+        entry.status = WorklistEntry.Status.REACHED
+    entry.attempts = F("attempts") + 1
+    entry.last_attempt_at = now
+    entry.save(update_fields=["status", "attempts", "last_attempt_at", "updated_at"])
+    entry.refresh_from_db(fields=["attempts"])
+    audit_record(
+        action="worklist.attempt",
+        actor=by,
+        clinic=entry.clinic,
+        obj=entry,
+        request=request,
+        detail={
+            "attempt_id": str(attempt.pk),
+            "outcome": outcome,
+            "from": before,
+            "to": entry.status,
+            "with_note": bool(note),
+        },
+    )
+    return attempt
+
+
+def unanswered_attempts(entry: Any) -> int:
+    from .models import ContactAttempt
+
+    return ContactAttempt.objects.filter(
+        entry_id=entry.pk, outcome__in=[ContactAttempt.Outcome.VOICEMAIL, ContactAttempt.Outcome.NO_ANSWER]
+    ).count()
+
+
+@transaction.atomic
+def worklist_mark_unreachable(*, entry: Any, by: Any, request=None) -> Any:
+    """After WORKLIST_UNREACHABLE_AFTER unanswered calls, a patient still to contact can be marked unreachable
+    (a later call that reaches them brings them back as "reached")."""
+    from .models import WorklistEntry
+
+    entry = _worklist_entry_locked(entry)
+    _require_worklist_role(by, entry.clinic_id)
+    if entry.status != WorklistEntry.Status.TO_CONTACT:
+        raise ValidationError("Only a patient who is still to contact can be marked unreachable.")
+    unanswered = unanswered_attempts(entry)
+    needed = settings.WORKLIST_UNREACHABLE_AFTER
+    if unanswered < needed:
+        raise ValidationError(
+            f"Try at least {needed} times before marking the patient unreachable ({unanswered} unanswered so far)."
+        )
+    entry.status = WorklistEntry.Status.UNREACHABLE
+    entry.save(update_fields=["status", "updated_at"])
+    audit_record(
+        action="worklist.unreachable",
+        actor=by,
+        clinic=entry.clinic,
+        obj=entry,
+        request=request,
+        detail={"unanswered": unanswered},
+    )
+    return entry

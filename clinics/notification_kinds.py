@@ -1,0 +1,158 @@
+"""E-mails about appointments, with a calendar (.ics) file: the clinic and the time, nothing else.
+
+No diagnosis, no screening data, not the patient's name and not a cancellation reason (staff type
+those freely): an e-mail can be read by anyone who sees the patient's inbox.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from icalendar import Calendar, Event
+
+from core.notifications import Message, notification_kind, url_or_empty
+
+from .models import Appointment
+from .scheduling_selectors import clinic_zone
+from .services import site_url
+
+ICS_MIMETYPE = "text/calendar; charset=utf-8"
+PRODID = "-//Ketamine Clinic Intake//Scheduling//EN"
+CRISIS_LINE = "If you are in crisis, call or text 988 at any time. In an emergency, call 911."
+
+
+def local_time_text(appointment: Appointment) -> str:
+    """ "Monday 8 March 2027 at 9:00 AM PST": the clinic's wall-clock time, with its zone."""
+    local = appointment.starts_at.astimezone(clinic_zone(appointment.clinic))
+    return dateformat.format(local, r"l j F Y \a\t g:i A T")
+
+
+def appointment_link(appointment: Appointment) -> str:
+    return site_url(reverse("clinics:patient_appointment", kwargs={"appointment_id": appointment.pk}))
+
+
+def appointment_location(appointment: Appointment) -> str:
+    if appointment.kind == Appointment.Kind.CONSULTATION:
+        return "Phone call"
+    clinic = appointment.clinic
+    return f"{clinic.address_line}, {clinic.city}, {clinic.state} {clinic.postal_code}"
+
+
+def appointment_ics(appointment: Appointment, *, cancelled: bool = False, now: datetime | None = None) -> bytes:
+    """One VEVENT: SUMMARY "Appointment at <clinic>", UTC start and end, LOCATION, UID = the appointment id."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    event = Event()
+    event.add("uid", str(appointment.pk))
+    event.add("dtstamp", now or timezone.now())
+    event.add("dtstart", appointment.starts_at)
+    event.add("dtend", appointment.ends_at)
+    event.add("summary", f"Appointment at {appointment.clinic.name}")
+    event.add("location", appointment_location(appointment))
+    event.add("description", f"Sign in to see the details: {appointment_link(appointment)}")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("sequence", 1 if cancelled else 0)
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def _where(appointment: Appointment) -> str:
+    if appointment.kind == Appointment.Kind.CONSULTATION:
+        return "The clinic will phone you at that time."
+    return f"The address: {appointment_location(appointment)}."
+
+
+def appointment_message(kind: str, appointment: Appointment) -> Message:
+    """The e-mail for one of the appointment.* notification kinds."""
+    clinic = appointment.clinic
+    when = local_time_text(appointment)
+    link = appointment_link(appointment)
+    sign_in = f"Sign in to see the details: {link}"
+    change = f"To change it, call {clinic.name} at {clinic.phone}."
+    ics = [("appointment.ics", appointment_ics(appointment, cancelled=kind == "appointment.cancelled"), ICS_MIMETYPE)]
+    if kind == "appointment.booked":
+        subject = f"Your appointment at {clinic.name}"
+        lines = [f"You have an appointment at {clinic.name} on {when}.", _where(appointment), sign_in, change]
+    elif kind == "appointment.rescheduled":
+        subject = f"Your appointment at {clinic.name} has moved"
+        lines = [
+            f"Your appointment at {clinic.name} has moved to {when}. The earlier time is cancelled.",
+            _where(appointment),
+            sign_in,
+            change,
+        ]
+    elif kind == "appointment.cancelled":
+        subject = f"Your appointment at {clinic.name} is cancelled"
+        lines = [
+            f"Your appointment at {clinic.name} on {when} is cancelled.",
+            sign_in,
+            f"Questions? Call {clinic.name} at {clinic.phone}.",
+        ]
+    elif kind == "appointment.reminder":
+        subject = f"Reminder: your appointment at {clinic.name}"
+        lines = [
+            f"A reminder: you have an appointment at {clinic.name} on {when}.",
+            _where(appointment),
+            sign_in,
+            change,
+        ]
+    else:
+        raise ValueError(f"not an appointment notification: {kind}")
+    lines.append("The attached calendar file adds it to your calendar.")
+    body = "Hello,\n\n" + "\n\n".join(lines) + f"\n\n{CRISIS_LINE}\n"
+    return Message(subject=subject, body=body, attachments=ics)
+
+
+# --- registered with core.notifications: the sender and the inbox find them by kind --------------------------
+
+
+def appointment_page_link(notification: Any) -> str:
+    """The patient's page about the appointment (reads only the notification's own fields)."""
+    return url_or_empty("clinics:patient_appointment", appointment_id=notification.object_id)
+
+
+def _message(kind: str, notification: Any) -> Message:
+    appointment = Appointment.objects.select_related("clinic").get(pk=notification.object_id)
+    return appointment_message(kind, appointment)
+
+
+@notification_kind(
+    "appointment.booked", audience="patient", in_app="You have an appointment at {clinic}.", link=appointment_page_link
+)
+def appointment_booked(notification: Any) -> Message:
+    return _message("appointment.booked", notification)
+
+
+@notification_kind(
+    "appointment.rescheduled",
+    audience="patient",
+    in_app="Your appointment at {clinic} has moved.",
+    link=appointment_page_link,
+)
+def appointment_rescheduled(notification: Any) -> Message:
+    return _message("appointment.rescheduled", notification)
+
+
+@notification_kind(
+    "appointment.cancelled",
+    audience="patient",
+    in_app="Your appointment at {clinic} is cancelled.",
+    link=appointment_page_link,
+)
+def appointment_cancelled(notification: Any) -> Message:
+    return _message("appointment.cancelled", notification)
+
+
+@notification_kind(
+    "appointment.reminder",
+    audience="patient",
+    in_app="A reminder of your appointment at {clinic}.",
+    link=appointment_page_link,
+)
+def appointment_reminder(notification: Any) -> Message:
+    return _message("appointment.reminder", notification)

@@ -1,0 +1,74 @@
+"""Template tags other pages use: the patient's appointments on their dashboard, the checklist panel.
+
+{% load scheduling %}
+{% patient_appointments user %}      two queries
+{% checklist_panel entry %}          one query (needs `request` in the context)
+"""
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from ..scheduling_selectors import (
+    checklist_of,
+    checklist_rows,
+    patient_bookable_entries,
+    patient_upcoming,
+)
+
+register = template.Library()
+
+
+@register.inclusion_tag("clinics/scheduling/_patient_appointments.html")
+def patient_appointments(user: Any) -> dict[str, Any]:
+    """The patient's upcoming appointments, and a link to book the free phone call where they may."""
+    now = timezone.now()
+    upcoming = patient_upcoming(user, now=now)
+    called = {a.clinic_id for a in upcoming if a.kind == "consultation"}
+    entries, seen = [], set()
+    for entry in patient_bookable_entries(user):
+        if entry.clinic_id not in called and entry.clinic_id not in seen:
+            seen.add(entry.clinic_id)
+            entries.append(entry)
+    return {"upcoming": upcoming, "bookable": entries}
+
+
+@register.inclusion_tag("clinics/scheduling/_checklist_panel.html", takes_context=True)
+def checklist_panel(context: template.Context, entry: Any) -> dict[str, Any]:
+    """The pre-evaluation checklist of the entry's patient at its clinic, with tick / untick buttons."""
+    request = context.get("request")
+    checklist = checklist_of(clinic_id=entry.clinic_id, patient_id=entry.patient_id)
+    rows = checklist_rows(checklist)
+    return {
+        "entry": entry,
+        "rows": rows,
+        "done": sum(1 for r in rows if r.at),
+        "total": len(rows),
+        "next": request.get_full_path() if request is not None else "",
+        "time_zone": entry.clinic.time_zone,
+        "clinic_slug": entry.clinic.slug,
+    }
+
+
+@register.simple_tag
+def checklist_progress(entry: Any) -> str:
+    """ "2 of 4" for an entry annotated by scheduling_selectors.with_checklist_progress (no query)."""
+    from ..models import PreEvaluationChecklist
+
+    items = PreEvaluationChecklist.ITEMS
+    done = sum(1 for item in items if getattr(entry, f"checklist_{item}", False))
+    return f"{done} of {len(items)}"
+
+
+@register.filter
+def duration_words(value: Any) -> str:
+    """A timedelta in words, to the two largest units: "2 days 3 hours", "45 minutes"."""
+    if value is None:
+        return ""
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    words = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
+    return " ".join(words[:2]) or "under a minute"

@@ -1,0 +1,76 @@
+"""Matrix entries for scheduling (availability, booking, appointments, calendar, checklist, dashboard and the
+patient's own booking), and the world records they need."""
+
+from datetime import time, timedelta
+
+from clinics.models import Appointment, AvailabilityException, AvailabilityWindow, WorklistEntry
+from clinics.scheduling import appointment_book
+from screening.services import worklist_add
+from tests.authz.helpers import ALL_STAFF_A, Expect, patient_own, staff
+from tests.clinics.test_scheduling_support import next_local
+
+SCHEDULERS = ("coordinator_a", "admin_a")
+
+
+def _own_hours(status: int) -> Expect:
+    """Removing hours: the clinician they belong to (coordinator A in the world) and clinic admins."""
+    return Expect(statuses={"anonymous": 302, "coordinator_a": status, "admin_a": status}, method="post")
+
+
+EXPECTED = {
+    # Every clinician keeps their own hours; a clinic admin keeps everyone's.
+    "clinics:availability": (staff(*ALL_STAFF_A), staff(*ALL_STAFF_A, method="post")),
+    "clinics:availability_window_remove": _own_hours(302),
+    "clinics:availability_exception_remove": _own_hours(302),
+    # Who is booked when, for every clinician of the clinic.
+    "clinics:calendar": staff(*ALL_STAFF_A),
+    # Booking, moving and cancelling: the coordinators' job (and the admins'); an empty POST shows its errors.
+    "clinics:book": (staff(*SCHEDULERS), staff(*SCHEDULERS, method="post")),
+    "clinics:appointment_reschedule": (staff(*SCHEDULERS), staff(*SCHEDULERS, method="post")),
+    "clinics:appointment_cancel": staff(*SCHEDULERS, method="post"),
+    # The appointment itself and attendance: anyone at the clinic who may see or hold it.
+    "clinics:appointment": staff(*ALL_STAFF_A),
+    "clinics:appointment_mark": staff(*ALL_STAFF_A, method="post"),
+    "clinics:checklist_tick": staff(*ALL_STAFF_A, status=302, method="post"),
+    # Figures and the export: clinic admins.
+    "clinics:dashboard": staff("admin_a"),
+    "clinics:export_csv": staff("admin_a"),
+    # The patient on the worklist books their own free call and sees their own appointments.
+    "clinics:patient_book": (patient_own(), patient_own(method="post")),
+    "clinics:patient_appointment": patient_own(),
+    "clinics:patient_appointment_ics": patient_own(),
+}
+
+
+def extend(world) -> None:
+    clinic = world.objects["clinic_a"]
+    coordinator, psychiatrist = world.users["coordinator_a"], world.users["psychiatrist_a"]
+    # The same entry the worklist module uses (one per submission).
+    entry = worklist_add(submission=world.objects["submission"], source=WorklistEntry.Source.CLEARED)
+    for clinician in (coordinator, psychiatrist):
+        for weekday in range(7):
+            AvailabilityWindow.objects.create(
+                clinic=clinic, clinician=clinician, weekday=weekday, start_time=time(9), end_time=time(17)
+            )
+    window = AvailabilityWindow.objects.filter(clinician=coordinator).first()
+    exception = AvailabilityException.objects.create(
+        clinic=clinic, clinician=coordinator, date=next_local(10, time(0)).date(), kind="day_off"
+    )
+    appointment = appointment_book(
+        clinic=clinic,
+        kind=Appointment.Kind.EVALUATION,
+        clinician=psychiatrist,
+        patient=entry.patient,
+        starts_at=next_local(3, time(10)),
+        duration=timedelta(minutes=60),
+        booked_by=coordinator,
+        entry=entry,
+    )
+    world.objects.setdefault("worklist_entry", entry)
+    world.objects.update(appointment=appointment, availability_window=window, availability_exception=exception)
+    world.kwarg_values.update(
+        entry_id=entry.pk, appointment_id=appointment.pk, window_id=window.pk, exception_id=exception.pk
+    )
+
+
+__all__ = ["EXPECTED", "extend"]
