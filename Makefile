@@ -29,6 +29,13 @@ test: setup
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The load benchmark on the real stack (benchmarks/README.md): PostgreSQL and Redis must be running.
+# Its own database (created when missing) and Redis db, so it never writes into a dev or CI database.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ketamine_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/3
+bench: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) benchmarks/load.py $(BENCH_ARGS)
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

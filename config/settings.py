@@ -30,6 +30,9 @@ else:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production-5f1c")
     DEBUG = env.bool("DEBUG", default=True)
 
+# benchmarks/load.py's ceiling view (/bench/bare); off unless asked for, and never in production.
+BENCHMARK_ENDPOINTS = env.bool("BENCHMARK_ENDPOINTS", default=False) and not PRODUCTION
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -98,6 +101,9 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # JIT compiling the dashboard's aggregates cost seconds for milliseconds of work (benchmarks/README.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
@@ -139,6 +145,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ketamine Clinic Intake <no-reply@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Bounds one SMTP conversation, well inside the outbox's sending lease (core/outbox.py LEASE).
+EMAIL_TIMEOUT = 10
 
 # Celery: a real broker when REDIS_URL is set; otherwise tasks run in-process, eagerly.
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -151,18 +159,56 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# A frozen or absent Redis must never hang a request: bounded connects and socket reads.
+# A frozen or absent Redis must never hang a request: bounded connects and socket reads, no publish retries.
+# Measured (tests/faults/test_redis_down.py): delay() fails in ~0.1 s on a dead Redis, ~2 s on a frozen one.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 2,
+    # Longer than the longest task (CELERY_TASK_TIME_LIMIT): an acks_late task is redelivered only if
+    # its worker died, never while it still runs.
     "visibility_timeout": 3600,
     "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 2
+# The result backend's own reconnect loop (20 tries by default) would otherwise hold delay() for ~20 s.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+}
 CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+# acks_late is set per task, only on tasks that are safe to run twice; one message at a time per process.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 840
+CELERY_TASK_TIME_LIMIT = 900
+# Beat: resend what the outbox could not send at once, and escalate late review cases.
+# `expires`: runs missed while workers were down are dropped, not piled up (the next one does the work).
+CELERY_BEAT_SCHEDULE = {
+    "outbox-resend-due": {
+        "task": "core.tasks.outbox_resend_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "cases-escalate": {
+        "task": "core.tasks.cases_escalate",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "appointment-reminders": {
+        "task": "clinics.tasks.appointment_reminders_due",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+}
+# Routine new-case e-mails to one psychiatrist are gathered into one e-mail per window (urgent ones are not).
+NOTIFICATION_DIGEST_WINDOW = timedelta(minutes=60)
+# A coordinator may mark a patient unreachable after this many unanswered calls.
+WORKLIST_UNREACHABLE_AFTER = 3
 
 # Sign-in hardening.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
@@ -13,9 +14,14 @@ urlpatterns = [
     path("help-now/", core_views.crisis, name="crisis"),
     path("healthz", core_views.healthz, name="healthz"),
     path("account/", include("core.urls")),
+    path("notifications/", include("core.urls_notifications")),
     path("", include("clinics.urls")),
+    path("", include("screening.urls")),
     path("patient/", include("intake.urls")),
     # One sign-in page for everyone (lockout, second factor, audit), the admin's included.
     path("admin/login/", RedirectView.as_view(url=reverse_lazy("account:login"), query_string=True)),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCHMARK_ENDPOINTS:  # benchmarks/load.py only: the bare view it compares every page with
+    urlpatterns.append(path("bench/", include(("core.views_bench", "bench"))))

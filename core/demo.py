@@ -83,6 +83,15 @@ def load_demo() -> list[str]:
             Membership.objects.get_or_create(user=user, clinic=clinic, defaults={"role": ROLES[key]})
             _demo_device(user)
             lines.append(f"  {email:<36} {ROLES[key].label} at {clinic.name}")
+    lines.append("Demo patients (same password), one per state of the flow:")
+    from clinics.demo_scheduling import demo_schedule
+
+    from .demo_patients import demo_patients
+
+    for spec in CLINICS:
+        clinic = Clinic.objects.get(slug=spec["slug"])
+        lines += demo_patients(clinic, DEMO_PASSWORD)
+        lines += demo_schedule(clinic)
     lines.append(
         f"Staff second factor: authenticator secret {DEMO_TOTP_BASE32}, or run "
         "`.venv/bin/python manage.py demo_totp EMAIL` for the current code."

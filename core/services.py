@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from clinics.services import user_end_all_sessions
 
 from .audit import audit_record
+from .outbox import delay_on_commit_safely
 
 EMAIL_VERIFY_SALT = "core.email_verify"
 EMAIL_VERIFY_MAX_AGE = 3 * 24 * 60 * 60  # seconds: the link works for 3 days
@@ -216,11 +217,11 @@ def user_sign_up(*, request: HttpRequest, email: str, password: str) -> Any | No
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         audit_record(action="auth.sign_up_existing", request=request, detail={"user_id": str(existing.pk)})
-        sign_up_attempt_notice.delay_on_commit(str(existing.pk))
+        delay_on_commit_safely(sign_up_attempt_notice, str(existing.pk))
         return None
     user = User.objects.create_user(email=email, password=password)
     audit_record(action="auth.sign_up", actor=user, request=request, obj=user)
-    email_verification_send.delay_on_commit(str(user.pk))
+    delay_on_commit_safely(email_verification_send, str(user.pk))
     user_sign_in(request=request, user=user, method="sign_up")
     return user
 
@@ -229,7 +230,7 @@ def email_verification_resend(*, user: Any) -> None:
     from .tasks_auth import email_verification_send
 
     if not user.email_verified:
-        email_verification_send.delay_on_commit(str(user.pk))
+        delay_on_commit_safely(email_verification_send, str(user.pk))
 
 
 @transaction.atomic

@@ -1,0 +1,102 @@
+"""Demo patients in every state of the flow, made through the real wizard storage, submit and review services."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from clinics.models import Clinic, Membership, Role
+from intake.models import IntakeDraft
+from intake.scenarios import raw_answers, scenario
+from intake.services import draft_get_or_start, draft_save_step, submission_submit
+from screening.models import ReviewCase
+from screening.services import (
+    review_case_claim,
+    review_case_clear,
+    review_case_decline,
+    review_case_request_info,
+)
+
+# (e-mail local part, full name, scenario, what happens after submitting)
+PATIENTS = [
+    ("riley", "Riley Demo", "eligible", None),
+    ("jamie", "Jamie Demo", "urgent", None),
+    ("casey", "Casey Demo", "needs_review", "overdue"),
+    ("morgan", "Morgan Demo", "needs_review", "claimed"),
+    ("taylor", "Taylor Demo", "needs_review", "info_requested"),
+    ("drew", "Drew Demo", "needs_review", "cleared"),
+    ("avery", "Avery Demo", "needs_review", "declined"),
+    ("quinn", "Quinn Demo", "ineligible", None),
+    ("sky", "Sky Demo", "eligible", "half_done"),
+]
+
+
+def _psychiatrist(clinic: Clinic) -> Any:
+    return (
+        Membership.objects.filter(clinic=clinic, role=Role.PSYCHIATRIST, is_active=True)
+        .select_related("user")
+        .order_by("created_at")
+        .first()
+        .user
+    )
+
+
+def _fill(draft: IntakeDraft, answers: dict, *, stop_after: int | None = None) -> None:
+    for index, (step, data) in enumerate(raw_answers(answers).items()):
+        if stop_after is not None and index >= stop_after:
+            return
+        draft_save_step(draft=draft, step=step, data=data)
+
+
+def _after(case: ReviewCase | None, what: str | None, psychiatrist: Any) -> None:
+    if case is None or what is None:
+        return
+    if what == "overdue":
+        ReviewCase.objects.filter(pk=case.pk).update(due_at=timezone.now() - timedelta(hours=6))
+        return
+    review_case_claim(case_id=case.pk, user=psychiatrist)
+    if what == "info_requested":
+        review_case_request_info(
+            case_id=case.pk,
+            user=psychiatrist,
+            patient_message="Thank you for your answers. Could you tell us the dose of Zoloft you took, "
+            "and whether your mood lifted at all on it? You can update your answers from your page.",
+        )
+    elif what == "cleared":
+        review_case_clear(case_id=case.pk, user=psychiatrist, note="History of hypomania is remote; fine to evaluate.")
+    elif what == "declined":
+        review_case_decline(
+            case_id=case.pk,
+            user=psychiatrist,
+            note="Mania history needs mood stabilisation first.",
+            patient_message="Thank you for reaching out. Ketamine is not the right next step for you just now. "
+            "Please talk with your own psychiatrist about your mood history; you are welcome to apply again later.",
+        )
+
+
+def demo_patients(clinic: Clinic, password: str) -> list[str]:
+    """Idempotent: a patient who already exists is left as they are."""
+    User = get_user_model()
+    psychiatrist = _psychiatrist(clinic)
+    lines = []
+    domain = clinic.slug.split("-")[0]
+    for local, full_name, outcome, then in PATIENTS:
+        email = f"{local}@patients.{domain}.demo.example"
+        if User.objects.filter(email=email).exists():
+            continue
+        patient = User.objects.create_user(email=email, password=password, full_name=full_name, email_verified=True)
+        answers = scenario(outcome)
+        answers["about"]["state"] = clinic.served_states.order_by("state").first().state
+        answers["consent"]["signed_name"] = full_name
+        draft = draft_get_or_start(patient=patient, clinic=clinic)
+        if then == "half_done":
+            _fill(draft, answers, stop_after=6)
+            lines.append(f"  {email:<40} intake half done")
+            continue
+        _fill(draft, answers)
+        submission = submission_submit(draft=draft, patient=patient)
+        case = ReviewCase.objects.filter(submission=submission).first()
+        _after(case, then, psychiatrist)
+        lines.append(f"  {email:<40} {then or outcome}")
+    return lines

@@ -1,0 +1,28 @@
+"""Start a Celery worker for the fault tests, with the outbox lease shortened by FAULTS_OUTBOX_LEASE_SECONDS.
+
+A sender killed while holding a lease gives the row back when the lease ends (5 minutes in production);
+a test cannot wait that long, so its workers take a lease of a few seconds. Nothing else changes.
+"""
+
+import os
+import sys
+from datetime import timedelta
+
+import django
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.faults.worker_settings")
+    django.setup()
+    lease = os.environ.get("FAULTS_OUTBOX_LEASE_SECONDS")
+    if lease:
+        import core.outbox
+
+        core.outbox.LEASE = timedelta(seconds=float(lease))
+    from config.celery_app import app
+
+    app.worker_main(["worker", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()
