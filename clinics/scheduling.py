@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -113,6 +113,9 @@ def _overlap(*, clinician_id: Any, patient_id: Any, starts_at: datetime, ends_at
     return None
 
 
+DEADLOCK_DETECTED = "40P01"
+
+
 def _violated_constraint(exc: IntegrityError) -> str:
     diag = getattr(exc.__cause__, "diag", None)
     return getattr(diag, "constraint_name", None) or str(exc)
@@ -129,19 +132,26 @@ def _insert(**fields: Any) -> Appointment:
     )
     if problem is not None:
         raise problem()
-    try:
-        with transaction.atomic():  # a savepoint: the caller's transaction stays usable for the message
-            appointment = Appointment(**fields)
-            appointment.series = fields.get("series") or appointment.id
-            appointment.save(force_insert=True)
-    except IntegrityError as exc:
-        name = _violated_constraint(exc)
-        if "appointment_no_clinician_overlap" in name:
-            raise SlotTaken() from exc
-        if "appointment_no_patient_overlap" in name:
-            raise PatientBusy() from exc
-        raise
-    return appointment
+    for attempt in range(2):
+        try:
+            with transaction.atomic():  # a savepoint: the caller's transaction stays usable for the message
+                appointment = Appointment(**fields)
+                appointment.series = fields.get("series") or appointment.id
+                appointment.save(force_insert=True)
+            return appointment
+        except IntegrityError as exc:
+            name = _violated_constraint(exc)
+            if "appointment_no_clinician_overlap" in name:
+                raise SlotTaken() from exc
+            if "appointment_no_patient_overlap" in name:
+                raise PatientBusy() from exc
+            raise
+        except OperationalError as exc:
+            # Two bookings checking both exclusion constraints can deadlock; PostgreSQL aborts one. Once
+            # the other commits, inserting again meets its row and gives the clear message above.
+            if getattr(exc.__cause__, "pgcode", None) != DEADLOCK_DETECTED or attempt:
+                raise
+    raise SlotTaken()  # pragma: no cover - the loop returns or raises
 
 
 def _event(appointment: Appointment, action: str, by: Any, reason: str = "", at: datetime | None = None) -> None:

@@ -65,6 +65,20 @@ def _database_url() -> str:
     return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+def reset_celery_pools(app) -> None:
+    """Forget every cached broker connection and producer: an earlier test may have closed or repointed them."""
+    from kombu import pools
+
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.control.mailbox.__dict__.pop("producer_pool", None)
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+    pools.reset()
+
+
 @pytest.fixture
 def celery_worker(transactional_db):
     """A real Celery worker process on Redis, on a queue of its own, using the test database."""
@@ -100,6 +114,7 @@ def celery_worker(transactional_db):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    reset_celery_pools(app)
     app.conf.task_always_eager = False
     previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue

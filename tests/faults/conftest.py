@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.conftest import ROOT, _database_url
+from tests.conftest import ROOT, _database_url, reset_celery_pools
 
 ARTIFACTS = ROOT / "test-artifacts" / "faults"
 
@@ -139,14 +139,7 @@ def broker(redis_server, transactional_db) -> Iterator[dict]:
     }
 
     def reset_pools() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-        # Cached producers and result backends still point at the previous broker: drop them too.
-        app.control.mailbox.__dict__.pop("producer_pool", None)
-        app._backend_cache = None
-        app._local.__dict__.pop("backend", None)
+        reset_celery_pools(app)
 
     app.conf.broker_url = redis_server.url
     app.conf.result_backend = redis_server.url
