@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from clinics.models import Role, WorklistEntry
+from clinics.models import ContactAttempt, Role, WorklistEntry
 from core.models import AuditEvent
 from intake.models import IntakeSubmission
 from screening.models import RescreenRun, ReviewCase
@@ -63,10 +63,12 @@ def look(page: Page, screenshot, name: str) -> None:
     screenshot(page, f"review-{name}")
 
 
-def test_psychiatrist_asks_patient_amends_psychiatrist_clears(live_server, browser, screenshot, csp_errors):
+def test_psychiatrist_asks_patient_amends_psychiatrist_clears_coordinator_calls(
+    live_server, browser, screenshot, csp_errors
+):
     clinic = make_clinic(name="Harbor Ketamine Clinic", states=("OR", "WA"))
     psychiatrist = make_staff(clinic, Role.PSYCHIATRIST, full_name="Dr. Priya Raman", email="priya@example.org")
-    make_staff(clinic, Role.COORDINATOR, full_name="Cole Martinez")
+    coordinator = make_staff(clinic, Role.COORDINATOR, full_name="Cole Martinez")
     patient = UserFactory(full_name="Alex Example", email="alex@example.org")
     # Two routine cases due earlier than the urgent one: urgent still comes first.
     for name in ("Rita Routine", "Roy Routine"):
@@ -159,7 +161,21 @@ def test_psychiatrist_asks_patient_amends_psychiatrist_clears(live_server, brows
     person.goto(f"{live_server.url}/patient/")
     expect(person.get_by_text("A care coordinator will call you soon to arrange your evaluation.")).to_be_visible()
     look(person, screenshot, "patient-cleared")
+
+    # --- the coordinator: the cleared patient is on the worklist; a call is logged ------------------------------
+    desk = browser.new_context(viewport={"width": 1280, "height": 900})
+    coord = desk.new_page()
+    coord.set_default_timeout(10_000)
+    staff_sign_in(coord, live_server, coordinator, f"/staff/{clinic.slug}/worklist/")
+    row = coord.locator("[data-entry]").filter(has_text="Alex Example")
+    expect(row).to_contain_text("Cleared by a psychiatrist")
+    row.get_by_role("link", name="Alex Example").click()
+    coord.get_by_label("Reached").check()
+    coord.get_by_role("button", name="Log this call").click()
+    expect(coord.get_by_text("Call logged: you reached the patient.")).to_be_visible()
+    assert ContactAttempt.objects.filter(entry__submission=second, outcome="reached", by=coordinator).exists()
     assert csp_errors == []
+    desk.close()
     staff.close()
     own.close()
 
