@@ -29,11 +29,6 @@ _emails = itertools.count(1)
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def clinic():
     clinic = make_clinic(name="Harbor Ketamine Clinic", states=("OR", "WA"))

@@ -30,11 +30,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 QUESTION = "Thank you for your answers. How many alcoholic drinks do you have in a typical week now?"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def csp_errors(page: Page) -> list[str]:
     errors: list[str] = []

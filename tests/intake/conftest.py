@@ -13,12 +13,6 @@ from tests.factories import UserFactory, make_clinic, make_staff
 from .answers import post_data, scenario
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Test users' passwords need no slow hashing here (sign-in itself is tested elsewhere)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def clinic(db):
     clinic = make_clinic(name="Harbor Ketamine Clinic", states=("OR", "WA"))
