@@ -306,7 +306,9 @@ def appointment_reschedule(
     if not reason:
         raise ValidationError(REASON_MESSAGE)
     old = (
-        Appointment.objects.select_for_update().select_related("clinic", "clinician", "patient").get(pk=appointment.pk)
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("clinic", "clinician", "patient")
+        .get(pk=appointment.pk)
     )
     if old.status != Appointment.Status.BOOKED:
         raise ValidationError(NOT_BOOKED_MESSAGE)
@@ -355,7 +357,7 @@ def appointment_cancel(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(REASON_MESSAGE)
-    appointment = Appointment.objects.select_for_update().select_related("clinic").get(pk=appointment.pk)
+    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=appointment.pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise ValidationError(NOT_BOOKED_MESSAGE)
     now = timezone.now()
@@ -405,7 +407,7 @@ def appointment_mark(
     if outcome not in MARKS:
         raise ValidationError("Choose attended or did not attend.")
     now = now or timezone.now()
-    appointment = Appointment.objects.select_for_update().select_related("clinic").get(pk=appointment.pk)
+    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=appointment.pk)
     if appointment.status == Appointment.Status.CANCELLED:
         raise ValidationError("This appointment was cancelled, so it cannot be marked.")
     if appointment.starts_at > now:

@@ -226,7 +226,8 @@ def policy_publish(
 ) -> ScreeningPolicy:
     """Save a new version; it applies to screenings from now on, old results keep theirs."""
     normalised = policy_validate(values)
-    Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
+    # NO KEY: serialises policy writers without blocking the rows that point at the clinic (submissions).
+    Clinic.objects.select_for_update(no_key=True).filter(pk=clinic.pk).first()
     current = clinic.policies.order_by("-version").first()
     if current is not None and current.values == normalised:
         raise ValidationError("Nothing changed: the new values are the same as the current policy.")
@@ -316,7 +317,7 @@ def _require_worklist_role(user: Any, clinic_id: Any) -> None:
 def _worklist_entry_locked(entry: Any) -> Any:
     from .models import WorklistEntry
 
-    return WorklistEntry.objects.select_for_update().select_related("clinic").get(pk=entry.pk)
+    return WorklistEntry.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=entry.pk)
 
 
 def worklist_view_record(*, entries: list[Any], by: Any, clinic: Clinic, status: str, request=None) -> None:

@@ -113,7 +113,9 @@ def submission_submit(*, draft: IntakeDraft, patient: Any, request: HttpRequest 
 
 @transaction.atomic
 def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
-    draft = IntakeDraft.objects.select_for_update().select_related("clinic").get(pk=draft_id, patient=patient)
+    draft = (
+        IntakeDraft.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=draft_id, patient=patient)
+    )
     if draft.submitted_at is not None:
         return IntakeSubmission.objects.filter(draft=draft).order_by("-version").first()
     clinic = draft.clinic
@@ -160,7 +162,9 @@ def draft_start_amendment(*, submission: IntakeSubmission, patient: Any) -> Inta
     (a double click, a second tab) gives back the same draft.
     """
     submission = (
-        IntakeSubmission.objects.select_for_update().select_related("draft").get(pk=submission.pk, patient=patient)
+        IntakeSubmission.objects.select_for_update(of=("self",))
+        .select_related("draft")
+        .get(pk=submission.pk, patient=patient)
     )
     existing = IntakeDraft.objects.filter(amends=submission).first()
     if existing is not None:

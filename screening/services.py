@@ -656,7 +656,8 @@ def rescreen_run_start(
     from clinics.selectors import policy_current
 
     now = timezone.now()
-    Clinic.objects.select_for_update().filter(pk=clinic.pk).first()  # one run start at a time per clinic
+    # One run start at a time per clinic; NO KEY so that submissions pointing at the clinic are not held up.
+    Clinic.objects.select_for_update(no_key=True).filter(pk=clinic.pk).first()
     RescreenRun.objects.filter(
         clinic=clinic, status__in=[RescreenRun.Status.QUEUED, RescreenRun.Status.RUNNING]
     ).update(status=RescreenRun.Status.SUPERSEDED, finished_at=now)

@@ -73,3 +73,35 @@ def test_ten_concurrent_submits_make_one_submission(transactional_db, scenario):
         {p.pk for p in world.psychiatrists} if scenario == "needs_review" else {world.coordinator.pk}
     )
     assert recipients == expected
+
+
+def test_a_lock_on_the_clinic_does_not_hold_up_patients_submitting(transactional_db):
+    """A policy change or a re-screen run locks the clinic's row while it works; patients submitting at the
+    same moment must not queue behind it (nor behind each other: each submit locks only its own draft)."""
+    import psycopg2
+
+    world = IntakeWorld()
+    patient, draft = world.complete_draft("needs_review")
+    db = connection.settings_dict
+    other = psycopg2.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"] or None, dbname=db["NAME"]
+    )
+    try:
+        with other.cursor() as cursor:  # another transaction holds the clinic row until we say so
+            cursor.execute(  # as policy_publish and rescreen_start do
+                "SELECT id FROM clinics_clinic WHERE id = %s FOR NO KEY UPDATE", [str(world.clinic.pk)]
+            )
+        client = Client()
+        client.force_login(patient)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # waiting on the clinic's lock fails the request instead
+        response = client.post(submit_url(draft), {"action": "next"})
+    finally:
+        other.rollback()
+        other.close()
+        connection.close()  # the session's lock_timeout goes with its connection
+
+    assert response.status_code == 302
+    submission = IntakeSubmission.objects.get(draft=draft)
+    assert response["Location"].rstrip("/").endswith(str(submission.pk))
+    assert ReviewCase.objects.filter(submission=submission).count() == 1
