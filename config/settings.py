@@ -184,6 +184,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 # acks_late is set per task, only on tasks that are safe to run twice; one message at a time per process.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# config/celery_app.py closes worker connections as Django does between requests (CONN_MAX_AGE, health
+# checks); Celery would otherwise close them around every task, a new PostgreSQL backend per task.
+CELERY_DB_REUSE_MAX = 1_000_000_000
 CELERY_TASK_SOFT_TIME_LIMIT = 840
 CELERY_TASK_TIME_LIMIT = 900
 # Beat: resend what the outbox could not send at once, and escalate late review cases.
