@@ -49,33 +49,65 @@ def outbox_add(
     channel: str = Notification.Channel.EMAIL,
     event_key: str = "",
 ) -> Notification:
-    """One message for one recipient about one event; idempotent for the same event, recipient and channel.
+    """One message for one recipient about one event; idempotent for the same event, recipient and channel."""
+    return outbox_add_many(
+        kind=kind, recipients=[recipient], obj=obj, clinic=clinic, channel=channel, event_key=event_key
+    )[0]
 
-    In-app rows are delivered by being written. E-mail rows are sent after the caller's transaction commits
-    (a digest kind waits for its window, NOTIFICATION_DIGEST_WINDOW).
+
+def outbox_add_many(
+    *,
+    kind: str,
+    recipients: Sequence[Any],
+    obj: models.Model | None = None,
+    clinic: Any = None,
+    channel: str = Notification.Channel.EMAIL,
+    event_key: str = "",
+) -> list[Notification]:
+    """One message per recipient about one event, in one INSERT and one SELECT whatever their number; rows that
+    already exist for the same event, recipient and channel are returned as they are, never queued twice.
+
+    In-app rows are delivered by being written. E-mail rows are sent after the caller's transaction commits,
+    all in one task (a digest kind waits for its window, NOTIFICATION_DIGEST_WINDOW).
     """
     object_type = obj._meta.label_lower if obj is not None else ""
     object_id = str(obj.pk) if obj is not None else ""
-    key = f"{kind}:{object_type}:{object_id}:{event_key}:{recipient.pk}:{channel}"
     now = timezone.now()
     definition = kind_for(kind)
     digest = channel == Notification.Channel.EMAIL and definition is not None and definition.digest is not None
-    defaults: dict[str, Any] = {
-        "kind": kind,
-        "recipient": recipient,
-        "clinic": clinic,
-        "channel": channel,
-        "object_type": object_type,
-        "object_id": object_id,
-        "created_at": now,
-        "next_attempt_at": now + settings.NOTIFICATION_DIGEST_WINDOW if digest else now,
-    }
-    if channel == Notification.Channel.IN_APP:
-        defaults["sent_at"] = now
-    notification, created = Notification.objects.get_or_create(dedupe_key=key, defaults=defaults)
+    wanted: dict[str, Notification] = {}
+    for recipient in recipients:
+        key = f"{kind}:{object_type}:{object_id}:{event_key}:{recipient.pk}:{channel}"
+        wanted.setdefault(
+            key,
+            Notification(
+                kind=kind,
+                recipient=recipient,
+                clinic=clinic,
+                channel=channel,
+                object_type=object_type,
+                object_id=object_id,
+                dedupe_key=key,
+                created_at=now,
+                next_attempt_at=now + settings.NOTIFICATION_DIGEST_WINDOW if digest else now,
+                sent_at=now if channel == Notification.Channel.IN_APP else None,
+            ),
+        )
+    if not wanted:
+        return []
+    Notification.objects.bulk_create(wanted.values(), ignore_conflicts=True)
+    stored = {row.dedupe_key: row for row in Notification.objects.filter(dedupe_key__in=list(wanted))}
+    rows = []
+    created = []
+    for key, new in wanted.items():
+        row = stored[key]
+        row.recipient = new.recipient  # the caller's objects: no query to read them back
+        if row.pk == new.pk:
+            created.append(str(row.pk))
+        rows.append(row)
     if created and channel == Notification.Channel.EMAIL and not digest:
-        transaction.on_commit(partial(outbox_enqueue, str(notification.pk)), robust=True)
-    return notification
+        transaction.on_commit(partial(outbox_enqueue, *created), robust=True)
+    return rows
 
 
 # --- enqueueing after commit --------------------------------------------------------------------------
@@ -90,11 +122,14 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
     return (OperationalError, OSError, TimeoutError)
 
 
-def outbox_enqueue(notification_id: str) -> bool:
-    """Ask Celery to send one row now. Never raises: a row that was not queued is sent by the beat."""
-    from .tasks import outbox_send
+def outbox_enqueue(*notification_ids: str) -> bool:
+    """Ask Celery to send these rows now, in one task. Never raises: a row that was not queued is sent by
+    the beat."""
+    from .tasks import outbox_send, outbox_send_many
 
-    return delay_safely(outbox_send, notification_id)
+    if len(notification_ids) == 1:
+        return delay_safely(outbox_send, notification_ids[0])
+    return delay_safely(outbox_send_many, list(notification_ids))
 
 
 def delay_safely(task: Any, *args: Any) -> bool:

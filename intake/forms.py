@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from crispy_forms.bootstrap import InlineRadios
@@ -149,17 +150,24 @@ def field_error_items(form: forms.Form, *, label_prefix: str = "") -> list[Error
     return items
 
 
+def _helper(layout: Layout) -> FormHelper:
+    """crispy-forms settings for a form drawn inside the wizard's own <form> (which adds the buttons)."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    helper.layout = layout
+    return helper
+
+
 class StepForm(forms.Form):
     """A wizard step: rendered by crispy-forms inside the wizard's own <form> (which adds the buttons)."""
 
     use_required_attribute = False  # the server validates; the error summary explains (no browser pop-ups)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = self.build_layout()
+    @cached_property
+    def helper(self) -> FormHelper:
+        """Built when a template draws the form, not when a submit only validates every step."""
+        return _helper(self.build_layout())
 
     def build_layout(self) -> Layout:
         return Layout(*[self.layout_field(name) for name in self.fields])
@@ -425,12 +433,9 @@ class RowForm(forms.Form):
 
     use_required_attribute = False
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = self.row_layout()
+    @cached_property
+    def helper(self) -> FormHelper:
+        return _helper(self.row_layout())
 
     def row_layout(self) -> Layout:
         return Layout(*[Field(name) for name in self.fields if name != "DELETE"])
@@ -756,7 +761,6 @@ class HealthForm(StepForm):
         if not asks_pregnancy:
             for name in self.PREGNANCY_FIELDS:
                 del self.fields[name]
-            self.helper.layout = self.build_layout()
 
     def build_layout(self) -> Layout:
         items: list[Any] = [InlineRadios(name) for name in builder.MEDICAL_OTHER]

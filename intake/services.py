@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clinics.models import Clinic
 from clinics.selectors import policy_current
-from core.outbox import outbox_add
+from core.outbox import outbox_add, outbox_add_many
 from screening.models import ReviewCase
 from screening.rules import evaluate, validate_document
 from screening.services import (
@@ -92,8 +92,7 @@ def safety_risk_high(safety_answers: dict[str, Any]) -> bool:
 def draft_report_risk(*, draft: IntakeDraft) -> None:
     """Alert the clinic's clinicians as soon as the safety answers mean high risk, even if the intake is
     never finished (outbox rows, once per draft; the message says only "sign in")."""
-    for user in review_recipients(draft.clinic_id):
-        outbox_add(kind="draft.urgent", recipient=user, obj=draft, clinic=draft.clinic)
+    outbox_add_many(kind="draft.urgent", recipients=review_recipients(draft.clinic_id), obj=draft, clinic=draft.clinic)
 
 
 def submission_submit(*, draft: IntakeDraft, patient: Any, request: HttpRequest | None = None) -> IntakeSubmission:
@@ -144,6 +143,7 @@ def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
         submitted_at=now,
     )
     result = screening_result_create(submission=submission, policy=policy_current(clinic))
+    submission.results = [result]  # as the selectors prefetch it: the result page's redirect needs no query
     # An amendment answers a psychiatrist's question: the case moves to the new version and re-opens
     # for that psychiatrist, whatever the new outcome (they asked, so they decide).
     case = review_case_amend(previous=previous, submission=submission, result=result) if previous else None

@@ -335,11 +335,9 @@ class IntakeWizard(NamedUrlWizardView):
         return redirect(self.get_step_url(self.get_next_step(step)))
 
     def render_done(self, form: Any, **kwargs: Any) -> HttpResponse:
-        """Every step is checked again on Submit; the first one that is not complete is shown."""
-        checked = steps.check(self.draft.answers, self.draft.clinic)
-        if not checked.complete:
-            return self.render_revalidation_failure(checked.first_incomplete, None)
-        return self.done(list(checked.forms.values()), form_dict=checked.forms)
+        """Every step is checked again on Submit, once, by the submit itself under the draft's lock; the first
+        one that is not complete is shown."""
+        return self.done([], form_dict={})
 
     def render_revalidation_failure(self, failed_step: str, form: Any, **kwargs: Any) -> HttpResponse:
         messages.info(self.request, "Please finish this page before you send your answers.")

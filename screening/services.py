@@ -22,7 +22,7 @@ from django.utils import timezone
 from clinics.models import Clinic, Membership, Role, ScreeningPolicy, WorklistEntry
 from clinics.selectors import engine_policy
 from core.audit import audit_record
-from core.outbox import delay_on_commit_safely, outbox_add
+from core.outbox import delay_on_commit_safely, outbox_add, outbox_add_many
 
 from .models import Outcome, Priority, RescreenRun, ReviewCase, ReviewDecision, ScreeningResult
 from .rules import RULESET, IntakeDocument, evaluate
@@ -153,13 +153,14 @@ def screening_notify(*, submission: Any, result: ScreeningResult, case: ReviewCa
     clinic = submission.clinic
     if result.outcome == Outcome.NEEDS_REVIEW and case is not None:
         kind = "case.urgent" if result.priority == Priority.URGENT else "case.new"
-        for user in review_recipients(clinic.pk):
-            outbox_add(kind=kind, recipient=user, obj=case, clinic=clinic, event_key=event_key)
+        outbox_add_many(
+            kind=kind, recipients=review_recipients(clinic.pk), obj=case, clinic=clinic, event_key=event_key
+        )
     elif result.outcome == Outcome.ELIGIBLE:
-        for membership in _members(clinic.pk, [Role.COORDINATOR]):
-            outbox_add(
-                kind="patient.eligible", recipient=membership.user, obj=submission, clinic=clinic, event_key=event_key
-            )
+        coordinators = [membership.user for membership in _members(clinic.pk, [Role.COORDINATOR])]
+        outbox_add_many(
+            kind="patient.eligible", recipients=coordinators, obj=submission, clinic=clinic, event_key=event_key
+        )
 
 
 # --- the review case: claim, release, reassign, acknowledge ----------------------------------------------
@@ -383,8 +384,7 @@ def review_case_clear(
     entry = worklist_add(submission=case.submission, source=WorklistEntry.Source.CLEARED)
     # Coordinators schedule the evaluation; with none at the clinic, its admins must hear of it.
     members = _members(case.clinic_id, [Role.COORDINATOR]) or _members(case.clinic_id, [Role.CLINIC_ADMIN])
-    for membership in members:
-        outbox_add(kind="case.cleared", recipient=membership.user, obj=entry, clinic=case.clinic)
+    outbox_add_many(kind="case.cleared", recipients=[m.user for m in members], obj=entry, clinic=case.clinic)
     return decision
 
 
@@ -496,11 +496,12 @@ def review_case_amend(*, previous: Any, submission: Any, result: ScreeningResult
     patient = submission.patient
     _record(case, ReviewDecision.Kind.AMENDED, by=patient, at=now)
     key = str(submission.pk)
-    for user in [holder] if holder else review_recipients(clinic.pk):
-        outbox_add(kind="case.amended", recipient=user, obj=case, clinic=clinic, event_key=key)
+    recipients = [holder] if holder else review_recipients(clinic.pk)
+    outbox_add_many(kind="case.amended", recipients=recipients, obj=case, clinic=clinic, event_key=key)
     if became_urgent:
-        for user in review_recipients(clinic.pk):
-            outbox_add(kind="case.urgent", recipient=user, obj=case, clinic=clinic, event_key=key)
+        outbox_add_many(
+            kind="case.urgent", recipients=review_recipients(clinic.pk), obj=case, clinic=clinic, event_key=key
+        )
     audit_record(
         action="case.amended",
         actor=patient,
