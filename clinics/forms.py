@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from localflavor.us.us_states import STATE_CHOICES
 
+from core.audit import ACTIONS
+
 from .models import Role
 from .services import policy_validate
 
@@ -238,9 +240,10 @@ class AuditFilterForm(forms.Form):
         error_messages={"invalid": "Enter a date like 2026-03-31."},
     )
 
-    def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Any action"), *[(a, a) for a in actions]]
+        by_label = sorted(ACTIONS.items(), key=lambda item: item[1])
+        self.fields["action"].choices = [("", "Any action"), *[(code, label) for code, label in by_label]]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -143,11 +143,6 @@ def _uuid_or_none(value: Any) -> uuid.UUID | None:
         return None
 
 
-def audit_actions_for_clinic(clinic: Clinic) -> list[str]:
-    """The distinct actions recorded for this clinic, for the filter's choices."""
-    return list(AuditEvent.objects.filter(clinic=clinic).order_by("action").values_list("action", flat=True).distinct())
-
-
 @dataclass(frozen=True)
 class AuditPage:
     events: list[AuditEvent]

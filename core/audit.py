@@ -10,6 +10,61 @@ from django.http import HttpRequest
 from .models import AuditEvent
 
 GENESIS = "0" * 64
+
+# Every action written to the log, with what a clinic admin reads in the filter. Code constants: the filter
+# lists them without scanning the log (a DISTINCT over years of events grows with the log).
+ACTIONS: dict[str, str] = {
+    "appointment.book": "Appointment booked",
+    "appointment.cancel": "Appointment cancelled",
+    "appointment.mark": "Appointment marked attended or missed",
+    "appointment.reschedule": "Appointment moved",
+    "appointment.view": "Appointment viewed",
+    "auth.email_verified": "E-mail address confirmed",
+    "auth.locked_out": "Sign-in locked after failures",
+    "auth.password_reset_completed": "Password reset completed",
+    "auth.password_reset_requested": "Password reset requested",
+    "auth.second_factor_enrolled": "Authenticator app set up",
+    "auth.second_factor_failed": "Authenticator code refused",
+    "auth.second_factor_verified": "Authenticator code accepted",
+    "auth.session_expired": "Signed out after inactivity",
+    "auth.sign_in": "Signed in",
+    "auth.sign_in_failed": "Sign-in failed",
+    "auth.sign_out": "Signed out",
+    "auth.sign_out_everywhere": "Signed out everywhere",
+    "auth.sign_up": "Account created",
+    "auth.sign_up_existing": "Sign-up with an existing address",
+    "availability.exception_add": "Time off added",
+    "availability.exception_remove": "Time off removed",
+    "availability.window_add": "Working hours added",
+    "availability.window_remove": "Working hours removed",
+    "booking.view": "Booking page viewed",
+    "calendar.view": "Calendar viewed",
+    "case.acknowledge": "Urgent case acknowledged",
+    "case.amended": "Patient updated their answers",
+    "case.claim": "Case claimed",
+    "case.decide": "Case decided",
+    "case.reassign": "Case reassigned",
+    "case.release": "Case released",
+    "case.reopen": "Case reopened",
+    "case.view": "Case viewed",
+    "checklist.tick": "Checklist item changed",
+    "export.csv": "Data exported (CSV)",
+    "invitation.accept": "Invitation accepted",
+    "invitation.create": "Invitation sent",
+    "invitation.revoke": "Invitation revoked",
+    "membership.create": "Staff member added",
+    "membership.deactivate": "Staff member deactivated",
+    "membership.reactivate": "Staff member reactivated",
+    "membership.role_change": "Staff role changed",
+    "policy.change": "Screening policy changed",
+    "policy.preview": "Policy change previewed",
+    "queue.view": "Review queue viewed",
+    "rescreen.start": "Re-screening started",
+    "worklist.attempt": "Call logged",
+    "worklist.list": "Worklist viewed",
+    "worklist.unreachable": "Patient marked unreachable",
+    "worklist.view": "Worklist entry viewed",
+}
 # Serialises writers so the hash chain never forks (PostgreSQL advisory lock id).
 _CHAIN_LOCK = 74_201_126
 

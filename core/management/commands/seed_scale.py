@@ -425,7 +425,9 @@ def _case(ctx: _Context, submission, result: ScreeningResult, at: datetime, age:
         event.object_id = str(case.pk)
     decisions = []
     for kind, when in kinds:
-        events.append(_event(when, f"case.{kind}", ctx.clinic, psychiatrist, case))
+        # The codes review_case_claim and review_case_decide write (core.audit.ACTIONS).
+        action, detail = ("case.claim", {}) if kind == "claimed" else ("case.decide", {"decision": kind})
+        events.append(_event(when, action, ctx.clinic, psychiatrist, case, detail=detail))
         if decision_model is not None:
             # Messages and reasons as the clinicians' forms require them (the model's constraints).
             words = {
@@ -475,7 +477,7 @@ def _worklist_follow_up(ctx: _Context, entries: list[WorklistEntry]):
         if entry.attempts and contact_model is not None:
             outcome = "reached" if entry.status in ("reached", "scheduled", "closed") else "no_answer"
             attempts.append(contact_model(entry=entry, by=coordinator, at=entry.last_attempt_at, outcome=outcome))
-            events.append(_event(entry.last_attempt_at, "worklist.contact", ctx.clinic, coordinator, entry))
+            events.append(_event(entry.last_attempt_at, "worklist.attempt", ctx.clinic, coordinator, entry))
         if entry.status == "scheduled" and appointment_model is not None:
             appointment = _appointment(ctx, appointment_model, entry, coordinator)
             if appointment is not None:
@@ -538,7 +540,9 @@ def _notification(kind: str, recipient, clinic, obj, at: datetime, *, read: bool
     )
 
 
-def _event(at: datetime, action: str, clinic, actor, obj, object_type: str = "") -> AuditEvent:
+def _event(
+    at: datetime, action: str, clinic, actor, obj, object_type: str = "", detail: dict | None = None
+) -> AuditEvent:
     return AuditEvent(
         created_at=at.astimezone(UTC),  # as the database gives it back, so the stored hash verifies
         actor=actor,
@@ -548,7 +552,7 @@ def _event(at: datetime, action: str, clinic, actor, obj, object_type: str = "")
         object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None else "",
         ip_address="127.0.0.1",
-        detail={},
+        detail=detail or {},
     )
 
 
