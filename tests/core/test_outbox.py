@@ -18,8 +18,8 @@ from config.celery_app import app
 from core import notifications, outbox
 from core.models import Notification
 from core.notifications import Message, notification_kind
-from core.outbox import backoff, outbox_add, outbox_breaker_reset, outbox_deliver, outbox_enqueue
-from core.tasks import cases_escalate_due, outbox_resend_due, outbox_send
+from core.outbox import backoff, outbox_add, outbox_add_many, outbox_breaker_reset, outbox_deliver, outbox_enqueue
+from core.tasks import cases_escalate_due, outbox_resend_due, outbox_send, outbox_send_many
 from screening.models import Priority, ReviewCase
 from tests.factories import make_staff
 
@@ -224,6 +224,44 @@ def test_the_same_event_queues_one_row(world, django_capture_on_commit_callbacks
     assert first.pk == second.pk
     assert len(callbacks) == 1
     assert len(mail.outbox) == 1
+
+
+
+def test_one_event_for_several_people_is_one_task_and_one_e_mail_each(world, django_capture_on_commit_callbacks):
+    """A new urgent case alerts every psychiatrist: one row each, all sent by one task after commit; the same
+    event queued again (a retry) adds no row and sends nothing more."""
+    second = make_staff(world.clinic, Role.PSYCHIATRIST, full_name="Sam Okafor")
+    people = [world.psychiatrist, second, world.psychiatrist]  # a recipient listed twice gets one message
+    with (
+        mock.patch.object(outbox_send_many, "delay", wraps=outbox_send_many.delay) as many,
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        transaction.atomic(),
+    ):
+        rows = outbox_add_many(kind="case.urgent", recipients=people, obj=world.case, clinic=world.clinic)
+        assert mail.outbox == []
+
+    assert len(rows) == 2 and {r.recipient_id for r in rows} == {world.psychiatrist.pk, second.pk}
+    assert len(callbacks) == 1 and many.call_count == 1
+    assert sorted(many.call_args.args[0]) == sorted(str(r.pk) for r in rows)
+    assert _sent_to(world.psychiatrist.email) == 1 and _sent_to(second.email) == 1
+
+    with django_capture_on_commit_callbacks(execute=True) as again, transaction.atomic():
+        repeated = outbox_add_many(kind="case.urgent", recipients=people, obj=world.case, clinic=world.clinic)
+    assert [r.pk for r in repeated] == [r.pk for r in rows]
+    assert again == []
+    assert Notification.objects.filter(kind="case.urgent").count() == 2
+    assert len(mail.outbox) == 2
+
+
+def test_the_batch_task_sends_each_row_once_even_when_run_twice(world):
+    rows = outbox_add_many(
+        kind="case.urgent", recipients=[world.psychiatrist, world.admin], obj=world.case, clinic=world.clinic
+    )
+    ids = [str(r.pk) for r in rows]
+
+    assert outbox_send_many(ids) == 2
+    assert outbox_send_many(ids) == 0  # a redelivered task finds them sent
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([world.psychiatrist.email, world.admin.email])
 
 
 def test_a_broker_that_is_down_never_fails_the_caller_and_the_beat_sends_later(
