@@ -234,6 +234,91 @@ class _suppress:
         return kind is not None and issubclass(kind, self.exceptions)
 
 
+# --- where the CPU goes ----------------------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_table() -> dict[int, tuple[str, int, float, float]]:
+    """pid -> (command name, parent pid, own CPU seconds, reaped children's CPU seconds), from /proc."""
+    table: dict[int, tuple[str, int, float, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        own = (int(fields[11]) + int(fields[12])) / _TICK
+        children = (int(fields[13]) + int(fields[14])) / _TICK
+        table[int(entry.name)] = (name, int(fields[1]), own, children)
+    return table
+
+
+def cpu_snapshot(stack: Stack) -> dict[str, float]:
+    """CPU seconds used so far by each part of the stack (this process is the load generator)."""
+    table = _proc_table()
+    roots = {name: proc.pid for name, proc in stack.procs}
+
+    def tree(root: int) -> float:
+        total, todo, seen = 0.0, [root], set()
+        while todo:
+            pid = todo.pop()
+            if pid in seen or pid not in table:
+                continue
+            seen.add(pid)
+            total += table[pid][2] + table[pid][3]
+            todo.extend(child for child, row in table.items() if row[1] == pid)
+        return total
+
+    times = os.times()
+    snapshot = {"load generator": times.user + times.system}
+    for name, root in roots.items():
+        snapshot[name] = tree(root)
+    # Backends and their postmaster (the one whose parent is not PostgreSQL): backends that ended are counted
+    # in the postmaster's children's time.
+    postgres = {pid: row for pid, row in table.items() if row[0] == "postgres"}
+    snapshot["postgresql"] = sum(
+        own + (children if parent not in postgres else 0) for _, parent, own, children in postgres.values()
+    )
+    snapshot["redis"] = sum(row[2] for row in table.values() if row[0].startswith("redis-server"))
+    return snapshot
+
+
+def cpu_lines(
+    title: str, before: dict[str, float], after: dict[str, float], requests: int, elapsed: float
+) -> list[str]:
+    """CPU milliseconds per request of each part, and how busy the machine's cores were."""
+    used = {name: max(after.get(name, 0.0) - before.get(name, 0.0), 0.0) for name in after}
+    total = sum(used.values())
+    cores = os.cpu_count() or 1
+    lines = [f"  CPU per request, {title} ({requests} requests; cores {100 * total / elapsed / cores:.0f}% busy):"]
+    for name, seconds in sorted(used.items(), key=lambda kv: -kv[1]):
+        lines.append(f"    {name:<16} {1000 * seconds / max(requests, 1):7.2f} ms")
+    lines.append(f"    {'all':<16} {1000 * total / max(requests, 1):7.2f} ms")
+    return lines
+
+
+def outbox_drain(timeout: float = 120.0) -> tuple[float, int]:
+    """Wait until the worker has sent every e-mail that is due; (seconds waited, rows still unsent)."""
+    from django.db import close_old_connections
+    from django.utils import timezone
+
+    from core.models import Notification
+
+    started = time.monotonic()
+    while True:
+        close_old_connections()
+        due = Notification.objects.filter(
+            sent_at__isnull=True, channel=Notification.Channel.EMAIL, next_attempt_at__lte=timezone.now()
+        ).count()
+        if due == 0 or time.monotonic() - started > timeout:
+            return time.monotonic() - started, due
+        time.sleep(0.2)
+
+
 # --- what the users need in the database -----------------------------------------------------------
 
 
@@ -1113,6 +1198,8 @@ def main(argv: list[str] | None = None) -> int:
     stack = Stack(env, args)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     budget = Budget(args.max_requests)
+    cpu: dict[str, tuple[dict[str, float], dict[str, float]]] = {}
+    drained: list[tuple[str, tuple[float, int]]] = []
     try:
         stack.start()
         world = World(stack.port, seeded, args)
@@ -1121,13 +1208,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {role} pages: {', '.join(name for name, _ in getattr(world.pages, role)) or '-'}")
         if args.warmup > 0:
             run_phase("warmup", world, budget, args.warmup, mixed_behaviour(world), ramp=args.ramp)
+        drained.append(("warm-up", outbox_drain()))  # the worker's backlog must not run into the next phase
+        before = cpu_snapshot(stack)
         with profiling(args, "bare", stack, args.bare_duration):
             bare = run_phase("bare", world, budget, args.bare_duration, bare_behaviour(world))
+        cpu["bare"] = (before, cpu_snapshot(stack))
+        before = cpu_snapshot(stack)
         with profiling(args, "submit", stack, args.submit_duration):
             submit = run_phase("submit", world, budget, args.submit_duration, submit_behaviour(world))
+        # The e-mails the submits queued are part of their cost: counted once the worker has sent them all.
+        drained.append(("submit", outbox_drain()))
+        cpu["submit"] = (before, cpu_snapshot(stack))
         world.pages = discover_pages(world)  # the submit phase made cases and worklist entries to open
+        before = cpu_snapshot(stack)
         with profiling(args, "mixed", stack, args.duration):
             mixed = run_phase("mixed", world, budget, args.duration, mixed_behaviour(world), ramp=args.ramp)
+        drained.append(("mixed", outbox_drain()))
+        cpu["mixed"] = (before, cpu_snapshot(stack))
     except KeyboardInterrupt:
         print("interrupted: stopping gunicorn and the worker", file=sys.stderr)
         return 130
@@ -1141,6 +1238,18 @@ def main(argv: list[str] | None = None) -> int:
     think_range = f"{args.think[0]}-{args.think[1]} s"
     lines += table(f"Realistic mix, {args.users} users (mix {args.mix}), think {think_range}", mixed)
     print("\n".join(lines))
+    print()
+    for phase, stats, n in (
+        ("bare", bare, len(bare.latencies.get("GET bench:bare", []))),
+        ("submit", submit, len(submit.latencies.get("POST intake:submit (prepared)", []))),
+        ("mixed", mixed, sum(len(v) for v in mixed.latencies.values())),
+    ):
+        before, after = cpu[phase]
+        print("\n".join(cpu_lines(f"{phase} phase", before, after, n, stats.elapsed)))
+    unsent = 0
+    for phase, (waited, left) in drained:
+        print(f"  outbox after the {phase} phase: drained in {waited:.1f} s" + (f", {left} NOT SENT" if left else ""))
+        unsent += left
     samples = bare.samples + submit.samples + mixed.samples
     if samples:
         print("\nfirst errors:\n  " + "\n  ".join(samples[:12]))
@@ -1153,7 +1262,7 @@ def main(argv: list[str] | None = None) -> int:
     submit_per_s = submit_n / submit.elapsed
     ratio = submit_per_s / bare_per_s if bare_per_s else 0.0
     p95, where = worst_page_p95([mixed])
-    errors = sum(bare.errors.values()) + sum(submit.errors.values()) + sum(mixed.errors.values())
+    errors = sum(bare.errors.values()) + sum(submit.errors.values()) + sum(mixed.errors.values()) + unsent
     print(f"worst page p95: {where}")
     print(
         f"RESULT submit_per_s={submit_per_s:.1f} bare_per_s={bare_per_s:.1f} ratio={ratio:.3f} "
