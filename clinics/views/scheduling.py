@@ -6,6 +6,7 @@ Writes go through clinics.scheduling (each audited); every staff page that shows
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -447,6 +448,10 @@ def calendar(request: HttpRequest, clinic_slug: str) -> HttpResponse:
     people = clinicians(request.clinic)
     chosen = next((p for p in people if str(p.pk) == request.GET.get("clinician")), None)
     days = calendar_week(request.clinic, monday=monday, clinician_id=chosen.pk if chosen else None)
+    # Every item links to its appointment: the URL is reversed once, not once per item.
+    placeholder = uuid.UUID(int=0)
+    link = reverse("clinics:appointment", kwargs={"clinic_slug": request.clinic.slug, "appointment_id": placeholder})
+    link_before, link_after = link.split(str(placeholder))
     audit_record(
         action="calendar.view",
         actor=request.user,
@@ -467,6 +472,8 @@ def calendar(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         chosen=chosen,
         zone=clinic_zone(request.clinic),
         total=sum(len(d.appointments) for d in days),
+        link_before=link_before,
+        link_after=link_after,
         subtab="calendar",
     )
     return render(request, "clinics/scheduling/calendar.html", context)
