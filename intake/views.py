@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.views import View
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from formtools.wizard.views import NamedUrlWizardView, StepsHelper
@@ -255,6 +258,14 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 # --- the wizard -----------------------------------------------------------------------------------
 
 
+@cache
+def _drug_datalist() -> SafeString:
+    """Every drug name the engine knows, for the rows' suggestions: the same for every patient, so built once per
+    process (drawing its 550 options through the template engine cost ~5 ms on every rows page)."""
+    options = format_html_join("", '<option value="{}"></option>', ((name,) for name in suggestion_names()))
+    return format_html('<datalist id="drug-names">{}</datalist>', options)
+
+
 class IntakeWizard(NamedUrlWizardView):
     """django-formtools' named-URL wizard with the draft row as its storage.
 
@@ -366,7 +377,7 @@ class IntakeWizard(NamedUrlWizardView):
             amendment=self._amendment_context(),
         )
         if isinstance(form, RowsStepForm):
-            context["drug_names"] = suggestion_names()
+            context["drug_datalist"] = _drug_datalist()
         if step.name == steps.REVIEW:
             context.update(self._review_context())
         return context
