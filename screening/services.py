@@ -56,7 +56,7 @@ def review_due_at(*, priority: str, start: datetime, time_zone: str) -> datetime
     return add_business_days(start, ROUTINE_BUSINESS_DAYS, time_zone=time_zone)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # part of the submit's transaction: no savepoint round trips
 def screening_result_create(*, submission: Any, policy: ScreeningPolicy | None) -> ScreeningResult:
     """Screen the submission's frozen document under `policy`; a new version, earlier ones untouched."""
     result = evaluate(IntakeDocument.from_dict(submission.document), engine_policy(policy))
@@ -72,7 +72,7 @@ def screening_result_create(*, submission: Any, policy: ScreeningPolicy | None) 
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def review_case_open(*, submission: Any, result: ScreeningResult) -> ReviewCase | None:
     """A review case when the outcome is needs_review (priority and due time from the result)."""
     if result.outcome != Outcome.NEEDS_REVIEW:
@@ -89,7 +89,7 @@ def review_case_open(*, submission: Any, result: ScreeningResult) -> ReviewCase 
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def submission_route(*, submission: Any, result: ScreeningResult) -> ReviewCase | None:
     """Where a screened submission goes next: the review queue, the coordinators' worklist, or nowhere."""
     case = review_case_open(submission=submission, result=result)
@@ -143,7 +143,7 @@ def review_recipients(clinic_id: Any) -> list[Any]:
     return psychiatrists or [m.user for m in members]
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def screening_notify(*, submission: Any, result: ScreeningResult, case: ReviewCase | None, event_key: str = "") -> None:
     """Queue the staff notifications for a new result (outbox rows; sending comes later).
 
