@@ -163,11 +163,21 @@ def broker(redis_server, transactional_db) -> Iterator[dict]:
 class FaultWorker:
     """A Celery worker process (solo pool) on the test's Redis and the test database; start, kill, restart."""
 
-    def __init__(self, broker: dict, mail_log: Path, *, mail_delay: float = 0.0, lease_seconds: float | None = None):
+    def __init__(
+        self,
+        broker: dict,
+        mail_log: Path,
+        *,
+        mail_delay: float = 0.0,
+        lease_seconds: float | None = None,
+        queues: tuple[str, ...] = (),
+    ):
         self.broker = broker
         self.mail_log = mail_log
         self.mail_delay = mail_delay
         self.lease_seconds = lease_seconds
+        # The test's own queue, and any other (a web server started by the test publishes to "celery").
+        self.queues = (broker["queue"], *queues)
         self.proc: subprocess.Popen | None = None
         self.generation = 0
 
@@ -197,7 +207,7 @@ class FaultWorker:
                 "tests.faults.worker_main",
                 "--pool=solo",
                 "-Q",
-                self.broker["queue"],
+                ",".join(self.queues),
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",

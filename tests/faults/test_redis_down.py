@@ -5,6 +5,7 @@ Each test starts its own redis-server on a spare port (tests/faults/conftest.py 
 this process's Celery app at it (`broker`); the suite's shared Redis is never touched.
 """
 
+import threading
 import time
 from collections import Counter
 
@@ -19,6 +20,7 @@ from screening.models import ScreeningResult
 
 from .conftest import submit_url, wait_for
 from .mailbox import delivered
+from .test_db_backend_terminated import _request, _session_for
 
 pytestmark = pytest.mark.faults
 
@@ -113,6 +115,72 @@ def test_with_redis_stopped_nothing_is_lost_and_a_real_worker_sends_everything_o
     )
     wait_for(lambda: len(delivered(mail_log)) >= len(rows), timeout=10, what="the deliveries to be recorded")
     time.sleep(0.5)  # let the second resend finish: it must find nothing
+    counts = Counter(mid.split("@")[0] for mid in delivered(mail_log))
+    assert counts == Counter({f"<{n.pk}": 1 for n in rows})
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("on_postgres")
+def test_redis_stopped_in_the_middle_of_a_stream_of_submissions(
+    broker, redis_server, start_worker, start_web, mail_log, intake_world
+):
+    """Patients keep submitting over HTTP (gunicorn, two workers, a Celery worker sending) while Redis stops and
+    later comes back: every submission is saved and answered with the next step, no request fails or waits on
+    the broker, and once Redis is back every e-mail goes out exactly once."""
+    from core.tasks import outbox_resend_due
+
+    start_worker(queues=("celery",))
+    web = start_web(workers=2, env={"REDIS_URL": redis_server.url, "CONN_MAX_AGE": "60"})
+    scenarios = ["eligible", "urgent", "ineligible"] * 6  # notified at once ("case.new" waits for its digest)
+    pending = [intake_world.complete_draft(name) for name in scenarios]
+    answers: list[tuple[int, str, float]] = []
+    lock = threading.Lock()
+
+    def patient_submits() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                patient, draft = pending.pop(0)
+            session = _session_for(patient)
+            started = time.monotonic()
+            status, location, _ = _request(web, "POST", submit_url(draft), session, "action=next")
+            with lock:
+                answers.append((status, location, time.monotonic() - started))
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=patient_submits, daemon=True) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    wait_for(lambda: len(answers) >= 4, timeout=30, what="the first submissions")
+    redis_server.stop()
+    stopped_at = len(answers)
+    wait_for(lambda: len(answers) >= stopped_at + 6, timeout=30, what="submissions with Redis stopped")
+    redis_server.start()  # the same port, empty: whatever was queued in it is gone
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a submission never answered"
+
+    assert len(answers) == len(scenarios)
+    assert [status for status, _, _ in answers] == [302] * len(scenarios), answers
+    assert all(location.startswith("/patient/sent/") for _, location, _ in answers)
+    assert max(seconds for _, _, seconds in answers) < REQUEST_BUDGET_SECONDS, answers
+    assert IntakeSubmission.objects.count() == len(scenarios)
+    assert ScreeningResult.objects.count() == len(scenarios)
+
+    # What the beat does every minute; a second run (a second scheduler by mistake) must send nothing again.
+    outbox_resend_due.delay()
+    outbox_resend_due.delay()
+    wait_for(
+        lambda: not Notification.objects.filter(sent_at__isnull=True).exists(),
+        timeout=45,
+        what="every outbox row to be sent",
+    )
+    rows = list(Notification.objects.all())
+    # Each patient, plus every psychiatrist for the urgent ones and the coordinator for the eligible ones.
+    assert len(rows) == len(scenarios) + 6 * len(intake_world.psychiatrists) + 6
+    wait_for(lambda: len(delivered(mail_log)) >= len(rows), timeout=15, what="the deliveries to be recorded")
+    time.sleep(1)  # a late duplicate would land by now
     counts = Counter(mid.split("@")[0] for mid in delivered(mail_log))
     assert counts == Counter({f"<{n.pk}": 1 for n in rows})
 
