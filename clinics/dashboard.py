@@ -3,34 +3,50 @@
 The cohort is the intakes first submitted in the period (version 1; local dates in the clinic's time
 zone); each step counts what has happened to the patient at the clinic since. "Intakes started" counts
 intakes begun in the period (not the drafts of amendments).
-Every figure comes from a fixed number of aggregate queries on indexed columns.
+Counting a period on every page load grows with the clinic (a few correlated subqueries per intake), so
+the figures are kept per local day in FunnelDay: the page reads the period's days (one query) and adds
+them up; the beat task `dashboard_refresh` recomputes stale days every few minutes, and the page
+recomputes any day still missing or stale (three more queries, whatever the number of days). Each day
+keeps its durations, not their median, so the median over many days stays exact.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
-from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from intake.models import IntakeDraft, IntakeSubmission
 from screening.models import Outcome, Priority, ReviewCase, ScreeningResult
 
-from .models import Appointment, Clinic
+from .models import Appointment, Clinic, FunnelDay
 from .scheduling_selectors import clinic_zone
 
+# How old a day's figures may get before they are recomputed: recent intakes still move through the
+# funnel (the beat refreshes those days every 5 minutes); older ones rarely change, so once a day will do.
+RECENT_DAYS = 30
+FRESH_RECENT = timedelta(minutes=5)
+FRESH_OLDER = timedelta(hours=24)
 
-class Median(Aggregate):
-    """PostgreSQL's continuous median of an interval."""
-
-    function = "PERCENTILE_CONT"
-    name = "Median"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
+# (key, label, a part of the step above it)
+STEPS = (
+    ("started", "Intakes started", False),
+    ("submitted", "Submitted", False),
+    ("eligible", "Eligible at screening", False),
+    ("needs_review", "Needs review", False),
+    ("urgent", "urgent", True),
+    ("routine", "routine", True),
+    ("ineligible", "Ineligible", False),
+    ("cleared", "Cleared by a psychiatrist", False),
+    ("consultation", "Phone consultation booked", False),
+    ("evaluation", "Evaluation booked", False),
+    ("evaluated", "Evaluated", False),
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,7 @@ class Funnel:
     decisions: int
     median_to_evaluation: timedelta | None
     evaluations: int
+    computed_at: datetime  # the oldest day's: every figure is at least this recent
 
     @property
     def largest(self) -> int:
@@ -77,9 +94,13 @@ def _latest_result() -> QuerySet[ScreeningResult]:
 
 
 def _latest_case() -> QuerySet[ReviewCase]:
-    """The patient's newest review case at the clinic (an amendment moves a case forward, it is not re-created)."""
+    """The patient's newest review case at the clinic (an amendment moves a case forward, it is not re-created).
+
+    Driven from the patient's few submissions like `_latest_result`: a condition on the case's own clinic
+    lets a planner with stale statistics scan every case of the clinic for each intake.
+    """
     return ReviewCase.objects.filter(
-        clinic_id=OuterRef("clinic_id"), submission__patient_id=OuterRef("patient_id")
+        submission__clinic_id=OuterRef("clinic_id"), submission__patient_id=OuterRef("patient_id")
     ).order_by("-created_at")
 
 
@@ -112,77 +133,149 @@ def cohort(clinic: Clinic, start: date, end: date) -> QuerySet[IntakeSubmission]
     )
 
 
-def _medians_in_python(rows: QuerySet[IntakeSubmission]) -> dict[str, Any]:
-    """SQLite has no median: the period is at most a year, so the durations are a bounded list."""
-    decisions, evaluations = [], []
-    for submitted, decided, evaluated in rows.values_list("submitted_at", "decided_at", "evaluated_at"):
-        if decided is not None:
-            decisions.append((decided - submitted).total_seconds())
-        if evaluated is not None:
-            evaluations.append((evaluated - submitted).total_seconds())
-    return {
-        "to_decision": timedelta(seconds=statistics.median(decisions)) if decisions else None,
-        "decisions": len(decisions),
-        "to_evaluation": timedelta(seconds=statistics.median(evaluations)) if evaluations else None,
-        "evaluations": len(evaluations),
-    }
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
-def funnel(clinic: Clinic, start: date, end: date) -> Funnel:
-    """The funnel of one period: 2 queries on PostgreSQL, 3 on SQLite, whatever the number of intakes."""
+def _today(clinic: Clinic, now: datetime) -> date:
+    return now.astimezone(clinic_zone(clinic)).date()
+
+
+def _stale(days: Iterable[date], computed: dict[date, datetime], today: date, now: datetime) -> list[date]:
+    """The days with no row, or a row older than its freshness at `now`."""
+    recent = today - timedelta(days=RECENT_DAYS)
+    return [
+        day
+        for day in days
+        if day not in computed or now - computed[day] > (FRESH_RECENT if day >= recent else FRESH_OLDER)
+    ]
+
+
+def funnel_days_refresh(clinic: Clinic, start: date, end: date, *, now: datetime | None = None) -> list[FunnelDay]:
+    """Recompute and store every day of [start, end], empty days as zeros (so they are not recomputed on
+    every load): two queries over the whole range and one upsert."""
+    computed_at = now or timezone.now()  # before reading: a change committed meanwhile is caught next time
+    zone = clinic_zone(clinic)
     since, until = period_bounds(clinic, start, end)
-    started = IntakeDraft.objects.filter(
-        clinic=clinic, amends__isnull=True, created_at__gte=since, created_at__lt=until
-    ).count()
-    rows = cohort(clinic, start, end)
-    counts: dict[str, Any] = {
-        "submitted": Count("pk"),
-        "eligible": Count("pk", filter=Q(outcome=Outcome.ELIGIBLE)),
-        "needs_review": Count("pk", filter=Q(outcome=Outcome.NEEDS_REVIEW)),
-        "urgent": Count("pk", filter=Q(outcome=Outcome.NEEDS_REVIEW, priority=Priority.URGENT)),
-        "routine": Count("pk", filter=Q(outcome=Outcome.NEEDS_REVIEW, priority=Priority.ROUTINE)),
-        "ineligible": Count("pk", filter=Q(outcome=Outcome.INELIGIBLE)),
-        "cleared": Count("pk", filter=Q(case_status=ReviewCase.Status.CLEARED)),
-        "consultation": Count("pk", filter=Q(consultation_booked=True)),
-        "evaluation": Count("pk", filter=Q(evaluation_booked=True)),
-        "evaluated": Count("pk", filter=Q(evaluated_at__isnull=False)),
-    }
-    if connection.vendor == "postgresql":
-        counts.update(
-            to_decision=Median(F("decided_at") - F("submitted_at"), filter=Q(decided_at__isnull=False)),
-            decisions=Count("pk", filter=Q(decided_at__isnull=False)),
-            to_evaluation=Median(F("evaluated_at") - F("submitted_at"), filter=Q(evaluated_at__isnull=False)),
-            evaluations=Count("pk", filter=Q(evaluated_at__isnull=False)),
+    counts = {day: dict.fromkeys((key for key, _, _ in STEPS), 0) for day in _days(start, end)}
+    to_decision: dict[date, list[float]] = {day: [] for day in counts}
+    to_evaluation: dict[date, list[float]] = {day: [] for day in counts}
+    started = (
+        IntakeDraft.objects.filter(clinic=clinic, amends__isnull=True, created_at__gte=since, created_at__lt=until)
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .order_by()
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    for day, n in started:
+        counts[day]["started"] = n
+    rows = (
+        cohort(clinic, start, end)
+        .order_by()
+        .values_list(
+            "submitted_at",
+            "outcome",
+            "priority",
+            "case_status",
+            "decided_at",
+            "consultation_booked",
+            "evaluation_booked",
+            "evaluated_at",
         )
-        figures = rows.aggregate(**counts)
-    else:
-        figures = rows.aggregate(**counts) | _medians_in_python(rows)
-    steps = [
-        FunnelStep("started", "Intakes started", started),
-        FunnelStep("submitted", "Submitted", figures["submitted"]),
-        FunnelStep("eligible", "Eligible at screening", figures["eligible"]),
-        FunnelStep("needs_review", "Needs review", figures["needs_review"]),
-        FunnelStep("urgent", "urgent", figures["urgent"], indent=True),
-        FunnelStep("routine", "routine", figures["routine"], indent=True),
-        FunnelStep("ineligible", "Ineligible", figures["ineligible"]),
-        FunnelStep("cleared", "Cleared by a psychiatrist", figures["cleared"]),
-        FunnelStep("consultation", "Phone consultation booked", figures["consultation"]),
-        FunnelStep("evaluation", "Evaluation booked", figures["evaluation"]),
-        FunnelStep("evaluated", "Evaluated", figures["evaluated"]),
+    )
+    for submitted, outcome, priority, case_status, decided, consultation, evaluation, evaluated in rows:
+        day = submitted.astimezone(zone).date()
+        steps = counts[day]
+        steps["submitted"] += 1
+        if outcome == Outcome.ELIGIBLE:
+            steps["eligible"] += 1
+        elif outcome == Outcome.INELIGIBLE:
+            steps["ineligible"] += 1
+        elif outcome == Outcome.NEEDS_REVIEW:
+            steps["needs_review"] += 1
+            if priority == Priority.URGENT:
+                steps["urgent"] += 1
+            elif priority == Priority.ROUTINE:
+                steps["routine"] += 1
+        steps["cleared"] += case_status == ReviewCase.Status.CLEARED
+        steps["consultation"] += bool(consultation)
+        steps["evaluation"] += bool(evaluation)
+        if decided is not None:
+            to_decision[day].append((decided - submitted).total_seconds())
+        if evaluated is not None:
+            steps["evaluated"] += 1
+            to_evaluation[day].append((evaluated - submitted).total_seconds())
+    days = [
+        FunnelDay(
+            clinic=clinic,
+            day=day,
+            counts=steps,
+            to_decision=to_decision[day],
+            to_evaluation=to_evaluation[day],
+            computed_at=computed_at,
+        )
+        for day, steps in counts.items()
     ]
-    submitted = figures["submitted"]
+    FunnelDay.objects.bulk_create(
+        days,
+        update_conflicts=True,
+        unique_fields=["clinic", "day"],
+        update_fields=["counts", "to_decision", "to_evaluation", "computed_at"],
+    )
+    return days
+
+
+def funnel_days_refresh_stale(
+    clinic: Clinic, start: date, end: date, *, now: datetime | None = None, ahead: timedelta = timedelta(0)
+) -> int:
+    """Recompute the days of [start, end] that are missing or stale `ahead` of now (the beat looks one run
+    ahead, so the page finds them fresh); the number of days recomputed."""
+    now = now or timezone.now()
+    computed = dict(FunnelDay.objects.filter(clinic=clinic, day__range=(start, end)).values_list("day", "computed_at"))
+    stale = _stale(_days(start, end), computed, _today(clinic, now), now + ahead)
+    if not stale:
+        return 0
+    # One span: three queries whatever the gaps; recomputing a fresh day in between does no harm.
+    return len(funnel_days_refresh(clinic, min(stale), max(stale), now=now))
+
+
+def _median(seconds: list[float]) -> timedelta | None:
+    """statistics.median averages the two middle values, as PostgreSQL's PERCENTILE_CONT(0.5) does."""
+    return timedelta(seconds=statistics.median(seconds)) if seconds else None
+
+
+def funnel(clinic: Clinic, start: date, end: date, *, now: datetime | None = None) -> Funnel:
+    """The funnel of one period from its stored days: one query when they are fresh, three more otherwise."""
+    now = now or timezone.now()
+    rows = {row.day: row for row in FunnelDay.objects.filter(clinic=clinic, day__range=(start, end))}
+    stale = _stale(_days(start, end), {day: row.computed_at for day, row in rows.items()}, _today(clinic, now), now)
+    if stale:
+        rows.update((row.day, row) for row in funnel_days_refresh(clinic, min(stale), max(stale), now=now))
+    days = [rows[day] for day in _days(start, end)]
+    totals = {key: sum(day.counts.get(key, 0) for day in days) for key, _, _ in STEPS}
+    submitted = totals["submitted"]
     steps = [
-        step if index < 2 or not submitted else replace(step, share=round(100 * step.count / submitted))
-        for index, step in enumerate(steps)
+        FunnelStep(
+            key,
+            label,
+            totals[key],
+            indent=indent,
+            share=round(100 * totals[key] / submitted) if index >= 2 and submitted else None,
+        )
+        for index, (key, label, indent) in enumerate(STEPS)
     ]
+    to_decision = [seconds for day in days for seconds in day.to_decision]
+    to_evaluation = [seconds for day in days for seconds in day.to_evaluation]
     return Funnel(
         start=start,
         end=end,
         steps=steps,
-        median_to_decision=figures["to_decision"],
-        decisions=figures["decisions"],
-        median_to_evaluation=figures["to_evaluation"],
-        evaluations=figures["evaluations"],
+        median_to_decision=_median(to_decision),
+        decisions=len(to_decision),
+        median_to_evaluation=_median(to_evaluation),
+        evaluations=len(to_evaluation),
+        computed_at=min(day.computed_at for day in days),
     )
 
 

@@ -210,6 +210,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    "dashboard-refresh": {
+        "task": "clinics.tasks.dashboard_refresh",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }
 # Routine new-case e-mails to one psychiatrist are gathered into one e-mail per window (urgent ones are not).
 NOTIFICATION_DIGEST_WINDOW = timedelta(minutes=60)

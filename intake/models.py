@@ -37,7 +37,11 @@ class IntakeDraft(models.Model):
                 name="intake_one_open_draft_per_clinic",
             ),
         ]
-        indexes = [models.Index(fields=["patient", "-updated_at"], name="intake_draft_patient")]
+        indexes = [
+            models.Index(fields=["patient", "-updated_at"], name="intake_draft_patient"),
+            # The dashboard's "intakes started" per day.
+            models.Index(fields=["clinic", "created_at"], name="intake_draft_clinic"),
+        ]
 
     def __str__(self) -> str:
         return f"Intake draft {self.pk}"

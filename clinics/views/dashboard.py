@@ -34,6 +34,7 @@ def dashboard(request: HttpRequest, clinic_slug: str) -> HttpResponse:
     form = _period_form(request)
     start, end = form.period()
     result = funnel(request.clinic, start, end)
+    as_of = result.computed_at.astimezone(clinic_zone(request.clinic))
     bars, height = chart_bars(result)
     export_url = reverse("clinics:export_csv", kwargs={"clinic_slug": request.clinic.slug})
     context = {
@@ -43,6 +44,7 @@ def dashboard(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         "subtab": "dashboard",
         "form": form,
         "funnel": result,
+        "as_of_today": as_of.date() == form.today,
         "bars": bars,
         "chart_width": CHART_WIDTH,
         "chart_height": height,

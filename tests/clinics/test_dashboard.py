@@ -1,4 +1,5 @@
-"""The clinic dashboard: the funnel of a period, median times, the chart, and the audited CSV export."""
+"""The clinic dashboard: the funnel of a period, median times, the chart, the per-day figures kept fresh in the
+background, and the audited CSV export."""
 
 import csv
 import io
@@ -6,13 +7,16 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import dateformat, timezone
 
-from clinics.dashboard import funnel
-from clinics.models import Appointment, WorklistEntry
+from clinics.dashboard import funnel, funnel_days_refresh
+from clinics.models import Appointment, FunnelDay, WorklistEntry
 from clinics.scheduling import appointment_book, appointment_mark
+from clinics.tasks import dashboard_refresh
 from core.models import AuditEvent
 from intake.models import IntakeDraft, IntakeSubmission
 from screening.models import Outcome, Priority, ReviewCase
@@ -137,21 +141,126 @@ def test_the_dashboard_is_for_clinic_admins_only(client, world):
         assert client.get(path).status_code == 404
 
 
-def test_the_dashboard_makes_the_same_number_of_queries_for_few_or_many_intakes(client, world):
+def submitted_on_page(html: str) -> int:
+    row = html.split('<tr data-step="submitted">', 1)[1].split("</tr>", 1)[0]
+    return int(row.split('<td class="text-end">', 1)[1].split("</td>", 1)[0])
+
+
+def test_with_fresh_days_the_page_costs_the_same_few_queries_for_few_or_many_intakes(client, world):
     login_staff(client, world["admin"])
     path = reverse("clinics:dashboard", kwargs={"clinic_slug": world["clinic"].slug})
     params = {"start": "2026-10-01", "end": "2026-10-31"}
+    client.get(path, params)  # the first load computes October's days
 
     with CaptureQueriesContext(connection) as few:
         client.get(path, params)
     for day in range(1, 29):
         on_worklist(world["clinic"], source=WorklistEntry.Source.ELIGIBLE, at=at(day, 8))
+    assert submitted_on_page(client.get(path, params).content.decode()) == 5  # still fresh: read, not recounted
+    funnel_days_refresh(world["clinic"], *OCTOBER)  # what the beat does
     with CaptureQueriesContext(connection) as many:
         response = client.get(path, params)
 
     assert response.status_code == 200
     assert len(many) == len(few) <= 12
     assert '<td class="text-end">33</td>' in response.content.decode()  # 5 + 28 submitted
+
+
+def test_a_stale_day_is_recomputed_on_the_next_load_and_a_fresh_one_is_not(client, world):
+    login_staff(client, world["admin"])
+    path = reverse("clinics:dashboard", kwargs={"clinic_slug": world["clinic"].slug})
+    params = {"start": "2026-10-01", "end": "2026-10-31"}
+    client.get(path, params)
+    on_worklist(world["clinic"], source=WorklistEntry.Source.ELIGIBLE, at=at(12))
+
+    assert submitted_on_page(client.get(path, params).content.decode()) == 5
+    # October is over a month ago: its days are recomputed once they are a day old.
+    FunnelDay.objects.update(computed_at=F("computed_at") - timedelta(hours=23))
+    assert submitted_on_page(client.get(path, params).content.decode()) == 5
+    FunnelDay.objects.update(computed_at=F("computed_at") - timedelta(hours=2))
+    assert submitted_on_page(client.get(path, params).content.decode()) == 6
+
+
+def test_the_last_30_days_are_recomputed_after_5_minutes(world, django_assert_num_queries):
+    clinic = world["clinic"]
+    now = datetime(2026, 11, 2, 9, tzinfo=LA)  # October 3 onwards is within the last 30 days
+    funnel(clinic, *OCTOBER, now=now)
+    on_worklist(clinic, source=WorklistEntry.Source.ELIGIBLE, at=at(12))
+
+    with django_assert_num_queries(1):  # fresh: one read
+        result = funnel(clinic, *OCTOBER, now=now + timedelta(minutes=4))
+    assert result.steps[1].count == 5 and result.computed_at == now
+    with django_assert_num_queries(4):  # the read, then the stale days' cohort, drafts started and the upsert
+        result = funnel(clinic, *OCTOBER, now=now + timedelta(minutes=6))
+    assert result.steps[1].count == 6
+    assert FunnelDay.objects.get(clinic=clinic, day=date(2026, 10, 12)).computed_at == now + timedelta(minutes=6)
+    assert FunnelDay.objects.get(clinic=clinic, day=date(2026, 10, 1)).computed_at == now  # older: kept a day
+
+
+def test_the_beat_keeps_the_last_year_fresh_and_is_safe_to_run_twice(world, monkeypatch, django_assert_num_queries):
+    clinic = world["clinic"]
+    clock = [datetime(2027, 3, 1, 9, tzinfo=LA)]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])
+    last_30_days = (date(2027, 1, 31), date(2027, 3, 1))
+
+    dashboard_refresh()
+    dashboard_refresh()
+
+    assert FunnelDay.objects.filter(clinic=clinic).count() == 366
+    assert not FunnelDay.objects.filter(clinic=clinic, day__lt=date(2026, 3, 1)).exists()
+    with django_assert_num_queries(1):  # October was computed by the beat: the page only reads
+        assert funnel(clinic, *OCTOBER).steps[1].count == 5
+    # Today's intakes reach the page with the next run, without the page recounting anything.
+    on_worklist(clinic, source=WorklistEntry.Source.ELIGIBLE, at=clock[0] - timedelta(minutes=1))
+    assert funnel(clinic, *last_30_days).steps[1].count == 0
+    clock[0] += timedelta(minutes=5)  # the next run
+    dashboard_refresh()
+    with django_assert_num_queries(1):
+        assert funnel(clinic, *last_30_days).steps[1].count == 1
+
+
+def test_medians_across_several_days_are_the_median_of_every_duration(world):
+    clinic = world["clinic"]
+    november = (date(2026, 11, 2), date(2026, 11, 30))
+    for day, hours in ((2, 1), (2, 20), (3, 3), (4, 4), (4, 6), (5, 8)):
+        entry = on_worklist(clinic, source=WorklistEntry.Source.CLEARED, at=at(day, month=11))
+        ReviewCase.objects.filter(submission=entry.submission).update(
+            decided_at=at(day, month=11) + timedelta(hours=hours)
+        )
+
+    result = funnel(clinic, *november)
+
+    # 1, 3, 4, 6, 8 and 20 hours: between 4 and 6 (the median of each day's medians would be 6 h 30 min).
+    assert result.decisions == 6 and result.median_to_decision == timedelta(hours=5)
+    assert FunnelDay.objects.filter(clinic=clinic, day__range=november).count() == 29
+
+
+def test_the_page_says_how_recent_the_figures_are_in_clinic_time(client, world):
+    login_staff(client, world["admin"])
+    path = reverse("clinics:dashboard", kwargs={"clinic_slug": world["clinic"].slug})
+    params = {"start": "2026-10-01", "end": "2026-10-31"}
+    client.get(path, params)
+    oldest = timezone.now() - timedelta(hours=3)
+    FunnelDay.objects.filter(day=date(2026, 10, 9)).update(computed_at=oldest)
+
+    html = client.get(path, params).content.decode()
+
+    expected = dateformat.format(oldest.astimezone(LA), "g:i A")
+    assert f"{expected} (clinic time), updated every few minutes" in html
+    assert html.count("Figures as of") == 1
+
+
+def test_a_day_with_no_intakes_is_stored_as_zeros_and_not_recounted(world, django_assert_num_queries):
+    clinic = world["clinic"]
+    quiet = (date(2026, 10, 2), date(2026, 10, 2))
+
+    assert {s.count for s in funnel(clinic, *quiet).steps} == {0}
+
+    row = FunnelDay.objects.get(clinic=clinic, day=quiet[0])
+    assert set(row.counts.values()) == {0} and row.to_decision == [] and row.to_evaluation == []
+    with django_assert_num_queries(1):
+        result = funnel(clinic, *quiet)
+    assert result.median_to_decision is None and result.decisions == 0
 
 
 def test_the_csv_export_is_audited_streamed_and_has_no_free_text(client, world):

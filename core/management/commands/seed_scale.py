@@ -30,7 +30,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from clinics.models import Clinic, Membership, Role, WorklistEntry
+from clinics.models import Clinic, FunnelDay, Membership, Role, WorklistEntry
 from clinics.selectors import engine_policy, policy_current
 from clinics.services import clinic_create
 from core.audit import _CHAIN_LOCK, GENESIS
@@ -204,6 +204,8 @@ class Command(BaseCommand):
             done += size
             rate = done / max(time.monotonic() - started, 1e-9)
             self.stdout.write(f"  {existing + done}/{target} ({rate:,.0f} submissions/s) {counts}")
+        # Bulk inserts bypass the dashboard's per-day figures: drop them, the page recomputes them.
+        FunnelDay.objects.filter(clinic=clinic).delete()
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 for table in _tables():
