@@ -226,7 +226,6 @@ def test_the_same_event_queues_one_row(world, django_capture_on_commit_callbacks
     assert len(mail.outbox) == 1
 
 
-
 def test_one_event_for_several_people_is_one_task_and_one_e_mail_each(world, django_capture_on_commit_callbacks):
     """A new urgent case alerts every psychiatrist: one row each, all sent by one task after commit; the same
     event queued again (a retry) adds no row and sends nothing more."""
