@@ -4,17 +4,20 @@ Run from the project root: `make bench` (set-up, then this script), or
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ketamine_bench REDIS_URL=redis://127.0.0.1:6379/3 \
         .venv/bin/python benchmarks/load.py [--users 20] [--duration 60] ...
 
-Four phases, in one run, against one gunicorn started here (workers = 2 x cores + 1, gunicorn's rule):
+Four phases, in one run, against one gunicorn started here (workers = 2 x cores + 1, gunicorn's rule) and one
+Celery worker with the production beat schedule:
   warm-up   the realistic mix below, not recorded (workers load templates, open connections);
   bare      every user GETs /bench/bare (one row read) as fast as it can: the ceiling of this stack here;
   submit    every user POSTs the final wizard step of a complete, prepared draft as fast as it can:
             the submit capacity (one transaction: submission, screening, case, outbox; the worker sends);
   mixed     patients sign in, walk the whole wizard and submit; psychiatrists open the queue and cases;
-            coordinators the worklist and calendar; an admin the audit log (pages that exist at run time).
+            coordinators the worklist and calendar and book evaluations; an admin the dashboard and audit log
+            (pages that exist at run time), 1-5 s between pages (--think).
 Every loop is bounded by a duration and by --max-requests; every process started here is stopped at the end,
 on errors and on Ctrl-C too. No new dependency: threads and http.client.
 
-Prints a table per endpoint (requests/s, p50, p95, p99, errors) and one line:
+Prints a table per endpoint (requests/s, p50, p95, p99, errors), the CPU each process used per request in each
+phase, and one line:
     RESULT submit_per_s=<n> bare_per_s=<n> ratio=<submit/bare> p95_ms=<worst page p95> errors=<n>
 Budgets: ratio >= 0.25; p95 of every page < 150 ms at 20 concurrent users; zero errors (exit status 1 if missed).
 """
@@ -37,6 +40,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import time as clock
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -162,6 +166,8 @@ class Stack:
                 "config",
                 "worker",
                 "--pool=solo",
+                "--beat",  # the production schedule too: outbox resend, escalation, reminders, dashboard refresh
+                f"--schedule={ARTIFACTS / 'celerybeat-schedule'}",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
@@ -335,6 +341,7 @@ class Seeded:
     staff: list[StaffAccount]
     patients: list[str]  # e-mail addresses of fresh patient accounts (one journey each)
     prepared: list[tuple[str, str]]  # (session key, draft id): signed-in patients with a complete draft
+    psychiatrist_ids: list[str] = field(default_factory=list)  # whom coordinators book evaluations with
 
 
 def _scenario_names(rng: random.Random, n: int) -> list[str]:
@@ -352,7 +359,7 @@ def seed(args: argparse.Namespace, run_id: str) -> Seeded:
     from django.utils.crypto import get_random_string
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from clinics.models import Clinic, Membership, Role
+    from clinics.models import AvailabilityWindow, Clinic, Membership, Role
     from clinics.services import clinic_create
     from core.services import SESSION_LAST_ACTIVITY_KEY, SESSION_STARTED_KEY
     from intake import steps
@@ -396,6 +403,16 @@ def seed(args: argparse.Namespace, run_id: str) -> Seeded:
                 user=user, name="Bench authenticator", confirmed=True
             )
             staff.append(StaffAccount(email=email, role=role, totp_key=device.bin_key))
+            if (
+                role in (Role.PSYCHIATRIST, Role.COORDINATOR)
+                and not AvailabilityWindow.objects.filter(clinic=clinic, clinician=user).exists()
+            ):  # every day 8:00-18:00 (clinic time), so there are free times whatever day the run is
+                AvailabilityWindow.objects.bulk_create(
+                    AvailabilityWindow(
+                        clinic=clinic, clinician=user, weekday=day, start_time=clock(8), end_time=clock(18)
+                    )
+                    for day in range(7)
+                )
 
     patients = [f"bench-{run_id}-p{i}@bench.example" for i in range(args.patient_accounts)]
     User.objects.bulk_create(
@@ -441,7 +458,15 @@ def seed(args: argparse.Namespace, run_id: str) -> Seeded:
         )
         prepared.append((key, str(draft.pk)))
     Session.objects.bulk_create(sessions, batch_size=2000)
-    return Seeded(clinic_slug=clinic.slug, staff=staff, patients=patients, prepared=prepared)
+    psychiatrists = [
+        str(pk)
+        for pk in User.objects.filter(email__in=[a.email for a in staff if a.role == Role.PSYCHIATRIST]).values_list(
+            "pk", flat=True
+        )
+    ]
+    return Seeded(
+        clinic_slug=clinic.slug, staff=staff, patients=patients, prepared=prepared, psychiatrist_ids=psychiatrists
+    )
 
 
 # --- measurements ----------------------------------------------------------------------------------
@@ -639,12 +664,17 @@ class World:
         for account in seeded.staff:
             self.staff_by_role[account.role].append(account)
         self.pages: Pages | None = None
+        self.to_book: list[str] = []  # worklist entries still "to contact": coordinators book them
         self.staff_cookies: dict[tuple[str, int], dict[str, str]] = {}  # (role, index) -> a signed-in session
         self.label_cache: dict[tuple[str, str], str] = {}
 
     def take_patient(self) -> str | None:
         with self.lock:
             return self.patients.pop() if self.patients else None
+
+    def take_entry(self) -> str | None:
+        with self.lock:
+            return self.to_book.pop() if self.to_book else None
 
     def take_prepared(self) -> tuple[str, str] | None:
         with self.lock:
@@ -776,17 +806,51 @@ def staff_session(browser: Browser, world: World, role: str, index: int, rng: ra
             if status != 200:
                 world.staff_cookies.pop(key, None)
                 browser._unexpected(f"GET {_name}", f"{status} {location}")
+        if role == "coordinator":
+            book_evaluation(browser, world, rng)
         world.staff_cookies[key] = dict(browser.cookies)
+
+
+SLOT_INPUT = re.compile(rb'name="slot" id="[^"]*" value="([^"]+)"')
+
+
+def book_evaluation(browser: Browser, world: World, rng: random.Random) -> None:
+    """A coordinator books a waiting patient's evaluation: the free times with a psychiatrist, one of them
+    chosen, then the appointment. Two coordinators choosing the same time is refused with a message, as it
+    should be; that is counted as "slot taken", not as an error."""
+    entry = world.take_entry()
+    if entry is None or not world.seeded.psychiatrist_ids:
+        return
+    slug = world.seeded.clinic_slug
+    path = f"/staff/{slug}/worklist/{entry}/book/"
+    clinician = rng.choice(world.seeded.psychiatrist_ids)
+    think(rng, world.args)
+    _, _, page = browser.get(f"{path}?{urlencode({'type': 'evaluation_60', 'clinician': clinician})}")
+    slots = SLOT_INPUT.findall(page)
+    if not slots:
+        browser._unexpected("GET clinics:book", "no free time offered")
+    think(rng, world.args)
+    data = {"type": "evaluation_60", "clinician": clinician, "slot": rng.choice(slots[:40]).decode()}
+    status, location, _ = browser.request("POST", path, data)
+    if status == 200:  # refused: someone booked that time a moment ago (the page says so)
+        browser.stats.add("POST clinics:book (slot taken)", 0.0)
+        return
+    if status != 302 or "/appointments/" not in location:
+        browser._unexpected("POST clinics:book", f"{status} {location}")
+    browser.follow(urlsplit(location).path)
 
 
 def discover_pages(world: World) -> Pages:
     """Staff pages by role, from the URL configuration as it is now (queue, case, worklist... when present)."""
     from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-    from clinics.models import Clinic
+    from clinics.models import Clinic, WorklistEntry
 
     clinic = Clinic.objects.get(slug=world.seeded.clinic_slug)
     ids = _record_ids(clinic)
+    waiting = WorklistEntry.objects.filter(clinic=clinic, status=WorklistEntry.Status.TO_CONTACT)
+    with world.lock:
+        world.to_book = [str(pk) for pk in waiting.order_by("created_at").values_list("pk", flat=True)[:2000]]
 
     def walk(patterns, prefix=""):
         for pattern in patterns:
@@ -1133,7 +1197,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--think",
         type=lambda s: tuple(float(x) for x in s.split(",")),
-        default=(0.1, 0.5),
+        # People read between pages: the intake is ~15 minutes for ~30 pages. 1-5 s is already several times
+        # faster than that; 0.1,0.5 is a stress run (benchmarks/README.md has both).
+        default=(1.0, 5.0),
         help="MIN,MAX seconds a user waits between pages in the mix (0,0 = as fast as possible)",
     )
     parser.add_argument(
@@ -1191,7 +1257,7 @@ def main(argv: list[str] | None = None) -> int:
         f"stack: gunicorn {args.workers} x {args.worker_class}"
         f"{f' x {args.threads} threads' if args.worker_class == 'gthread' else ''}, CONN_MAX_AGE={args.conn_max_age}, "
         f"{db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST')}:{db.get('PORT')}/{db['NAME']}, "
-        f"broker {settings.REDIS_URL}, Celery worker (solo), DEBUG={settings.DEBUG}"
+        f"broker {settings.REDIS_URL}, Celery worker (solo, with beat), DEBUG={settings.DEBUG}"
     )
     print(f"machine: {os.cpu_count()} cores, load average {'/'.join(f'{x:.2f}' for x in os.getloadavg())}")
 
