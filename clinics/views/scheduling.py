@@ -6,7 +6,6 @@ Writes go through clinics.scheduling (each audited); every staff page that shows
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -70,6 +69,7 @@ from ..scheduling_selectors import (
     week_start,
     windows_of,
 )
+from . import link_around
 
 SCHEDULERS = (Role.COORDINATOR, Role.CLINIC_ADMIN)
 ALL_STAFF = (Role.COORDINATOR, Role.PSYCHIATRIST, Role.CLINIC_ADMIN)
@@ -448,10 +448,7 @@ def calendar(request: HttpRequest, clinic_slug: str) -> HttpResponse:
     people = clinicians(request.clinic)
     chosen = next((p for p in people if str(p.pk) == request.GET.get("clinician")), None)
     days = calendar_week(request.clinic, monday=monday, clinician_id=chosen.pk if chosen else None)
-    # Every item links to its appointment: the URL is reversed once, not once per item.
-    placeholder = uuid.UUID(int=0)
-    link = reverse("clinics:appointment", kwargs={"clinic_slug": request.clinic.slug, "appointment_id": placeholder})
-    link_before, link_after = link.split(str(placeholder))
+    link_before, link_after = link_around("clinics:appointment", "appointment_id", clinic_slug=request.clinic.slug)
     audit_record(
         action="calendar.view",
         actor=request.user,

@@ -23,6 +23,7 @@ from ..services import (
     worklist_mark_unreachable,
     worklist_view_record,
 )
+from . import link_around
 
 worklist_roles = clinic_role_required(Role.COORDINATOR, Role.CLINIC_ADMIN)
 
@@ -50,6 +51,7 @@ def worklist(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         "status_label": WorklistEntry.Status(status).label,
         "statuses": WORKLIST_STATUSES,
         "entries": page.entries,
+        "entry_link": link_around("clinics:worklist_entry", "entry_id", clinic_slug=clinic.slug),
         "total": page.total,
         "total_capped": page.total > WORKLIST_COUNT_CAP,
         "count_cap": WORKLIST_COUNT_CAP,
