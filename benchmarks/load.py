@@ -386,7 +386,8 @@ def seed(args: argparse.Namespace, run_id: str) -> Seeded:
     staff = []
     # One account per staff user of the mix (a clinic of that size); a TOTP code works once per 30 s window,
     # so each account signs in once and keeps its session through the run, as staff do through a day.
-    counts = {Role.PSYCHIATRIST: args.mix[1], Role.COORDINATOR: args.mix[2], Role.CLINIC_ADMIN: max(args.mix[3], 1)}
+    roles = mix_roles(args)  # one account per staff user: each signs in with its own second factor
+    counts = {role: max(roles.count(role), 1) for role in (Role.PSYCHIATRIST, Role.COORDINATOR, Role.CLINIC_ADMIN)}
     for role, count in counts.items():
         Membership.objects.filter(clinic=clinic, role=role, user__email__startswith=f"bench-{role}-").exclude(
             user__email__in=[f"bench-{role}-{i}@bench.example" for i in range(count)]
@@ -480,10 +481,12 @@ class Stats:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     samples: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    started: float = 0.0
+    started: float = 0.0  # when recording started (after the users' arrival, in the mix)
     ended: float = 0.0
 
     def add(self, label: str, seconds: float) -> None:
+        if time.monotonic() - seconds < self.started:
+            return  # began while the users were still arriving: not steady state (errors are always counted)
         with self.lock:
             self.latencies[label].append(seconds)
 
@@ -986,14 +989,17 @@ def run_phase(
     behaviour: Callable[[int, Browser, random.Random, float], None],
     *,
     ramp: float = 0.0,
+    settle: float = 0.0,
+    on_settled: Callable[[], None] | None = None,
 ) -> Stats:
     """`world.args.users` threads run `behaviour` in a loop until the phase's deadline or the request cap.
 
-    With `ramp`, user i starts i * ramp / users seconds late (people arrive over time, not all at once).
+    With `ramp`, user i starts i * ramp / users seconds late (people arrive over time, not all at once). Requests
+    begun in the first `settle` seconds are not recorded; `on_settled` runs when recording starts.
     """
     stats = Stats()
     users = world.args.users
-    stop_at = time.monotonic() + duration
+    stop_at = time.monotonic() + settle + duration
     budget.deadline = stop_at
 
     def user(index: int) -> None:
@@ -1014,7 +1020,11 @@ def run_phase(
                 browser.close()
 
     threads = [threading.Thread(target=user, args=(i,), name=f"{name}-{i}", daemon=True) for i in range(users)]
-    stats.started = time.monotonic()
+    stats.started = time.monotonic() + settle
+    if on_settled is not None:
+        timer = threading.Timer(settle, on_settled)
+        timer.daemon = True
+        timer.start()
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -1051,10 +1061,15 @@ def submit_behaviour(world: World) -> Callable:
     return behaviour
 
 
+def mix_roles(args: argparse.Namespace) -> list[str]:
+    """Each user's role, user by user: the mix's shares repeated over --users."""
+    pattern = ["patient"] * args.mix[0] + ["psychiatrist"] * args.mix[1] + ["coordinator"] * args.mix[2]
+    pattern += ["clinic_admin"] * args.mix[3]
+    return [pattern[i % len(pattern)] for i in range(args.users)]
+
+
 def mixed_behaviour(world: World) -> Callable:
-    args = world.args
-    roles = ["patient"] * args.mix[0] + ["psychiatrist"] * args.mix[1] + ["coordinator"] * args.mix[2]
-    roles += ["clinic_admin"] * args.mix[3]
+    roles = mix_roles(world.args)
 
     def behaviour(index: int, browser: Browser, rng: random.Random, stop_at: float) -> None:
         role = roles[index % len(roles)]
@@ -1185,7 +1200,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     cores = os.cpu_count() or 1
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20, help="concurrent users in every phase")
-    parser.add_argument("--duration", type=float, default=60, help="seconds of the realistic mix")
+    parser.add_argument("--duration", type=float, default=120, help="seconds of the realistic mix, recorded")
     parser.add_argument("--bare-duration", type=float, default=15)
     parser.add_argument("--submit-duration", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=8, help="seconds of unrecorded mix before measuring")
@@ -1210,7 +1225,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--patient-accounts", type=int, default=1500, help="fresh patients created for the mix")
     parser.add_argument("--submit-pool", type=int, default=4000, help="prepared drafts for the submit phase")
-    parser.add_argument("--ramp", type=float, default=5, help="seconds over which the mix's users arrive")
+    parser.add_argument(
+        "--ramp",
+        type=float,
+        default=30,
+        help="seconds over which the mix's users arrive; the mix is recorded from then on (steady state)",
+    )
     parser.add_argument(
         "--profile",
         choices=["bare", "submit", "mixed"],
@@ -1273,7 +1293,7 @@ def main(argv: list[str] | None = None) -> int:
         for role in ("psychiatrist", "coordinator", "admin"):
             print(f"  {role} pages: {', '.join(name for name, _ in getattr(world.pages, role)) or '-'}")
         if args.warmup > 0:
-            run_phase("warmup", world, budget, args.warmup, mixed_behaviour(world), ramp=args.ramp)
+            run_phase("warmup", world, budget, args.warmup, mixed_behaviour(world), ramp=min(args.ramp, args.warmup))
         drained.append(("warm-up", outbox_drain()))  # the worker's backlog must not run into the next phase
         before = cpu_snapshot(stack)
         with profiling(args, "bare", stack, args.bare_duration):
@@ -1286,9 +1306,19 @@ def main(argv: list[str] | None = None) -> int:
         drained.append(("submit", outbox_drain()))
         cpu["submit"] = (before, cpu_snapshot(stack))
         world.pages = discover_pages(world)  # the submit phase made cases and worklist entries to open
-        before = cpu_snapshot(stack)
-        with profiling(args, "mixed", stack, args.duration):
-            mixed = run_phase("mixed", world, budget, args.duration, mixed_behaviour(world), ramp=args.ramp)
+        settled: dict[str, float] = {}
+        with profiling(args, "mixed", stack, args.ramp + args.duration):
+            mixed = run_phase(
+                "mixed",
+                world,
+                budget,
+                args.duration,
+                mixed_behaviour(world),
+                ramp=args.ramp,
+                settle=args.ramp,
+                on_settled=lambda: settled.update(cpu_snapshot(stack)),
+            )
+        before = settled or cpu_snapshot(stack)
         drained.append(("mixed", outbox_drain()))
         cpu["mixed"] = (before, cpu_snapshot(stack))
     except KeyboardInterrupt:
@@ -1302,7 +1332,11 @@ def main(argv: list[str] | None = None) -> int:
     lines += table(f"Bare view, {args.users} users, no think time", bare)
     lines += table(f"Submit capacity, {args.users} users, no think time", submit)
     think_range = f"{args.think[0]}-{args.think[1]} s"
-    lines += table(f"Realistic mix, {args.users} users (mix {args.mix}), think {think_range}", mixed)
+    lines += table(
+        f"Realistic mix, {args.users} users (mix {args.mix}), think {think_range}, "
+        f"recorded after {args.ramp:.0f} s of arrivals",
+        mixed,
+    )
     print("\n".join(lines))
     print()
     for phase, stats, n in (

@@ -221,7 +221,6 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=LARGE[1], help="submissions at the large clinic")
     parser.add_argument("--fresh", action="store_true", help="drop and re-create the database first")
     parser.add_argument("--skip-seed", action="store_true", help="use the clinics as they are")
-    parser.add_argument("--no-jit", action="store_true", help="SET jit = off first (what the proposed fix buys)")
     args = parser.parse_args()
     if args.skip_seed:
         os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -238,11 +237,6 @@ def main() -> int:
     from clinics.models import Clinic, Membership
 
     print(f"machine: {os.cpu_count()} cores, load average {'/'.join(f'{x:.2f}' for x in os.getloadavg())}")
-    if args.no_jit:  # the proposed settings change (benchmarks/README.md): no JIT for short OLTP queries
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("SET jit = off")
     pairs: dict[str, dict[str, tuple[Any, str]]] = {}
     for slug in (SMALL[0], LARGE[0]):
         clinic = Clinic.objects.get(slug=slug)
