@@ -374,8 +374,10 @@ class CalendarDay:
     appointments: list[CalendarItem]
 
 
-def _clock(moment: datetime) -> str:
-    return f"{moment.hour % 12 or 12}:{moment.minute:02d}"
+def clock(moment: datetime, *, meridiem: bool = False) -> str:
+    """ "9:05" or "9:05 AM", as the template filter date:"g:i A" writes it, without its per-call cost."""
+    text = f"{moment.hour % 12 or 12}:{moment.minute:02d}"
+    return f"{text} {'AM' if moment.hour < 12 else 'PM'}" if meridiem else text
 
 
 def calendar_week(clinic: Clinic, *, monday: date, clinician_id: Any = None) -> list[CalendarDay]:
@@ -402,7 +404,7 @@ def calendar_week(clinic: Clinic, *, monday: date, clinician_id: Any = None) -> 
                 pk=pk,
                 kind=kind,
                 status=status,
-                when=f"{_clock(starts)}\u2013{_clock(ends)} {'AM' if ends.hour < 12 else 'PM'}",
+                when=f"{clock(starts)}\u2013{clock(ends, meridiem=True)}",
                 what=what,
                 patient=patient or patient_email,  # as User.get_full_name
                 clinician=clinician or clinician_email,

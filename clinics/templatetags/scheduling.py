@@ -19,6 +19,7 @@ from ..scheduling_selectors import (
     SlotDay,
     checklist_of,
     checklist_rows,
+    clock,
     patient_bookable_entries,
     patient_upcoming,
 )
@@ -34,8 +35,7 @@ def slot_buttons(day: SlotDay, chosen: str) -> SafeString:
     for slot, local in day.slots:
         value = slot.value
         ident = value.lower().replace(":", "")  # what slugify makes of "2026-12-04T16:00Z"
-        label = f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
-        buttons.append((ident, value, " checked" if value == chosen else "", ident, label))
+        buttons.append((ident, value, " checked" if value == chosen else "", ident, clock(local, meridiem=True)))
     return format_html_join(
         "",
         '<input type="radio" class="btn-check" name="slot" id="slot-{}" value="{}" autocomplete="off"{}>'
