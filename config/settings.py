@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,10 +75,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
-
-if PRODUCTION:
-    # Static files come from STATIC_ROOT (collectstatic); runserver and the test server serve them otherwise.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+# WhiteNoise serves static files in every environment, so `make run` and production serve them the same
+# way (runserver's own handler is off: whitenoise.runserver_nostatic). In development it reads the files
+# from the finders (no collectstatic needed) and notices edits; production serves STATIC_ROOT.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 # Widgets render with the project's template engine, so templates/django/forms/ can draw them faster.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
