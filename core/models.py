@@ -43,8 +43,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField("e-mail address", max_length=254, unique=True)
     full_name = models.CharField(max_length=150, blank=True)
-    # Optional: shown to the clinic's coordinators on their worklist when the patient has given one.
+    class CallTime(models.TextChoices):
+        ANY = "any", "Any time"
+        MORNING = "morning", "Morning (9 to 12)"
+        AFTERNOON = "afternoon", "Afternoon (12 to 5)"
+        EVENING = "evening", "Evening (5 to 8)"
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        SPANISH = "es", "Español"
+
+    # E.164 ("+15035550123"); patients give it in the intake's first step, coordinators call it.
     phone = models.CharField("phone number", max_length=30, blank=True)
+    call_time = models.CharField("best time to call", max_length=12, choices=CallTime.choices, blank=True)
+    voicemail_ok = models.BooleanField("may leave a voicemail", default=False)
+    texts_ok = models.BooleanField("may send a text", default=False)
+    # The language of the pages and of every e-mail sent to this person.
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("Django admin access", default=False)
     email_verified = models.BooleanField(default=False)
