@@ -7,6 +7,8 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
+# The translation catalogues, compiled with Babel (the same step as `make setup`).
+RUN for po in locale/*/LC_MESSAGES/*.po; do [ -e "$po" ] || continue; pybabel -q compile -i "$po" -o "${po%.po}.mo"; done
 # collectstatic needs a key to import settings; it is not the runtime key.
 RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test setup migrate demo lint format bench clean
+.PHONY: run test setup messages migrate demo lint format bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,7 +12,15 @@ $(VENV)/.installed: requirements.txt
 	$(PIP) install --quiet -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed messages
+
+# Compiles every translation catalogue (locale/*/LC_MESSAGES/*.po -> .mo) with Babel: pure Python, so a fresh
+# machine needs no gettext. Fuzzy entries are left out, as Django's compilemessages does.
+messages: $(VENV)/.installed
+	@for po in locale/*/LC_MESSAGES/*.po; do \
+	  [ -e "$$po" ] || continue; \
+	  $(VENV)/bin/pybabel -q compile -i "$$po" -o "$${po%.po}.mo" || exit 1; \
+	done
 
 migrate: setup
 	$(PY) manage.py migrate --noinput

@@ -2,9 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 from django_otp.admin import OTPAdminSite
 
 from core import views as core_views
+from core import views_language
 
 # The Django admin sees patient records too: it asks for the second factor like every staff page.
 admin.site.__class__ = OTPAdminSite
@@ -13,6 +15,9 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("help-now/", core_views.crisis, name="crisis"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("language/", views_language.language_set, name="language_set"),
+    # The JavaScript catalogue is a script file like any other: CSP-safe, no inline script.
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("account/", include("core.urls")),
     path("notifications/", include("core.urls_notifications")),
     path("", include("clinics.urls")),

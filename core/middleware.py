@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from clinics.models import Membership
 
@@ -102,3 +102,20 @@ class SessionTimeoutMiddleware:
             return self.get_response(request)  # the sign-in page itself: show it, now signed out
         next_url = request.get_full_path() if request.method == "GET" else request.path
         return redirect_to_login(next_url, login_url=login_url)
+
+
+class UserLanguageMiddleware:
+    """A signed-in user reads the site in the language saved on their account, on every device.
+
+    After AuthenticationMiddleware; LocaleMiddleware has already chosen from the cookie or the browser.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language in dict(settings.LANGUAGES):
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)

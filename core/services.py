@@ -91,6 +91,14 @@ def user_sign_out_everywhere(*, request: HttpRequest) -> None:
     logout(request)
 
 
+def user_language_set(*, user: Any, language: str) -> None:
+    """Remember the language the person reads the site and their e-mails in."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError("Unknown language.")
+    get_user_model().objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+
+
 @transaction.atomic
 def session_expire(*, request: HttpRequest, reason: str, minutes: int) -> None:
     """End a session the timeout middleware found idle for too long or past its absolute lifetime."""

@@ -20,6 +20,8 @@ EXPECTED: dict[str, Expect | tuple[Expect, ...]] = {
     "home": public(),
     "crisis": public(),
     "healthz": public(),
+    "language_set": public(302, "post"),
+    "javascript_catalog": public(),
     # account: sign-in, sign-up and token links are public; the rest needs a session
     "account:login": anonymous_only(),
     "account:signup": anonymous_only(),
