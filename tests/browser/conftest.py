@@ -41,11 +41,36 @@ def context(browser):
     context.close()
 
 
+# Only Bootstrap's stylesheet defines this custom property on :root; empty means the page is unstyled.
+BOOTSTRAP_PROBE = "getComputedStyle(document.documentElement).getPropertyValue('--bs-body-font-family').trim()"
+
+
+def assert_styled(page) -> None:
+    """The page's stylesheet loaded: a computed style that only Bootstrap gives."""
+    assert page.evaluate(BOOTSTRAP_PROBE), f"{page.url} is unstyled: Bootstrap's stylesheet did not load"
+
+
 @pytest.fixture
 def page(context):
+    """A page that fails the test when any stylesheet or script it loads is not served, or it ends unstyled."""
     page = context.new_page()
     page.set_default_timeout(10_000)
-    return page
+    broken: list[str] = []
+
+    def check(response) -> None:
+        if response.request.resource_type in ("stylesheet", "script") and response.status >= 400:
+            broken.append(f"{response.status} {response.url}")
+
+    def failed(request) -> None:
+        if request.resource_type in ("stylesheet", "script"):
+            broken.append(f"failed {request.url}")
+
+    page.on("response", check)
+    page.on("requestfailed", failed)
+    yield page
+    assert not broken, "assets not served: " + ", ".join(broken)
+    if not page.is_closed() and page.url.startswith("http"):
+        assert_styled(page)
 
 
 @pytest.fixture
@@ -53,6 +78,7 @@ def screenshot():
     """Save a full-page screenshot at desktop and phone width, for a person to look at."""
 
     def take(page, name: str) -> None:
+        assert_styled(page)
         SHOTS.mkdir(parents=True, exist_ok=True)
         size = page.viewport_size
         page.set_viewport_size(DESKTOP)
