@@ -34,7 +34,7 @@ test: setup
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ketamine_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/3
 bench: setup
-	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) benchmarks/load.py $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) -m benchmarks.load $(BENCH_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .
