@@ -6,10 +6,11 @@ PIP := $(VENV)/bin/pip
 
 .PHONY: run test setup migrate demo lint format bench clean
 
-$(VENV)/.installed: requirements.txt
+# Development set-up: the runtime pins (requirements.txt, all the Docker image installs) and the dev tools.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements.txt
+	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@
 
 setup: $(VENV)/.installed
