@@ -3,6 +3,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production
 WORKDIR /app
 
+# Runtime pins only: no test tools or browser driver in the image (requirements-dev.txt is for make setup).
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 

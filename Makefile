@@ -6,10 +6,11 @@ PIP := $(VENV)/bin/pip
 
 .PHONY: run test setup messages migrate demo lint format bench clean
 
-$(VENV)/.installed: requirements.txt
+# Development set-up: the runtime pins (requirements.txt, all the Docker image installs) and the dev tools.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements.txt
+	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@
 
 setup: $(VENV)/.installed messages
@@ -42,7 +43,7 @@ test: setup
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ketamine_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/3
 bench: setup
-	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) benchmarks/load.py $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) -m benchmarks.load $(BENCH_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .
