@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
-from django.views.i18n import JavaScriptCatalog
 from django_otp.admin import OTPAdminSite
 
 from core import views as core_views
@@ -17,7 +16,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("language/", views_language.language_set, name="language_set"),
     # The JavaScript catalogue is a script file like any other: CSP-safe, no inline script.
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
+    path("jsi18n/<str:language>.js", views_language.LanguageCatalog.as_view(), name="javascript_catalog"),
     path("account/", include("core.urls")),
     path("notifications/", include("core.urls_notifications")),
     path("", include("clinics.urls")),

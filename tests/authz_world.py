@@ -67,6 +67,7 @@ class World:
             "draft_id": o["draft"].pk,
             "step": STEP_NAMES[0],
             "submission_id": o["submission"].pk,
+            "language": "es",
         }
         return {name: values[name] for name in names}
 

@@ -110,7 +110,7 @@ def _assert_assets_served(opener, base: str, page_url: str, assets: _Assets) -> 
         except urllib.error.HTTPError as error:
             problems.append(f"{url}: HTTP {error.code}")
             continue
-        suffix = os.path.splitext(urllib.parse.urlsplit(url).path)[1] or ".js"  # /jsi18n/ is a script
+        suffix = os.path.splitext(urllib.parse.urlsplit(url).path)[1]
         if EXPECTED_TYPES[suffix] not in content_type:
             problems.append(f"{url}: Content-Type {content_type!r}")
         if not body:

@@ -6,6 +6,7 @@ from clinics.models import Role, ScreeningPolicy
 from clinics.services import invitation_create
 from core.audit import audit_record
 from tests.factories import PASSWORD, current_code, make_clinic, make_staff
+from playwright.sync_api import expect
 
 
 def _sign_in(page, live_server, user, next_path: str) -> None:
@@ -36,7 +37,7 @@ def test_clinic_admin_edits_the_policy_and_sees_version_two(live_server, page, s
     page.get_by_role("button", name="Save as version 2").click()
     summary = page.locator("[data-error-summary]")
     assert summary.is_visible()
-    assert summary.evaluate("el => el === document.activeElement")
+    expect(summary).to_be_focused()
     assert page.locator("#id_min_age_error").inner_text().strip() == "Must be a whole number between 0 and 120."
     assert page.get_by_label("Reason for the change").input_value() == "Board decision, March"
     screenshot(page, "clinics-policy-errors")

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.factories import make_clinic
+from playwright.sync_api import expect
 
 
 @pytest.mark.django_db(transaction=True)
@@ -55,5 +56,5 @@ def test_no_clinic_in_the_state_is_said_kindly_with_the_crisis_line(live_server,
     page.goto(live_server.url + "/clinics/?state=ZZ")
     summary = page.locator("[data-error-summary]")
     assert summary.is_visible()
-    assert summary.evaluate("el => el === document.activeElement")  # focus moved to the summary
+    expect(summary).to_be_focused()  # focus moved to the summary
     screenshot(page, "clinics-directory-unknown-state")

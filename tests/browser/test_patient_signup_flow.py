@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import UserFactory, make_clinic
+from playwright.sync_api import expect
 
 PASSWORD = "amber kettle winter 58"
 NEW_PASSWORD = "quiet meadow copper 77"
@@ -29,11 +30,11 @@ def test_patient_signs_up_from_a_clinic_page_and_confirms_the_e_mail(live_server
 
     summary = page.locator("[data-error-summary]")
     assert summary.is_visible()
-    assert summary.evaluate("el => el === document.activeElement")
+    expect(summary).to_be_focused()
     assert page.get_by_label("E-mail").input_value() == "jamie@example.org"
     screenshot(page, "account-sign-up-errors")
     summary.get_by_role("link").first.click()
-    assert page.locator("#id_password2").evaluate("el => el === document.activeElement")
+    expect(page.locator("#id_password2")).to_be_focused()
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()

@@ -8,6 +8,7 @@ from django.urls import reverse
 from clinics.models import Role
 from core.views_auth import staff_home_url
 from tests.factories import PASSWORD, UserFactory, current_code, make_clinic, make_staff
+from playwright.sync_api import expect
 
 NOTE = "Slept badly since the new dose; mornings are the worst."
 
@@ -64,7 +65,7 @@ def test_five_wrong_passwords_show_the_lockout_message(live_server, page, screen
     fill_sign_in(page, user.email, "not my password 1")
     summary = page.locator("[data-error-summary]")
     assert summary.is_visible()
-    assert summary.evaluate("el => el === document.activeElement")
+    expect(summary).to_be_focused()
     assert page.locator("#id_username").input_value() == user.email  # kept; the password is not
     assert page.locator("#id_password").input_value() == ""
     screenshot(page, "account-sign-in-error")
@@ -94,7 +95,7 @@ def test_a_minute_before_sign_out_a_warning_offers_to_stay_signed_in(live_server
     warning.wait_for(state="visible", timeout=10_000)
     assert "You will be signed out in 60 seconds for your privacy." in warning.inner_text()
     stay = page.get_by_role("button", name="Stay signed in")
-    assert stay.evaluate("el => el === document.activeElement")  # focus moved to the warning
+    expect(stay).to_be_focused()  # focus moved to the warning
     screenshot(page, "account-session-warning")
 
     with page.expect_response(lambda r: r.url.endswith(reverse("account:keepalive"))) as keepalive:

@@ -41,5 +41,8 @@ def test_every_page_offers_the_switch(client):
 
 
 def test_the_javascript_catalogue_is_a_script_file(client):
-    response = client.get("/jsi18n/")
+    response = client.get("/jsi18n/es.js")
     assert response.status_code == 200 and "javascript" in response["Content-Type"]
+    assert "max-age" in response["Cache-Control"]  # cached like a static file, not fetched on every page
+    assert 'src="/jsi18n/en.js"' in client.get("/").content.decode()
+    assert client.get("/jsi18n/xx.js").status_code == 404
