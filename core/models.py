@@ -43,6 +43,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField("e-mail address", max_length=254, unique=True)
     full_name = models.CharField(max_length=150, blank=True)
+
     class CallTime(models.TextChoices):
         ANY = "any", "Any time"
         MORNING = "morning", "Morning (9 to 12)"

@@ -1,12 +1,12 @@
 """A clinic admin signs in with a second factor, changes the screening policy and sees version 2."""
 
 import pytest
+from playwright.sync_api import expect
 
 from clinics.models import Role, ScreeningPolicy
 from clinics.services import invitation_create
 from core.audit import audit_record
 from tests.factories import PASSWORD, current_code, make_clinic, make_staff
-from playwright.sync_api import expect
 
 
 def _sign_in(page, live_server, user, next_path: str) -> None:

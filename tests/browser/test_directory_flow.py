@@ -1,9 +1,9 @@
 """A prospective patient looks for a clinic that serves their state, in a real browser."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import make_clinic
-from playwright.sync_api import expect
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,9 +4,9 @@ import re
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.factories import UserFactory, make_clinic
-from playwright.sync_api import expect
 
 PASSWORD = "amber kettle winter 58"
 NEW_PASSWORD = "quiet meadow copper 77"

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from clinics.models import Role
 from core.views_auth import staff_home_url
 from tests.factories import PASSWORD, UserFactory, current_code, make_clinic, make_staff
-from playwright.sync_api import expect
 
 NOTE = "Slept badly since the new dose; mornings are the worst."
 
