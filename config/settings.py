@@ -30,7 +30,7 @@ else:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production-5f1c")
     DEBUG = env.bool("DEBUG", default=True)
 
-# benchmarks/load.py's ceiling view (/bench/bare); off unless asked for, and never in production.
+# the load benchmark (benchmarks/load/)'s ceiling view (/bench/bare); off unless asked for, and never in production.
 BENCHMARK_ENDPOINTS = env.bool("BENCHMARK_ENDPOINTS", default=False) and not PRODUCTION
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])

@@ -27,5 +27,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.BENCHMARK_ENDPOINTS:  # benchmarks/load.py only: the bare view it compares every page with
+if settings.BENCHMARK_ENDPOINTS:  # benchmarks/load/ only: the bare view it compares pages with
     urlpatterns.append(path("bench/", include(("core.views_bench", "bench"))))
