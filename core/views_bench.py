@@ -1,8 +1,8 @@
 """The load benchmark's ceiling: the cheapest useful Django view on this stack (one row from the database).
 
-Mounted at /bench/bare only when settings.BENCHMARK_ENDPOINTS is true (the load benchmark (benchmarks/load/) sets it); never in
-production. It goes through the whole middleware stack like every page, so its rate is what gunicorn, Django
-and PostgreSQL can serve on this machine when a view does almost nothing.
+Mounted at /bench/bare only when settings.BENCHMARK_ENDPOINTS is true (the load benchmark, benchmarks/load/,
+sets it); never in production. It goes through the whole middleware stack like every page, so its rate is what
+gunicorn, Django and PostgreSQL can serve on this machine when a view does almost nothing.
 """
 
 from django.http import HttpRequest, HttpResponse
