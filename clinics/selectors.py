@@ -200,6 +200,8 @@ _WORKLIST_FIELDS = (
     "patient__full_name",
     "patient__email",
     "patient__phone",
+    "patient__call_time",
+    "patient__voicemail_ok",
 )
 
 

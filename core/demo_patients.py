@@ -9,7 +9,7 @@ from django.utils import timezone
 from clinics.models import Clinic, Membership, Role
 from intake.models import IntakeDraft
 from intake.scenarios import raw_answers, scenario
-from intake.services import draft_get_or_start, draft_save_step, submission_submit
+from intake.services import draft_contact_save, draft_get_or_start, draft_save_step, submission_submit
 from screening.models import ReviewCase
 from screening.services import (
     review_case_claim,
@@ -81,7 +81,7 @@ def demo_patients(clinic: Clinic, password: str) -> list[str]:
     psychiatrist = _psychiatrist(clinic)
     lines = []
     domain = clinic.slug.split("-")[0]
-    for local, full_name, outcome, then in PATIENTS:
+    for index, (local, full_name, outcome, then) in enumerate(PATIENTS):
         email = f"{local}@patients.{domain}.demo.example"
         if User.objects.filter(email=email).exists():
             continue
@@ -89,12 +89,20 @@ def demo_patients(clinic: Clinic, password: str) -> list[str]:
         answers = scenario(outcome)
         answers["about"]["state"] = clinic.served_states.order_by("state").first().state
         answers["consent"]["signed_name"] = full_name
+        # 555-0100 to 555-0199 are set aside for fiction: no real person is ever called from the demo.
+        answers["about"].update(
+            phone=f"(503) 555-01{index + 10:02d}",
+            call_time=("morning", "afternoon", "evening", "any")[index % 4],
+            voicemail_ok="no" if index % 3 == 1 else "yes",
+        )
         draft = draft_get_or_start(patient=patient, clinic=clinic)
         if then == "half_done":
             _fill(draft, answers, stop_after=6)
+            draft_contact_save(draft=draft, patient=patient)
             lines.append(f"  {email:<40} intake half done")
             continue
         _fill(draft, answers)
+        draft_contact_save(draft=draft, patient=patient)
         submission = submission_submit(draft=draft, patient=patient)
         case = ReviewCase.objects.filter(submission=submission).first()
         _after(case, then, psychiatrist)

@@ -3,6 +3,10 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+from .phone import InvalidPhone, phone_normalise
 
 EMAIL_WIDGET = forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"})
 
@@ -133,3 +137,70 @@ class ResetSetPasswordForm(SetPasswordForm):
         ].help_text = "At least 10 characters. A few unrelated words make a strong, memorable password."
         self.fields["new_password2"].label = "Type the new password again"
         self.error_messages = {**self.error_messages, "password_mismatch": "The two passwords are not the same."}
+
+
+class PhoneField(forms.CharField):
+    """A phone number as people type it; cleaned to E.164 (a number without a country code is a US one)."""
+
+    widget = forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"})
+    default_error_messages = {
+        "required": _("Please enter your mobile phone number, for example (503) 555-0123."),
+        "invalid": _("Please check your phone number: it should have 10 digits, for example (503) 555-0123."),
+    }
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> str:
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return ""
+        try:
+            return phone_normalise(value)
+        except InvalidPhone:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+CONTACT_YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+CONTACT_CHOOSE = _("Please choose an answer.")
+
+
+def contact_fields(*, required: bool = True) -> dict[str, forms.Field]:
+    """The phone and call preferences, asked in the intake's first step and on the contact page alike."""
+
+    def yes_no(label) -> forms.Field:
+        return forms.ChoiceField(
+            label=label,
+            choices=CONTACT_YES_NO,
+            widget=forms.RadioSelect,
+            required=required,
+            error_messages={"required": CONTACT_CHOOSE, "invalid_choice": CONTACT_CHOOSE},
+        )
+
+    return {
+        "phone": PhoneField(
+            label=_("Mobile phone number"),
+            required=required,
+            help_text=_("A care coordinator will call you on this number. A US number needs no +1."),
+        ),
+        "call_time": forms.ChoiceField(
+            label=_("Best time to call you"),
+            choices=User.CallTime.choices,
+            widget=forms.RadioSelect,
+            required=required,
+            error_messages={"required": CONTACT_CHOOSE, "invalid_choice": CONTACT_CHOOSE},
+        ),
+        "voicemail_ok": yes_no(_("If you do not answer, may the clinic leave a voicemail?")),
+        "texts_ok": yes_no(_("May the clinic send you text messages about appointments?")),
+    }
+
+
+class ContactForm(forms.Form):
+    """The account's contact page: the same questions as the intake's first step."""
+
+    use_required_attribute = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(contact_fields())

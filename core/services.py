@@ -49,6 +49,14 @@ def _stamp_session(request: HttpRequest) -> None:
 # --- sign-in and sign-out ---------------------------------------------------------------------
 
 
+def contact_details_save(*, user: Any, phone: str, call_time: str, voicemail_ok: bool, texts_ok: bool) -> None:
+    """The patient's phone (E.164, already checked by the form) and how they like to be called."""
+    fields = {"phone": phone, "call_time": call_time, "voicemail_ok": voicemail_ok, "texts_ok": texts_ok}
+    get_user_model().objects.filter(pk=user.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(user, name, value)
+
+
 @transaction.atomic
 def user_sign_in(*, request: HttpRequest, user: Any, method: str = "password") -> None:
     """Start a session for an authenticated user: a new session id, fresh timeout stamps, an audit event."""

@@ -26,4 +26,5 @@ urlpatterns = [
     path("password-reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("keepalive/", views.keepalive, name="keepalive"),
     path("security/", views.security, name="security"),
+    path("contact/", views.contact, name="contact"),
 ]

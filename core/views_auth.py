@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,7 +26,16 @@ from clinics.selectors import clinic_public
 from clinics.services import invitation_from_token
 
 from . import services
-from .forms import InvitationAcceptForm, ResetRequestForm, ResetSetPasswordForm, SignInForm, SignUpForm, TokenForm
+from .forms import (
+    ContactForm,
+    InvitationAcceptForm,
+    ResetRequestForm,
+    ResetSetPasswordForm,
+    SignInForm,
+    SignUpForm,
+    TokenForm,
+)
+from .phone import phone_display
 
 CHOSEN_CLINIC_SESSION_KEY = "chosen_clinic"
 
@@ -177,6 +187,34 @@ def security(request: HttpRequest) -> HttpResponse:
             "is_staff_member": needs_second_factor(request.user),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact(request: HttpRequest) -> HttpResponse:
+    """The patient's phone number and how they like to be called; coordinators use them."""
+    if (response := _require_second_factor(request)) is not None:
+        return response
+    user = request.user
+    initial = {
+        "phone": phone_display(user.phone),
+        "call_time": user.call_time,
+        "voicemail_ok": ("yes" if user.voicemail_ok else "no") if user.phone else "",
+        "texts_ok": ("yes" if user.texts_ok else "no") if user.phone else "",
+    }
+    form = ContactForm(request.POST if request.method == "POST" else None, initial=initial)
+    if form.is_valid():
+        data = form.cleaned_data
+        services.contact_details_save(
+            user=user,
+            phone=data["phone"],
+            call_time=data["call_time"],
+            voicemail_ok=data["voicemail_ok"] == "yes",
+            texts_ok=data["texts_ok"] == "yes",
+        )
+        messages.success(request, _("Your contact details are saved."))
+        return redirect("account:security")
+    return render(request, "registration/contact.html", {"form": form})
 
 
 def _from_timestamp(value: float | None) -> datetime | None:

@@ -14,7 +14,11 @@ from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 from localflavor.us.us_states import CONTIGUOUS_STATES, NON_CONTIGUOUS_STATES, US_TERRITORIES
+
+from core.forms import contact_fields
+from core.phone import phone_display
 
 from . import builder
 from .consent import ACCURACY_STATEMENT, CONTACT_CONSENT, PRIVACY_POINTS
@@ -250,13 +254,22 @@ class AboutForm(StepForm):
     )
     weight_unit = radio("Weight in", WEIGHT_UNITS, required=False)
 
+    CONTACT_FIELDS = ("phone", "call_time", "voicemail_ok", "texts_ok")
+
     def __init__(
-        self, *args: Any, served_states: tuple[str, ...] | None = None, clinic_name: str = "", **kwargs: Any
+        self,
+        *args: Any,
+        served_states: tuple[str, ...] | None = None,
+        clinic_name: str = "",
+        contact_required: bool = True,
+        **kwargs: Any,
     ) -> None:
         kwargs.setdefault("initial", {}).setdefault("weight_unit", "lb")
         self.served_states = served_states
         self.clinic_name = clinic_name
         super().__init__(*args, **kwargs)
+        # Answers sent before the step asked for a phone stay readable (contact_required=False).
+        self.fields.update(contact_fields(required=contact_required))
 
     def clean_state(self) -> str:
         state = self.cleaned_data["state"]
@@ -276,6 +289,14 @@ class AboutForm(StepForm):
             Field("sex_at_birth"),
             Field("state"),
             Div(Field("weight", css_class="weight-input"), InlineRadios("weight_unit"), css_class="weight-group"),
+            Fieldset(
+                _("How the clinic can reach you"),
+                Field("phone", css_class="phone-input"),
+                Field("call_time"),
+                InlineRadios("voicemail_ok"),
+                InlineRadios("texts_ok"),
+                css_class="contact-group",
+            ),
         )
 
     def clean_date_of_birth(self) -> date:
@@ -302,12 +323,29 @@ class AboutForm(StepForm):
             cleaned["weight_unit"] = cleaned.get("weight_unit") or "lb"
         return cleaned
 
+    def answers(self) -> dict[str, Any]:
+        """The builder's input: the contact details are the account's, not the intake document's."""
+        return {name: value for name, value in super().answers().items() if name not in self.CONTACT_FIELDS}
+
+    def contact(self) -> dict[str, Any]:
+        """The phone and call preferences, for the patient's account (only when valid and a phone was given)."""
+        data = self.cleaned_data
+        return {
+            "phone": data["phone"],
+            "call_time": data.get("call_time") or "",
+            "voicemail_ok": data.get("voicemail_ok") == "yes",
+            "texts_ok": data.get("texts_ok") == "yes",
+        }
+
     def display(self) -> list[tuple[str, str]]:
-        rows = super().display()[:3]
+        rows = super().display()
         weight = self.cleaned_data.get("weight")
         unit = self.cleaned_data.get("weight_unit") or "lb"
-        rows.append(("Your weight", f"{_json(weight)} {unit}" if weight is not None else "Not given"))
-        return rows
+        about = [*rows[:3], ("Your weight", f"{_json(weight)} {unit}" if weight is not None else "Not given")]
+        contact = rows[5:]
+        if self.cleaned_data.get("phone"):
+            contact[0] = (contact[0][0], phone_display(self.cleaned_data["phone"]))
+        return about + contact
 
 
 # --- 2. Diagnoses ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 from clinics.models import Clinic
 from clinics.selectors import policy_current
 from core.outbox import outbox_add, outbox_add_many
+from core.services import contact_details_save
 from screening.models import ReviewCase
 from screening.rules import evaluate, validate_document
 from screening.services import (
@@ -80,6 +81,14 @@ def draft_save_step(*, draft: IntakeDraft, step: str, data: dict[str, list[str]]
     locked.save(update_fields=["answers", "updated_at"])
     draft.answers = answers
     draft.updated_at = locked.updated_at
+
+
+def draft_contact_save(*, draft: IntakeDraft, patient: Any) -> None:
+    """Once the first step is complete, its phone and call preferences become the account's (coordinators call
+    that number; the patient edits it later on the contact page)."""
+    form = steps.bind("about", draft.answers)
+    if form.is_bound and form.is_valid():
+        contact_details_save(user=patient, **form.contact())
 
 
 def safety_risk_high(safety_answers: dict[str, Any]) -> bool:
@@ -179,6 +188,6 @@ def draft_start_amendment(*, submission: IntakeSubmission, patient: Any) -> Inta
     return IntakeDraft.objects.create(
         patient=patient,
         clinic_id=submission.clinic_id,
-        answers=dict(submission.draft.answers or {}),
+        answers=steps.with_contact(dict(submission.draft.answers or {}), patient),
         amends=submission,
     )

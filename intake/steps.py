@@ -85,16 +85,42 @@ def _first(raw: dict[str, Any], step: str, field: str) -> str | None:
     return None
 
 
-def form_kwargs(step: str, raw: dict[str, Any], clinic: Any = None) -> dict[str, Any]:
-    """Extra arguments for a step's form that depend on other steps' answers (and the clinic's states)."""
+def form_kwargs(step: str, raw: dict[str, Any], clinic: Any = None, *, sent: bool = False) -> dict[str, Any]:
+    """Extra arguments for a step's form that depend on other steps' answers (and the clinic's states).
+
+    `sent`: answers already submitted, shown read-only (those sent before the phone was asked stay valid)."""
     if step == "health":
         return {"asks_pregnancy": builder.pregnancy_applies(_first(raw, "about", "sex_at_birth"))}
-    if step == "about" and clinic is not None:
-        return {
-            "served_states": tuple(clinic.served_states.order_by("state").values_list("state", flat=True)),
-            "clinic_name": clinic.name,
-        }
+    if step == "about":
+        kwargs: dict[str, Any] = {"contact_required": not sent}
+        if clinic is not None:
+            kwargs["served_states"] = tuple(clinic.served_states.order_by("state").values_list("state", flat=True))
+            kwargs["clinic_name"] = clinic.name
+        return kwargs
     return {}
+
+
+def contact_initial(user: Any) -> dict[str, str]:
+    """The account's phone and call preferences as the first step's answers ({} when no phone is known)."""
+    if not getattr(user, "phone", ""):
+        return {}
+    return {
+        "phone": user.phone,
+        "call_time": user.call_time,
+        "voicemail_ok": "yes" if user.voicemail_ok else "no",
+        "texts_ok": "yes" if user.texts_ok else "no",
+    }
+
+
+def with_contact(raw: dict[str, Any], user: Any) -> dict[str, Any]:
+    """Stored answers whose first step carries the account's current contact details (an amendment starts
+    from answers sent earlier; the phone may have changed since)."""
+    contact = contact_initial(user)
+    if not contact or not isinstance(raw.get("about"), dict):
+        return raw
+    about = dict(raw["about"])
+    about.update({f"about-{name}": [value] for name, value in contact.items() if value})
+    return {**raw, "about": about}
 
 
 def step_data(raw: dict[str, Any], step: str) -> MultiValueDict | None:
@@ -104,12 +130,12 @@ def step_data(raw: dict[str, Any], step: str) -> MultiValueDict | None:
     return MultiValueDict({k: [str(v) for v in vs] for k, vs in values.items() if isinstance(vs, list)})
 
 
-def bind(step: str, raw: dict[str, Any], data: Any = None, clinic: Any = None) -> forms.StepForm:
+def bind(step: str, raw: dict[str, Any], data: Any = None, clinic: Any = None, *, sent: bool = False) -> forms.StepForm:
     """The step's form bound to `data` (default: the stored answers; unbound when nothing is stored)."""
     if data is None:
         data = step_data(raw, step)
     form_class = STEP_BY_NAME[step].form_class
-    return form_class(data=data, prefix=step, **form_kwargs(step, raw, clinic))
+    return form_class(data=data, prefix=step, **form_kwargs(step, raw, clinic, sent=sent))
 
 
 def clean_for_storage(step: str, posted: MultiValueDict, *, add_row: bool = False) -> dict[str, list[str]]:
@@ -197,8 +223,8 @@ class Checked:
         return {name: self.forms[name].answers() for name in ANSWER_STEPS}
 
 
-def check(raw: dict[str, Any], clinic: Any = None) -> Checked:
+def check(raw: dict[str, Any], clinic: Any = None, *, sent: bool = False) -> Checked:
     """Every answer step bound and validated; with `clinic`, the patient's state must be one it serves."""
-    bound = {name: bind(name, raw, clinic=clinic) for name in ANSWER_STEPS}
+    bound = {name: bind(name, raw, clinic=clinic, sent=sent) for name in ANSWER_STEPS}
     valid = {name: form.is_bound and form.is_valid() for name, form in bound.items()}
     return Checked(bound, valid)

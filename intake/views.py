@@ -301,6 +301,11 @@ class IntakeWizard(NamedUrlWizardView):
     def get_step_url(self, step: str) -> str:
         return reverse(self.url_name, kwargs={"draft_id": self.draft.pk, "step": step})
 
+    def get_form_initial(self, step: str) -> dict[str, Any]:
+        if step == "about":  # a second clinic's intake starts from the phone the patient already gave
+            return {"weight_unit": "lb", **steps.contact_initial(self.request.user)}
+        return {}
+
     def get_form_kwargs(self, step: str | None = None) -> dict[str, Any]:
         return steps.form_kwargs(step or self.steps.current, self.draft.answers, self.draft.clinic)
 
@@ -324,6 +329,8 @@ class IntakeWizard(NamedUrlWizardView):
                     self.storage.set_step_data(step, data)
                 except services.DraftSubmitted:  # sent from another tab a moment ago
                     return redirect("intake:resume", draft_id=self.draft.pk)
+        if step == "about":
+            services.draft_contact_save(draft=self.draft, patient=request.user)
         if action == "save":
             messages.success(request, SAVED_MESSAGE)
         if step == "safety" and services.safety_risk_high(steps.safety_answers(self.draft.answers)):
@@ -446,7 +453,7 @@ def submission_detail(request: HttpRequest, submission_id: Any) -> HttpResponse:
     result = result_latest(submission=submission)
     case = case_latest(submission=submission)
     clinic = submission.clinic
-    checked = steps.check(submission.draft.answers)
+    checked = steps.check(submission.draft.answers, sent=True)
     groups = [
         {"step": steps.STEP_BY_NAME[name], "rows": checked.forms[name].display() if checked.valid[name] else []}
         for name in steps.ANSWER_STEPS

@@ -39,6 +39,7 @@ EXPECTED: dict[str, Expect | tuple[Expect, ...]] = {
     "account:password_reset_complete": public(),
     "account:keepalive": Expect(statuses={"anonymous": 401}, default=200, method="post"),
     "account:security": signed_in(),
+    "account:contact": (signed_in(), signed_in(method="post")),
     # clinics: the public directory, then staff pages by role
     "clinics:directory": public(),
     "clinics:detail": public(),

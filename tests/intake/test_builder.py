@@ -55,6 +55,10 @@ def about(draw) -> dict[str, Any]:
         "state": draw(st.sampled_from(["OR", "WA", "CA", "NY", "PR", "DC", "GU"])),
         "weight": weight,
         "weight_unit": unit,
+        "phone": draw(st.sampled_from(["(503) 555-0123", "503.555.0142", "+1 212 555 0199", "2065550100"])),
+        "call_time": draw(st.sampled_from(["any", "morning", "afternoon", "evening"])),
+        "voicemail_ok": draw(YES_NO),
+        "texts_ok": draw(YES_NO),
     }
 
 
