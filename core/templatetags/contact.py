@@ -22,6 +22,4 @@ def call_link(person) -> str:
     link = format_html('<a class="text-nowrap" href="tel:{}">{}</a>', person.phone, phone_display(person.phone))
     if person.voicemail_ok:
         return link
-    return format_html(
-        '{} <span class="badge text-bg-warning" data-no-voicemail>{}</span>', link, _("No voicemail")
-    )
+    return format_html('{} <span class="badge text-bg-warning" data-no-voicemail>{}</span>', link, _("No voicemail"))
