@@ -94,6 +94,10 @@ notification_kind(
 notification_kind(
     "case.decided", audience="patient", in_app="You have a new message from {clinic}.", link=patient_home_link
 )(_new_message)
+# A re-screening (new clinic criteria or rules) changed what the patient's result means.
+notification_kind(
+    "screening.changed", audience="patient", in_app="You have a new message from {clinic}.", link=submission_link
+)(_new_message)
 
 
 # --- psychiatrists ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from formtools.wizard.views import NamedUrlWizardView, StepsHelper
 from clinics.models import WorklistEntry
 from screening.models import Outcome, Priority, ReviewCase
 from screening.rules import suggestion_names
-from screening.selectors import case_latest, result_latest
+from screening.selectors import case_latest, outcome_change_latest, result_latest
 
 from . import selectors, services, steps
 from .forms import PHQ9_NOTICE, RowsStepForm
@@ -477,8 +477,14 @@ def submission_detail(request: HttpRequest, submission_id: Any) -> HttpResponse:
             "due_at": case.due_at if case else None,
             "reasons": reasons,
             "groups": groups,
+            # Told only while no psychiatrist holds the case (then the conversation says what happens).
+            "rescreened": outcome_change_latest(submission=submission) if case_status_open(case) else None,
         },
     )
+
+
+def case_status_open(case: ReviewCase | None) -> bool:
+    return case is None or case.status in (ReviewCase.Status.OPEN, ReviewCase.Status.CLOSED)
 
 
 @login_required

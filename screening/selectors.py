@@ -35,6 +35,18 @@ def result_latest(*, submission: Any) -> ScreeningResult | None:
     return ScreeningResult.objects.filter(submission=submission).order_by("-version").first()
 
 
+def outcome_change_latest(*, submission: Any) -> ScreeningResult | None:
+    """The newest result when a re-screening changed the outcome of the one before it (else None)."""
+    newest = list(
+        ScreeningResult.objects.filter(submission=submission)
+        .order_by("-version")
+        .only("version", "outcome", "created_at")[:2]
+    )
+    if len(newest) < 2 or newest[0].outcome == newest[1].outcome:
+        return None
+    return newest[0]
+
+
 def case_latest(*, submission: Any) -> ReviewCase | None:
     cases = getattr(submission, "cases", None)
     if cases is not None:

@@ -567,7 +567,8 @@ def submission_rescreen(
         return RescreenOutcome(skipped=True)
     result = screening_result_create(submission=submission, policy=policy)
     outcome = RescreenOutcome()
-    if previous is not None and previous.outcome != result.outcome:
+    changed = previous is not None and previous.outcome != result.outcome
+    if changed:
         outcome.move = f"{previous.outcome}->{result.outcome}"
     now = timezone.now()
     clinic = submission.clinic
@@ -619,6 +620,8 @@ def submission_rescreen(
         outcome.case_opened = True
         worklist_withdraw(submission=submission)  # nobody had called yet: off the worklist until cleared
         screening_notify(submission=submission, result=result, case=case, event_key=key)
+        if changed:
+            _patient_told_of_change(submission, key)
         return outcome
     # Eligible or ineligible now.
     if case is not None and case.status in (ReviewCase.Status.CLAIMED, ReviewCase.Status.AWAITING_PATIENT):
@@ -642,7 +645,21 @@ def submission_rescreen(
             screening_notify(submission=submission, result=result, case=None, event_key=key)
     else:
         worklist_withdraw(submission=submission)
+    if changed:
+        _patient_told_of_change(submission, key)
     return outcome
+
+
+def _patient_told_of_change(submission: Any, event_key: str) -> None:
+    """The patient's result now means something else: the usual "new message" e-mail, and their page says what
+    changed. Not while a psychiatrist holds the case (the patient hears from them)."""
+    outbox_add(
+        kind="screening.changed",
+        recipient=submission.patient,
+        obj=submission,
+        clinic=submission.clinic,
+        event_key=event_key,
+    )
 
 
 RESCREEN_CHUNK = 200

@@ -93,6 +93,7 @@ KINDS = [
     ("case.cleared", "coordinator", "entry"),
     ("case.info_requested", "patient", "case"),
     ("case.decided", "patient", "case"),
+    ("screening.changed", "patient", "submission"),
     ("case.amended", "psychiatrist", "case"),
     ("case.reassigned", "psychiatrist", "case"),
     ("case.overdue", "admin", "case"),

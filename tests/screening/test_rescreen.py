@@ -375,3 +375,73 @@ def test_publishing_rescreens_on_a_real_celery_worker(celery_worker):
     # The same message delivered again: nothing more happens.
     rescreen_clinic.delay(run.pk).get(timeout=30)
     assert ScreeningResult.objects.filter(submission=moderate).count() == 2
+
+
+# --- the patient is told when their outcome changes ---------------------------------------------------------------
+
+
+def _told(submission) -> list:
+    return list(
+        Notification.objects.filter(kind="screening.changed", object_id=str(submission.pk)).values_list(
+            "recipient", flat=True
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_a_patient_whose_outcome_changes_gets_a_message_and_sees_why_on_their_page(
+    client, clinic, world, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        policy_publish_and_rescreen(clinic=clinic, values=_values(alcohol_max_drinks_per_week=5), actor=clinic.admin)
+
+    moved = world["moderate"]  # eligible -> needs review
+    assert _told(moved) == [moved.patient.pk]
+    sent = [m for m in mailoutbox if m.to == [moved.patient.email]]
+    assert [m.subject for m in sent] == [f"You have a new message from {clinic.name}"]
+    assert "alcohol" not in sent[0].body.lower() and "review" not in sent[0].body.lower()  # PHI-free
+    client.force_login(moved.patient)
+    page = client.get(reverse("intake:submission", args=[moved.pk])).content.decode()
+    assert "data-rescreened" in page and "checked your answers again" in page
+    assert "Being reviewed by a psychiatrist" in page or "A psychiatrist" in page
+    inbox = client.get(reverse("notifications:inbox")).content.decode()
+    assert f"You have a new message from {clinic.name}." in inbox
+
+    # Same outcome (20 drinks still needs review, 1 drink still eligible): nothing is sent.
+    for key in ("heavy_open", "light", "ineligible"):
+        assert _told(world[key]) == [], key
+    # A psychiatrist holds this case: they, not the rules, tell the patient.
+    assert _told(world["heavy_claimed"]) == []
+
+
+@pytest.mark.django_db
+def test_nobody_is_told_anything_when_no_outcome_changes(clinic, world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        policy_publish_and_rescreen(clinic=clinic, values=_values(alcohol_max_drinks_per_week=15), actor=clinic.admin)
+
+    assert not Notification.objects.filter(kind="screening.changed").exists()
+    assert ScreeningResult.objects.filter(submission=world["moderate"]).count() == 2  # re-screened all the same
+
+
+@pytest.mark.django_db
+def test_a_patient_made_ineligible_by_a_new_minimum_age_is_told_and_sees_the_reasons(
+    client, clinic, world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        policy_publish_and_rescreen(clinic=clinic, values=_values(min_age=50), actor=clinic.admin)
+
+    light = world["light"]
+    assert _told(light) == [light.patient.pk]
+    client.force_login(light.patient)
+    page = client.get(reverse("intake:submission", args=[light.pk])).content.decode()
+    assert "checked your answers again" in page
+    assert "cannot offer ketamine treatment at the moment" in page
+    assert '<ul class="reasons">\n            \n              <li>' in page  # with the reason, in plain words
+
+
+@pytest.mark.django_db
+def test_a_psychiatrists_decision_sends_the_patient_a_new_message(clinic, world):
+    cleared = world["heavy_decided"]
+    told = Notification.objects.filter(kind="case.decided", recipient=cleared.patient)
+    assert told.count() == 1
+    assert _told(cleared) == []
