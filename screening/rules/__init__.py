@@ -1,4 +1,4 @@
-"""The screening engine, ruleset 2026.11: intake document + clinic policy -> result. Pure Python, no Django."""
+"""The screening engine, ruleset 2026.12: intake document + clinic policy -> result. Pure Python, no Django."""
 
 from .document import (
     AntidepressantTrial,

@@ -1,4 +1,4 @@
-"""The rules of ruleset 2026.11 as data (§4), and the evaluation of one intake document against them."""
+"""The rules of ruleset 2026.12 as data (§4), and the evaluation of one intake document against them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .result import Finding, MedicationSummary, Outcome, Phq9, Priority, Result,
 from .validation import validate_document
 from .vocabulary import lookup, normalise
 
-RULESET = "2026.11"
+RULESET = "2026.12"
 DEFAULT_POLICY = Policy()
 
 URGENT, EXCLUDE, FLAG, NOTE = Severity.URGENT, Severity.EXCLUDE, Severity.FLAG, Severity.NOTE

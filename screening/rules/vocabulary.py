@@ -37,34 +37,32 @@ class Drug:
 
 _SPACES = re.compile(r"\s+")
 _SLASH = re.compile(r"\s*/\s*")
-_RELEASE = re.compile(r"[\s-]+(?:xr|er|xl|sr|cr|odt|ir)$")
+_TRAILING = re.compile(r"[\s.,;:!]+$")
 _AMOUNT = r"(?:\d+(?:[.,]\d+)?|[.,]\d+)"
 # A unit is required: "Tylenol 3" is Tylenol with codeine, not Tylenol, so a bare number stays in the name.
 _UNIT = r"(?:mg|mcg|µg|μg|ug|g|gm|grams?|milligrams?|micrograms?|ml|cc|l|iu|units?|meq|mmol|%)"
-_STRENGTH = re.compile(rf"\s+{_AMOUNT}(?:/{_AMOUNT})*\s*{_UNIT}(?:/(?:{_AMOUNT}\s*)?[a-z]+)?$")
+_STRENGTH = re.compile(rf"\s*\b{_AMOUNT}(?:/{_AMOUNT})*\s*{_UNIT}(?:/(?:{_AMOUNT}\s*)?[a-z]+)?$")
+_PARENTHESIS = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)$")
+FUZZY_MIN_LETTERS = 6
 
 
-@lru_cache(maxsize=8192)
-def normalise(name: str) -> str:
-    """Case-folded, trimmed, without trailing strength ("150 mg") or release suffix ("XR", "-XL")."""
-    key = _SLASH.sub("/", _SPACES.sub(" ", name.casefold()).strip())
-    while True:
-        stripped = _RELEASE.sub("", _STRENGTH.sub("", key))
-        if stripped == key:
-            return key
-        key = stripped
+def _clean(name: str) -> str:
+    return _TRAILING.sub("", _SLASH.sub("/", _SPACES.sub(" ", name.casefold()).strip()))
 
 
-def _load() -> tuple[tuple[Drug, ...], dict[str, Drug], frozenset[str]]:
+def _load() -> tuple[tuple[Drug, ...], dict[str, Drug], frozenset[str], re.Pattern[str], frozenset[str]]:
     data = json.loads(VOCABULARY_PATH.read_text(encoding="utf-8"))
     antidepressant = frozenset(data["classes"]["antidepressant"])
     declared = antidepressant | set(data["classes"]["flagged"]) | set(data["classes"]["informational"])
+    # Longest first, so "orally disintegrating tablet" goes before "tablet".
+    forms = sorted((re.escape(f.casefold()) for f in data["forms"]), key=len, reverse=True)
+    form_pattern = re.compile(rf"[\s-]+(?:{'|'.join(forms)})$")
     drugs = tuple(
         Drug(
             generic=entry["generic"],
             classes=tuple(entry["classes"]),
             min_dose_mg=entry.get("min_dose_mg"),
-            brands=tuple(entry.get("brands", ())),
+            brands=tuple(b["name"] if isinstance(b, dict) else b for b in entry.get("brands", ())),
             aliases=tuple(entry.get("aliases", ())),
         )
         for entry in data["drugs"]
@@ -78,24 +76,120 @@ def _load() -> tuple[tuple[Drug, ...], dict[str, Drug], frozenset[str]]:
         if drug.antidepressant != bool(set(drug.classes) & antidepressant - {"maoi"}) and "maoi" not in drug.classes:
             raise ValueError(f"vocabulary: {drug.generic} needs min_dose_mg exactly when it is an antidepressant")
         for name in drug.names:
-            key = normalise(name)
-            if key != _SPACES.sub(" ", name.casefold()).strip():
-                raise ValueError(f"vocabulary: {name!r} would lose a part to normalisation")
-            if by_name.setdefault(key, drug) is not drug:
+            if by_name.setdefault(_clean(name), drug) is not drug:
                 raise ValueError(f"vocabulary: {name!r} names two drugs")
-    return drugs, by_name, antidepressant
+    return drugs, by_name, antidepressant, form_pattern, frozenset(s.casefold() for s in data["salts"])
 
 
-_DRUGS, _BY_NAME, ANTIDEPRESSANT_CLASSES = _load()
+_DRUGS, _BY_NAME, ANTIDEPRESSANT_CLASSES, _FORM, _SALTS = _load()
 _SUGGESTIONS = tuple(sorted({name for drug in _DRUGS for name in drug.names}, key=str.casefold))
+
+
+def _strippings(key: str) -> list[str]:
+    """The name, then the name without each trailing strength or dosage-form word in turn ("zoloft 50 mg tablet",
+    "zoloft 50 mg", "zoloft")."""
+    steps = [key]
+    while True:
+        stripped = _STRENGTH.sub("", key)
+        if stripped == key:
+            stripped = _FORM.sub("", key)
+        stripped = _TRAILING.sub("", stripped)
+        if stripped == key or not stripped:
+            return steps
+        key = stripped
+        steps.append(key)
+
+
+@lru_cache(maxsize=8192)
+def normalise(name: str) -> str:
+    """Case-folded, trimmed, without trailing strengths ("150 mg") and dosage-form words ("XR", "SolTab")."""
+    return _strippings(_clean(name))[-1]
+
+
+def _osa_distance_at_most_one(a: str, b: str) -> bool:
+    """Whether `a` becomes `b` by one insertion, deletion, substitution or swap of neighbours (or none)."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((i for i, (x, y) in enumerate(zip(short, long_, strict=False)) if x != y), len(short))
+    return short[i:] == long_[i + 1 :]
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _letters(word: str) -> int:
+    return sum(ch.isalpha() for ch in word)
+
+
+def _fuzzy_index() -> dict[str, frozenset[str]]:
+    """Every name of 6+ letters, and each of its one-letter deletions -> those names (a symmetric-delete index)."""
+    index: dict[str, set[str]] = {}
+    for key in _BY_NAME:
+        if _letters(key) >= FUZZY_MIN_LETTERS:
+            for variant in {key, *_deletes(key)}:
+                index.setdefault(variant, set()).add(key)
+    return {variant: frozenset(keys) for variant, keys in index.items()}
+
+
+_FUZZY = _fuzzy_index()
+
+
+def _fuzzy(key: str) -> Drug | None:
+    """The one drug a name one typing mistake away points to; None if none does, or more than one."""
+    if _letters(key) < FUZZY_MIN_LETTERS - 1:
+        return None
+    near: set[str] = set()
+    for variant in {key, *_deletes(key)}:
+        near |= _FUZZY.get(variant, frozenset())
+    drugs = {_BY_NAME[name] for name in near if _osa_distance_at_most_one(key, name)}
+    return drugs.pop() if len(drugs) == 1 else None
+
+
+def _exact(key: str) -> Drug | None:
+    for step in _strippings(key):
+        if (drug := _BY_NAME.get(step)) is not None:
+            return drug
+        words = step.rsplit(" ", 1)
+        if len(words) == 2 and words[1] in _SALTS and (drug := _BY_NAME.get(words[0])) is not None:
+            return drug  # "escitalopram oxalate", "bupropion hcl"
+    return None
 
 
 @lru_cache(maxsize=8192)
 def lookup(name: str) -> Drug | None:
-    """The drug a written name means, or None when the name is not a known drug."""
+    """The drug a written name means, or None when the name is not a known drug.
+
+    In order: the name as written, then without its trailing strength, dosage form and salt; "Brand (generic)"
+    by either part; then one typing mistake, when it points to one drug only."""
     if not isinstance(name, str):
         return None
-    return _BY_NAME.get(normalise(name))
+    key = _clean(name)
+    if not key:
+        return None
+    if (drug := _exact(key)) is not None:
+        return drug
+    for step in _strippings(key):
+        if (parts := _PARENTHESIS.match(step)) is not None:
+            outer, inner = _exact(parts["outer"]), _exact(parts["inner"])
+            if outer is not None and inner is not None and inner is not outer:
+                return None  # two different drugs named: not a guess to make
+            return outer or inner
+    # The longest form first, so "selegiline patsh" stays the patch and does not become oral selegiline.
+    for step in _strippings(key):
+        words = step.rsplit(" ", 1)
+        for candidate in (step, words[0]) if len(words) == 2 and words[1] in _SALTS else (step,):
+            if (drug := _fuzzy(candidate)) is not None:
+                return drug
+    return None
 
 
 def suggestion_names() -> list[str]:

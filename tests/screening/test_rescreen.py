@@ -14,7 +14,7 @@ from django.urls import reverse
 from clinics.models import ContactAttempt, WorklistEntry
 from core.models import AuditEvent, Notification
 from screening.models import Outcome, Priority, RescreenRun, ReviewCase, ScreeningResult
-from screening.rules import Policy
+from screening.rules import RULESET, Policy
 from screening.selectors import policy_impact
 from screening.services import (
     policy_publish_and_rescreen,
@@ -266,6 +266,26 @@ def test_the_rescreen_command_runs_every_clinic(clinic, world):
     assert "5 open submissions, 0 re-screened, 5 already up to date" in out.getvalue()
     assert RescreenRun.objects.filter(status=RescreenRun.Status.FINISHED).count() == 2
     assert RescreenRun.objects.filter(reason=RescreenRun.Reason.RULESET).count() == 2
+
+
+@pytest.mark.django_db
+def test_after_a_ruleset_upgrade_only_cases_screened_under_the_old_one_are_rescreened(clinic, world):
+    other = staffed_clinic(name="Other")
+    send(other, UserFactory(), **_drinks(20))
+    out = StringIO()
+    call_command("rescreen", "--outdated", "--wait", stdout=out)
+    assert out.getvalue() == "" and not RescreenRun.objects.exists()  # everything is current: nothing to do
+
+    # This clinic's open cases were screened by the previous release (ruleset 2026.11).
+    ScreeningResult.objects.filter(submission__clinic=clinic).update(ruleset="2026.11")
+    call_command("rescreen", "--outdated", "--wait", stdout=out)
+
+    assert "5 open submissions, 5 re-screened" in out.getvalue()
+    assert list(RescreenRun.objects.values_list("clinic", flat=True)) == [clinic.pk]
+    latest = ScreeningResult.objects.filter(submission=world["moderate"]).order_by("-version").first()
+    assert (latest.version, latest.ruleset) == (2, RULESET)
+    # Decided or contacted submissions keep their result: people acted on it.
+    assert ScreeningResult.objects.filter(submission=world["heavy_decided"]).count() == 1
 
 
 # --- the policy page -------------------------------------------------------------------------------------------------

@@ -217,7 +217,7 @@ def test_result_json_shape():
     result = screen(document({"antidepressant_trials[0].weeks_at_dose": 2, **NOTE}))
     data = json.loads(json.dumps(result.to_dict()))
     assert list(data) == ["ruleset", "outcome", "priority", "findings", "trd", "phq9", "suicide_risk", "medications"]
-    assert data["ruleset"] == RULESET == "2026.11"
+    assert data["ruleset"] == RULESET == "2026.12"
     assert [list(f) for f in data["findings"]] == [["code", "severity", "message", "source"]] * len(data["findings"])
     assert list(data["trd"]) == ["met", "adequate_failed_trials", "classes", "trials"]
     assert list(data["trd"]["trials"][0]) == ["drug", "generic", "class", "adequate", "failed", "reasons"]

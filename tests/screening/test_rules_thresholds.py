@@ -126,7 +126,7 @@ CASES = {
     "ANTIPSYCHOTIC_USE": [(meds("Abilify"), meds("Depakote")), (meds("lithium 300 mg"), meds("gabapentin"))],
     "THEOPHYLLINE_USE": [(meds("theophylline"), meds("albuterol")), (meds("aminophylline"), meds("montelukast"))],
     "THYROID_HORMONE_USE": [(meds("Synthroid 0.1 mcg"), meds("methimazole")), (meds("Cytomel"), meds("prednisone"))],
-    "MEDICATION_UNRECOGNISED": [(meds("kratom"), meds("atorvastatin")), (meds("Tylenol 3"), meds("Tylenol 325 mg"))],
+    "MEDICATION_UNRECOGNISED": [(meds("kratom"), meds("atorvastatin")), (meds("Flexeril 5"), meds("Tylenol 325 mg"))],
     "ALCOHOL_HEAVY": [
         ({"substance_use.alcohol_drinks_per_week": 15}, {"substance_use.alcohol_drinks_per_week": 14}),
     ],

@@ -8,11 +8,12 @@ from screening.rules import evaluate, lookup, suggestion_names
 from screening.rules.vocabulary import VOCABULARY_PATH, normalise
 from tests.screening.strategies import document
 
-ENTRIES = json.loads(VOCABULARY_PATH.read_text(encoding="utf-8"))["drugs"]
+DATA = json.loads(VOCABULARY_PATH.read_text(encoding="utf-8"))
+ENTRIES = DATA["drugs"]
 NAMES = [
     (entry["generic"], name)
     for entry in ENTRIES
-    for name in [entry["generic"], *entry.get("brands", []), *entry.get("aliases", [])]
+    for name in [entry["generic"], *(b["name"] for b in entry.get("brands", [])), *entry.get("aliases", [])]
 ]
 SUFFIXES = [" XR", " ER", " XL", " SR", " CR", " ODT", " IR", "-XL", "-xr", " xr"]
 STRENGTHS = [" 150 mg", " 0.1 mcg", " 5 ml", " 150mg", " 2.5 MG", " 10/325 mg", " 25 mcg/hr", " 100 units/ml"]
@@ -140,6 +141,8 @@ def test_spec_named_drugs():
         ("Zelapar ODT", "selegiline"),
         ("selegiline", "selegiline"),
         ("Adzenys XR-ODT", "amphetamine"),
+        ("Tylenol 3", "codeine"),  # a bare number is part of the name: Tylenol with codeine No. 3
+        ("Tylenol 325 mg", "acetaminophen"),
     ],
 )
 def test_precise_readings(name, generic):
@@ -153,7 +156,7 @@ def test_selegiline_forms_differ():
     assert lookup("Emsam").classes == lookup("selegiline").classes == ("maoi",)
 
 
-@pytest.mark.parametrize("name", ["kratom", "Tylenol 3", "sertraline-ish", "", "   ", "XR", "150 mg", "mg"])
+@pytest.mark.parametrize("name", ["kratom", "Zoloft 3", "sertraline-ish", "", "   ", "XR", "150 mg", "mg", "tablet"])
 def test_unknown_names(name):
     assert lookup(name) is None
 
