@@ -37,6 +37,7 @@ class ClinicAdmin(admin.ModelAdmin):
     inlines = [ServedStateInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "accepting_patients", "description")}),
+        ("Appointments", {"fields": ("patient_change_cutoff_hours",)}),
         ("Address", {"fields": ("address_line", "city", "state", "postal_code", "phone", "time_zone")}),
         ("Registration", {"fields": ("dea_number", "created_at")}),
     )

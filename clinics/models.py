@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -39,11 +40,22 @@ class Clinic(models.Model):
     urgent_ack_minutes = models.PositiveSmallIntegerField(
         "minutes to acknowledge an urgent case before clinic admins are alerted", default=30
     )
+    # Up to this many hours before an appointment, the patient may cancel or move it themselves; later, they call.
+    patient_change_cutoff_hours = models.PositiveSmallIntegerField(
+        "hours before an appointment after which patients must call to change it",
+        default=24,
+        validators=[MaxValueValidator(14 * 24)],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.CheckConstraint(condition=~Q(name=""), name="clinic_name_not_blank")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="clinic_name_not_blank"),
+            models.CheckConstraint(
+                condition=Q(patient_change_cutoff_hours__lte=14 * 24), name="clinic_patient_cutoff_at_most_two_weeks"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from icalendar import Calendar, Event
 
-from core.notifications import Message, notification_kind, url_or_empty
+from core.notifications import Message, email_link, notification_kind, url_or_empty
 
 from .models import Appointment
 from .scheduling_selectors import clinic_zone
@@ -41,14 +41,26 @@ def appointment_location(appointment: Appointment) -> str:
     return f"{clinic.address_line}, {clinic.city}, {clinic.state} {clinic.postal_code}"
 
 
+def ics_sequence(appointment: Appointment, *, cancelled: bool) -> int:
+    """How many times this calendar event changed: each move of the series adds one, a cancellation one more."""
+    moves, earlier = 0, appointment.rescheduled_from_id
+    while earlier is not None:  # a chain of moves is short: one query each
+        moves += 1
+        earlier = Appointment.objects.filter(pk=earlier).values_list("rescheduled_from_id", flat=True).first()
+    return moves + (1 if cancelled else 0)
+
+
 def appointment_ics(appointment: Appointment, *, cancelled: bool = False, now: datetime | None = None) -> bytes:
-    """One VEVENT: SUMMARY "Appointment at <clinic>", UTC start and end, LOCATION, UID = the appointment id."""
+    """One VEVENT: SUMMARY "Appointment at <clinic>", UTC start and end, LOCATION.
+
+    UID = the series (the first appointment of a chain of moves), so a calendar app updates the event it has
+    instead of adding a second one; SEQUENCE grows with every move."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
-    event.add("uid", str(appointment.pk))
+    event.add("uid", f"{appointment.series}@ketamine-clinic-intake")
     event.add("dtstamp", now or timezone.now())
     event.add("dtstart", appointment.starts_at)
     event.add("dtend", appointment.ends_at)
@@ -56,7 +68,7 @@ def appointment_ics(appointment: Appointment, *, cancelled: bool = False, now: d
     event.add("location", appointment_location(appointment))
     event.add("description", f"Sign in to see the details: {appointment_link(appointment)}")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("sequence", 1 if cancelled else 0)
+    event.add("sequence", ics_sequence(appointment, cancelled=cancelled))
     calendar.add_component(event)
     return calendar.to_ical()
 
@@ -73,7 +85,11 @@ def appointment_message(kind: str, appointment: Appointment) -> Message:
     when = local_time_text(appointment)
     link = appointment_link(appointment)
     sign_in = f"Sign in to see the details: {link}"
-    change = f"To change it, call {clinic.name} at {clinic.phone}."
+    hours = clinic.patient_change_cutoff_hours
+    change = (
+        f"To move or cancel it, use the link above until {hours} hours before it starts; "
+        f"after that, call {clinic.name} at {clinic.phone}."
+    )
     ics = [("appointment.ics", appointment_ics(appointment, cancelled=kind == "appointment.cancelled"), ICS_MIMETYPE)]
     if kind == "appointment.booked":
         subject = f"Your appointment at {clinic.name}"
@@ -156,3 +172,27 @@ def appointment_cancelled(notification: Any) -> Message:
 )
 def appointment_reminder(notification: Any) -> Message:
     return _message("appointment.reminder", notification)
+
+
+def _staff_appointment_link(notification: Any) -> str:
+    slug = notification.clinic.slug if notification.clinic is not None else ""
+    return url_or_empty("clinics:appointment", clinic_slug=slug, appointment_id=notification.object_id)
+
+
+@notification_kind(
+    "appointment.patient_changed",
+    audience="staff",
+    in_app="A patient changed an appointment at {clinic}.",
+    link=_staff_appointment_link,
+)
+def appointment_patient_changed(notification: Any) -> Message:
+    appointment = Appointment.objects.select_related("clinic").get(pk=notification.object_id)
+    clinic = appointment.clinic
+    what = "cancelled" if appointment.status == Appointment.Status.CANCELLED else "moved"
+    link = email_link(notification)
+    body = (
+        f"Hello,\n\nA patient has {what} an appointment at {clinic.name} on the website. "
+        f"Sign in to see it:\n{link}\n\n"
+        "This e-mail leaves out patient details on purpose; they are only shown after you sign in.\n"
+    )
+    return Message(subject=f"A patient {what} an appointment at {clinic.name}", body=body)

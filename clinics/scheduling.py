@@ -27,7 +27,9 @@ from .models import (
     AvailabilityException,
     AvailabilityWindow,
     Clinic,
+    Membership,
     PreEvaluationChecklist,
+    Role,
     WorklistEntry,
 )
 from .scheduling_selectors import (
@@ -40,6 +42,7 @@ from .scheduling_selectors import (
     clinician_in_clinic,
     clinicians,
     free_slots,
+    patient_may_change,
 )
 
 
@@ -383,6 +386,77 @@ def appointment_cancel(
         detail={"patient_id": str(appointment.patient_id)},
     )
     return appointment
+
+
+# --- the patient's own changes, up to the clinic's cut-off --------------------------------------------------
+
+PATIENT_CANCEL_REASON = "Cancelled by the patient on the website"
+PATIENT_MOVE_REASON = "Moved by the patient on the website"
+
+
+def _patient_change_checked(appointment: Appointment, patient: Any, now: datetime) -> Appointment:
+    """The patient's own booked appointment, locked, still outside the clinic's cut-off (else ValidationError)."""
+    locked = Appointment.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=appointment.pk)
+    if locked.patient_id != patient.pk:
+        raise ValidationError("This is not your appointment.")
+    if locked.status != Appointment.Status.BOOKED:
+        raise ValidationError(NOT_BOOKED_MESSAGE)
+    if not patient_may_change(locked, now):
+        clinic = locked.clinic
+        raise ValidationError(
+            f"It is less than {clinic.patient_change_cutoff_hours} hours to your appointment, so it can no longer "
+            f"be changed here. Please call {clinic.name} at {clinic.phone}."
+        )
+    return locked
+
+
+def _tell_schedulers(appointment: Appointment) -> None:
+    """Coordinators and clinic admins hear that a patient changed an appointment (the page says what)."""
+    members = Membership.objects.filter(
+        clinic_id=appointment.clinic_id, role__in=(Role.COORDINATOR, Role.CLINIC_ADMIN), is_active=True
+    ).select_related("user")
+    for member in members:
+        outbox_add(
+            kind="appointment.patient_changed",
+            recipient=member.user,
+            obj=appointment,
+            clinic=appointment.clinic,
+        )
+
+
+@transaction.atomic
+def appointment_cancel_by_patient(
+    *, appointment: Appointment, patient: Any, request: HttpRequest | None = None, now: datetime | None = None
+) -> Appointment:
+    """The patient cancels their own appointment, up to the clinic's cut-off; the coordinators are told."""
+    now = now or timezone.now()
+    locked = _patient_change_checked(appointment, patient, now)
+    cancelled = appointment_cancel(appointment=locked, by=patient, reason=PATIENT_CANCEL_REASON, request=request)
+    _tell_schedulers(cancelled)
+    return cancelled
+
+
+@transaction.atomic
+def appointment_reschedule_by_patient(
+    *,
+    appointment: Appointment,
+    patient: Any,
+    starts_at: datetime,
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """The patient moves their own appointment to another free time of the same clinician, up to the cut-off.
+
+    The same checks as a coordinator's move (hours, overlaps, the exclusion constraints), the same history."""
+    now = now or timezone.now()
+    locked = _patient_change_checked(appointment, patient, now)
+    if starts_at < now + PATIENT_MIN_NOTICE:
+        raise ValidationError("Please choose a time at least two hours from now.")
+    new = appointment_reschedule(
+        appointment=locked, starts_at=starts_at, by=patient, reason=PATIENT_MOVE_REASON, request=request, now=now
+    )
+    _tell_schedulers(new)
+    return new
 
 
 MARKS = {

@@ -322,6 +322,12 @@ def appointment_in_clinic(clinic: Clinic, appointment_id: Any) -> Appointment | 
     )
 
 
+def patient_may_change(appointment: Appointment, now: datetime) -> bool:
+    """Whether the patient may still cancel or move this appointment themselves (the clinic's cut-off)."""
+    cutoff = timedelta(hours=appointment.clinic.patient_change_cutoff_hours)
+    return appointment.status == Appointment.Status.BOOKED and appointment.starts_at - now >= cutoff
+
+
 def appointment_for_patient(*, user: Any, appointment_id: Any) -> Appointment | None:
     """The signed-in patient's own appointment; anyone else's id gives None."""
     if not getattr(user, "is_authenticated", False):

@@ -83,6 +83,16 @@ urlpatterns = [
     path("patient/appointments/book/<slug:clinic_slug>/", scheduling.patient_book, name="patient_book"),
     path("patient/appointments/<uuid:appointment_id>/", scheduling.patient_appointment, name="patient_appointment"),
     path(
+        "patient/appointments/<uuid:appointment_id>/move/",
+        scheduling.patient_appointment_move,
+        name="patient_appointment_move",
+    ),
+    path(
+        "patient/appointments/<uuid:appointment_id>/cancel/",
+        scheduling.patient_appointment_cancel,
+        name="patient_appointment_cancel",
+    ),
+    path(
         "patient/appointments/<uuid:appointment_id>/appointment.ics",
         scheduling.patient_appointment_ics,
         name="patient_appointment_ics",

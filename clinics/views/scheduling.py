@@ -40,8 +40,10 @@ from ..scheduling import (
     appointment_book,
     appointment_book_consultation_by_patient,
     appointment_cancel,
+    appointment_cancel_by_patient,
     appointment_mark,
     appointment_reschedule,
+    appointment_reschedule_by_patient,
     availability_exception_add,
     availability_exception_remove,
     availability_window_add,
@@ -66,6 +68,7 @@ from ..scheduling_selectors import (
     parse_slot_value,
     patient_entry_for_clinic,
     patient_has_upcoming_consultation,
+    patient_may_change,
     week_start,
     windows_of,
 )
@@ -570,8 +573,89 @@ def patient_appointment(request: HttpRequest, appointment_id: Any) -> HttpRespon
         "zone": clinic_zone(appointment.clinic),
         "moved_to": moved_to,
         "upcoming": appointment.status == Appointment.Status.BOOKED and appointment.ends_at > timezone.now(),
+        "may_change": patient_may_change(appointment, timezone.now()),
+        "cutoff_hours": appointment.clinic.patient_change_cutoff_hours,
     }
     return render(request, "clinics/scheduling/patient_appointment.html", context)
+
+
+def _too_late(request: HttpRequest, appointment: Appointment) -> HttpResponse | None:
+    """Inside the cut-off (or no longer booked): back to the appointment page, which says to call."""
+    if patient_may_change(appointment, timezone.now()):
+        return None
+    if appointment.status == Appointment.Status.BOOKED:
+        clinic = appointment.clinic
+        messages.info(
+            request,
+            f"Your appointment is less than {clinic.patient_change_cutoff_hours} hours away, so it can no longer be "
+            f"changed here. Please call {clinic.name} at {clinic.phone}.",
+        )
+    return redirect("clinics:patient_appointment", appointment_id=appointment.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def patient_appointment_move(request: HttpRequest, appointment_id: Any) -> HttpResponse:
+    """The patient moves their appointment to another free time with the same clinician."""
+    appointment = _own_appointment(request, appointment_id)
+    if (response := _too_late(request, appointment)) is not None:
+        return response
+    clinic = appointment.clinic
+    form = PatientSlotForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = appointment_reschedule_by_patient(
+                appointment=appointment, patient=request.user, starts_at=form.cleaned_data["slot"], request=request
+            )
+        except SlotTaken as exc:
+            form.add_error("slot", exc.message)
+        except ValidationError as exc:
+            _errors_to_form(form, exc, "slot")
+        else:
+            messages.success(request, "Your appointment has moved. We have sent you an e-mail with the new time.")
+            return redirect("clinics:patient_appointment", appointment_id=new.pk)
+    slots = free_slots(
+        clinic=clinic,
+        clinician_ids=[appointment.clinician_id],
+        kind=appointment.kind,
+        duration=appointment.ends_at - appointment.starts_at,
+        now=timezone.now(),
+        patient=request.user,
+        exclude_id=appointment.pk,
+        min_notice=PATIENT_MIN_NOTICE,
+    )
+    slots = [slot for slot in slots if slot.starts_at != appointment.starts_at]  # "moving" to where it is: no
+    context = {
+        "appointment": appointment,
+        "clinic": clinic,
+        "form": form,
+        "days": group_by_day(slots, clinic_zone(clinic)),
+        "chosen_slot": request.POST.get("slot", ""),
+        "chosen_day": _chosen_day(request.POST.get("slot"), clinic),
+    }
+    return render(request, "clinics/scheduling/patient_move.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def patient_appointment_cancel(request: HttpRequest, appointment_id: Any) -> HttpResponse:
+    """Asks once ("Are you sure?"), then cancels the patient's own appointment."""
+    appointment = _own_appointment(request, appointment_id)
+    if (response := _too_late(request, appointment)) is not None:
+        return response
+    if request.method == "POST":
+        try:
+            appointment_cancel_by_patient(appointment=appointment, patient=request.user, request=request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Your appointment is cancelled. We have sent you an e-mail to confirm it.")
+        return redirect("clinics:patient_appointment", appointment_id=appointment.pk)
+    return render(
+        request,
+        "clinics/scheduling/patient_cancel.html",
+        {"appointment": appointment, "clinic": appointment.clinic},
+    )
 
 
 @require_GET

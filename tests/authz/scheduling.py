@@ -39,6 +39,9 @@ EXPECTED = {
     "clinics:patient_book": (patient_own(), patient_own(method="post")),
     "clinics:patient_appointment": patient_own(),
     "clinics:patient_appointment_ics": patient_own(),
+    # ... and moves or cancels them, up to the clinic's cut-off (the cancel asks first, then redirects).
+    "clinics:patient_appointment_move": (patient_own(), patient_own(method="post")),
+    "clinics:patient_appointment_cancel": (patient_own(), patient_own(302, method="post")),
 }
 
 

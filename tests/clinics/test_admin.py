@@ -70,6 +70,7 @@ def test_adding_a_clinic_in_the_admin_creates_policy_version_one_and_its_states(
         "phone": "503-555-0199",
         "time_zone": "America/Los_Angeles",
         "dea_number": "AB1234563",
+        "patient_change_cutoff_hours": "24",
         "served_states-TOTAL_FORMS": "2",
         "served_states-INITIAL_FORMS": "0",
         "served_states-MIN_NUM_FORMS": "0",

@@ -73,7 +73,8 @@ def test_the_booking_e_mail_names_the_clinic_and_the_local_time_and_carries_the_
     assert event.decoded("DTSTART") == datetime(2027, 3, 15, 16, 0, tzinfo=UTC)
     assert event.decoded("DTEND") == datetime(2027, 3, 15, 17, 30, tzinfo=UTC)
     assert str(event["LOCATION"]) == "1200 SW Morrison Street, Portland, OR 97205"
-    assert str(event["UID"]) == str(booked.pk)
+    assert str(event["UID"]) == f"{booked.pk}@ketamine-clinic-intake"  # the first of its series
+    assert event["SEQUENCE"] == 0
     _assert_nothing_private(message, booked)
 
 
@@ -109,7 +110,12 @@ def test_moving_and_cancelling_send_their_own_e_mails_without_the_reason(booked,
     _, rescheduled, cancelled = mail.outbox
     assert rescheduled.subject == "Your appointment at Cedar Ketamine Clinic has moved"
     assert "has moved to Tuesday 16 March 2027 at 9:00 AM PDT" in rescheduled.body
-    assert str(_calendar(rescheduled).walk("VEVENT")[0]["UID"]) == str(moved.pk)
+    # The same calendar event, changed: one UID for the series, a higher SEQUENCE at each change.
+    moved_event = _calendar(rescheduled).walk("VEVENT")[0]
+    assert str(moved_event["UID"]) == f"{booked.pk}@ketamine-clinic-intake" and moved.pk != booked.pk
+    assert moved_event["SEQUENCE"] == 1
+    assert _calendar(cancelled).walk("VEVENT")[0]["SEQUENCE"] == 2
+    assert str(_calendar(cancelled).walk("VEVENT")[0]["UID"]) == f"{booked.pk}@ketamine-clinic-intake"
     assert cancelled.subject == "Your appointment at Cedar Ketamine Clinic is cancelled"
     calendar = _calendar(cancelled)
     assert str(calendar["METHOD"]) == "CANCEL"
