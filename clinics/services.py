@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from core.audit import audit_record
-from core.outbox import delay_on_commit_safely
+from core.outbox import outbox_add
 
 from .models import Clinic, Invitation, Membership, Role, ScreeningPolicy, ServedState
 
@@ -167,9 +167,8 @@ def invitation_create(
         request=request,
         detail={"role": role},
     )
-    from .tasks import invitation_send
-
-    delay_on_commit_safely(invitation_send, str(invitation.id))
+    # To the invited address, which may have no account yet: the kind reads it from the invitation.
+    outbox_add(kind="clinic.invitation", recipient=None, obj=invitation, clinic=clinic)
     return invitation
 
 

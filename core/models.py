@@ -164,7 +164,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=64)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    # None only for an e-mail to an address without an account yet (a staff invitation): its kind finds the
+    # address from the object at send time, so the outbox holds no address itself.
+    recipient = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
     clinic = models.ForeignKey("clinics.Clinic", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
@@ -187,6 +189,12 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
             # The nav's unread badge counts these on every page.
             models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True), name="notification_unread"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | models.Q(channel="email"),
+                name="notification_in_app_has_recipient",
+            ),
         ]
 
     def __str__(self) -> str:

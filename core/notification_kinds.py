@@ -240,3 +240,75 @@ def case_ack_escalated(notification: Any) -> Message:
             "Please make sure a psychiatrist looks at it now.",
         ),
     )
+
+
+# --- the account (e-mail only: never in the inbox) -------------------------------------------------
+
+
+def _account_user(notification: Any) -> Any:
+    user = notification.recipient
+    return user if user is not None and user.is_active else None
+
+
+@notification_kind("account.verify_email", audience="account", in_app="Confirm your e-mail address.", inbox=False)
+def account_verify_email(notification: Any) -> Message | None:
+    """The "confirm your e-mail address" message; its signed link works for 3 days from sending."""
+    from django.template.loader import render_to_string
+
+    from .notifications import absolute_url
+    from .services import email_verify_token
+
+    user = _account_user(notification)
+    if user is None or user.email_verified:
+        return None
+    link = absolute_url(url_or_empty("account:verify_email", token=email_verify_token(user)))
+    return Message(
+        subject="Confirm your e-mail address",
+        body=render_to_string("registration/verify_email_email.txt", {"link": link}),
+    )
+
+
+@notification_kind(
+    "account.sign_up_existing", audience="account", in_app="Someone tried to sign up with your address.", inbox=False
+)
+def account_sign_up_existing(notification: Any) -> Message | None:
+    """Someone tried to sign up with the address of this account (no account was created)."""
+    from django.template.loader import render_to_string
+
+    from .notifications import absolute_url
+
+    if _account_user(notification) is None:
+        return None
+    return Message(
+        subject="Someone tried to create an account with your e-mail address",
+        body=render_to_string(
+            "registration/sign_up_existing_email.txt",
+            {
+                "login_link": absolute_url(url_or_empty("account:login")),
+                "reset_link": absolute_url(url_or_empty("account:password_reset")),
+            },
+        ),
+    )
+
+
+@notification_kind("account.password_reset", audience="account", in_app="Reset your password.", inbox=False)
+def account_password_reset(notification: Any) -> Message | None:
+    """Django's reset link, made when the e-mail goes out (it works once, for PASSWORD_RESET_TIMEOUT)."""
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.template.loader import render_to_string
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = _account_user(notification)
+    if user is None or not user.has_usable_password():
+        return None
+    context = {
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    return Message(
+        subject=render_to_string("registration/password_reset_subject.txt").strip(),
+        body=render_to_string("registration/password_reset_email.txt", context),
+    )

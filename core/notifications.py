@@ -20,7 +20,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import autodiscover_modules
 
-Audience = Literal["patient", "staff"]
+# "account": the sign-in e-mails (verification, password reset, invitation), sent whatever the clinic.
+Audience = Literal["patient", "staff", "account"]
 # (filename, content, mimetype), as django.core.mail.EmailMessage takes them.
 Attachment = tuple[str, bytes | str, str]
 
@@ -30,18 +31,23 @@ class Message:
     subject: str
     body: str
     attachments: list[Attachment] = field(default_factory=list)
+    # Where it goes when not to the recipient's address (an invitation: the invited address).
+    to: list[str] | None = None
 
 
 @dataclass(frozen=True)
 class Kind:
     name: str
-    email: Callable[[Any], Any]  # (notification) -> Message, or any object with subject, body, attachments
+    # (notification) -> Message, or any object with subject, body, attachments; None: nothing to send any more
+    email: Callable[[Any], Any]
     in_app: Callable[[Any], str]
     link: Callable[[Any], str]  # a path on this site ("" when there is nothing to open)
     audience: Audience
     # Coalesce: every unsent row of this kind for one recipient at one clinic goes out as one e-mail,
     # NOTIFICATION_DIGEST_WINDOW after the first of them was written.
     digest: Callable[[Sequence[Any]], Any] | None = None
+    # False: e-mail only, never listed in the inbox (a password-reset link is not news to read later).
+    inbox: bool = True
 
 
 _registry: dict[str, Kind] = {}
@@ -62,11 +68,13 @@ def notification_kind(
     audience: Audience,
     link: Callable[[Any], str] | None = None,
     digest: Callable[[Sequence[Any]], Any] | None = None,
+    inbox: bool = True,
 ) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
     """Register the decorated `(notification) -> Message` as the e-mail of kind `name`.
 
     `in_app`: the inbox line, a str with an optional "{clinic}" placeholder or a function of the notification.
     `audience`: "staff" messages are not sent to someone no longer active at the clinic.
+    `inbox`: False for e-mail-only kinds; their rows are written read and never listed.
     """
 
     def register(email: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -80,6 +88,7 @@ def notification_kind(
             link=link or (lambda notification: ""),
             audience=audience,
             digest=digest,
+            inbox=inbox,
         )
         return email
 
@@ -103,6 +112,11 @@ def kinds() -> dict[str, Kind]:
 
 def kind_for(name: str) -> Kind | None:
     return kinds().get(name)
+
+
+def hidden_kinds() -> list[str]:
+    """The kinds never listed in the inbox."""
+    return sorted(name for name, kind in kinds().items() if not kind.inbox)
 
 
 # --- helpers for the kind modules ------------------------------------------------------------------
@@ -197,7 +211,7 @@ def inbox_page(user: Any, *, before: str | None = None, limit: int = INBOX_PAGE_
 
     from .models import Notification
 
-    rows = Notification.objects.filter(recipient=user).select_related("clinic")
+    rows = Notification.objects.filter(recipient=user).exclude(kind__in=hidden_kinds()).select_related("clinic")
     if (cursor := _parse_cursor(before)) is not None:
         moment, pk = cursor
         rows = rows.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))

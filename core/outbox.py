@@ -77,7 +77,7 @@ def outbox_add_many(
     digest = channel == Notification.Channel.EMAIL and definition is not None and definition.digest is not None
     wanted: dict[str, Notification] = {}
     for recipient in recipients:
-        key = f"{kind}:{object_type}:{object_id}:{event_key}:{recipient.pk}:{channel}"
+        key = f"{kind}:{object_type}:{object_id}:{event_key}:{recipient.pk if recipient else '-'}:{channel}"
         wanted.setdefault(
             key,
             Notification(
@@ -91,6 +91,7 @@ def outbox_add_many(
                 created_at=now,
                 next_attempt_at=now + settings.NOTIFICATION_DIGEST_WINDOW if digest else now,
                 sent_at=now if channel == Notification.Channel.IN_APP else None,
+                read_at=now if definition is not None and not definition.inbox else None,
             ),
         )
     if not wanted:
@@ -206,6 +207,8 @@ def _finish(ids: Sequence[Any], lease: uuid.UUID, **fields: Any) -> int:
 
 def _skip_reason(notification: Notification, kind: Kind) -> str:
     recipient = notification.recipient
+    if recipient is None:
+        return "" if kind.audience == "account" else "no recipient"
     if not recipient.is_active or not recipient.email:
         return "recipient inactive"
     if kind.audience == "staff" and notification.clinic_id is not None:
@@ -221,7 +224,7 @@ def _email(notification: Notification, message: Any) -> EmailMessage:
     return EmailMessage(
         subject=message.subject,
         body=message.body,
-        to=[notification.recipient.email],
+        to=getattr(message, "to", None) or [notification.recipient.email],
         attachments=list(getattr(message, "attachments", None) or []),
         # The same id on a resend lets mail systems drop a duplicate after an unlucky crash.
         headers={"Message-ID": f"<{notification.pk}@{host}>"},
@@ -231,8 +234,9 @@ def _email(notification: Notification, message: Any) -> EmailMessage:
 def outbox_deliver(notification_id: Any) -> str:
     """Send one unsent e-mail row (and, for a digest kind, the rest of its group) at most once.
 
-    Returns "sent", "skipped" (settled without sending: the recipient left), "failed" (backing off),
-    or "busy" (already sent, being sent by someone else, not due, or not an e-mail row).
+    Returns "sent", "skipped" (settled without sending: the recipient left, or the kind has nothing to send
+    any more), "failed" (backing off), or "busy" (already sent, being sent by someone else, not due, or not
+    an e-mail row).
     """
     now = timezone.now()
     lease = uuid.uuid4()
@@ -273,9 +277,11 @@ def outbox_deliver(notification_id: Any) -> str:
         _finish(ids, lease, sent_at=now, last_error=f"skipped: {reason}")
         logger.info("outbox: notification %s (%s) not sent: %s", notification.pk, notification.kind, reason)
         return "skipped"
+    message = None
     try:
         message = kind.digest(batch) if kind.digest is not None and len(batch) > 1 else kind.email(notification)
-        _email(notification, message).send()
+        if message is not None:  # None: moot now (the address was confirmed, the invitation revoked)
+            _email(notification, message).send()
     except Exception as exc:  # noqa: BLE001 - any failure backs off and retries; the row is never lost
         attempts = notification.attempts + 1
         retry_at = timezone.now() + backoff(attempts)
@@ -290,6 +296,9 @@ def outbox_deliver(notification_id: Any) -> str:
             retry_at.isoformat(timespec="seconds"),
         )
         return "failed"
+    if message is None:
+        _finish(ids, lease, sent_at=now, last_error="skipped: nothing to send")
+        return "skipped"
     _finish(ids, lease, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="")
     return "sent"
 

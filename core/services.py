@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from clinics.services import user_end_all_sessions
 
 from .audit import audit_record
-from .outbox import delay_on_commit_safely
+from .outbox import outbox_add
 
 EMAIL_VERIFY_SALT = "core.email_verify"
 EMAIL_VERIFY_MAX_AGE = 3 * 24 * 60 * 60  # seconds: the link works for 3 days
@@ -221,32 +221,35 @@ def email_verify_token(user: Any) -> str:
 
 @transaction.atomic
 def user_sign_up(*, request: HttpRequest, email: str, password: str) -> Any | None:
-    """A new patient account, signed in, with a verification e-mail on its way.
+    """A new patient account, signed in, with a verification e-mail in the outbox.
 
     When the address already has an account, nothing is created: its owner gets an e-mail saying
     someone tried to sign up with it, and None is returned (the caller shows the same page either way).
     """
-    from .tasks_auth import email_verification_send, sign_up_attempt_notice
-
     email = email.strip().lower()
     User = get_user_model()
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         audit_record(action="auth.sign_up_existing", request=request, detail={"user_id": str(existing.pk)})
-        delay_on_commit_safely(sign_up_attempt_notice, str(existing.pk))
+        _account_email("account.sign_up_existing", existing)
         return None
     user = User.objects.create_user(email=email, password=password)
     audit_record(action="auth.sign_up", actor=user, request=request, obj=user)
-    delay_on_commit_safely(email_verification_send, str(user.pk))
+    _account_email("account.verify_email", user)
     user_sign_in(request=request, user=user, method="sign_up")
     return user
 
 
-def email_verification_resend(*, user: Any) -> None:
-    from .tasks_auth import email_verification_send
+def _account_email(kind: str, user: Any) -> None:
+    # Through the outbox like every other e-mail: written with the event, resent by the beat when the
+    # broker is down. Each request is its own event (a second "send it again" sends again).
+    outbox_add(kind=kind, recipient=user, obj=user, event_key=timezone.now().isoformat())
 
+
+@transaction.atomic
+def email_verification_resend(*, user: Any) -> None:
     if not user.email_verified:
-        delay_on_commit_safely(email_verification_send, str(user.pk))
+        _account_email("account.verify_email", user)
 
 
 @transaction.atomic
@@ -275,12 +278,17 @@ def email_verify(*, token: str, request: HttpRequest | None = None) -> Any:
 
 
 @transaction.atomic
-def password_reset_requested(*, request: HttpRequest, email: str) -> None:
-    """Audit a reset request; the account id is kept when the address matches one, never the address."""
+@transaction.atomic
+def password_reset_requested(*, request: HttpRequest, email: str, users: Any = ()) -> None:
+    """Audit a reset request and queue the reset e-mail to each of `users` (the accounts that may reset:
+    PasswordResetForm.get_users); the audit keeps the account id when the address matches one, never the
+    address."""
     user_id = _user_id_for_email(email)
     audit_record(
         action="auth.password_reset_requested", request=request, detail={"user_id": user_id} if user_id else {}
     )
+    for user in users:
+        _account_email("account.password_reset", user)
 
 
 @transaction.atomic

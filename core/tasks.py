@@ -147,7 +147,3 @@ def cases_escalate_due(now: datetime | None = None) -> dict[str, int]:
 def cases_escalate() -> dict[str, int]:
     """Beat, every minute. Safe twice: each alert is claimed by a conditional UPDATE of its marker."""
     return cases_escalate_due()
-
-
-# Account e-mails live in their own module; importing them here registers them with the worker.
-from .tasks_auth import email_verification_send, sign_up_attempt_notice  # noqa: E402, F401

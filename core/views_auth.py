@@ -369,14 +369,13 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = ResetRequestForm
     template_name = "registration/password_reset_form.html"
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("account:password_reset_done")
 
     def form_valid(self, form):
-        self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
-        services.password_reset_requested(request=self.request, email=form.cleaned_data["email"])
-        return super().form_valid(form)
+        # Not form.save(), which sends in the request: the e-mail goes through the outbox (core.notification_kinds).
+        email = form.cleaned_data["email"]
+        services.password_reset_requested(request=self.request, email=email, users=list(form.get_users(email)))
+        return redirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -102,6 +102,14 @@ def answer_about(page: Page, *, sex: str = "Female") -> None:
     choose(page, "Sex assigned at birth", sex)
     page.get_by_label("The state where you live").select_option(label="Oregon")
     page.get_by_label("Your weight (optional)").fill("150")
+    answer_contact(page)
+
+
+def answer_contact(page: Page) -> None:
+    page.get_by_label("Mobile phone number").fill("(503) 555-0188")
+    choose(page, "Best time to call you", "Evening (5 to 8)")
+    choose(page, "If you do not answer, may the clinic leave a voicemail?", "No")
+    choose(page, "May the clinic send you text messages about appointments?", "Yes")
 
 
 def answer_diagnoses(page: Page) -> None:
@@ -411,6 +419,7 @@ def test_a_validation_error_keeps_the_answers_and_the_summary_takes_focus(live_s
     page.get_by_label("Date of birth").fill("1985-03-27")
     page.get_by_label("The state where you live").select_option(label="Oregon")
     page.get_by_label("Your weight (optional)").fill("9000")
+    answer_contact(page)
 
     next_page(page)
 
@@ -420,6 +429,7 @@ def test_a_validation_error_keeps_the_answers_and_the_summary_takes_focus(live_s
     expect(page.get_by_label("Date of birth")).to_have_value("1985-03-27")
     expect(page.get_by_label("The state where you live")).to_have_value("OR")
     expect(page.get_by_label("Your weight (optional)")).to_have_value("9000")
+    expect(page.get_by_label("Mobile phone number")).to_have_value("(503) 555-0188")
     check(page, screenshot, "01-about-errors")
     # The summary links take the keyboard to the question.
     summary.get_by_role("link", name=re.compile("Sex assigned at birth")).click()

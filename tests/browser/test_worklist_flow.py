@@ -19,7 +19,7 @@ NOTE = "Prefers calls after 5pm; partner will drive on the day."
 def test_a_coordinator_sees_a_cleared_patient_and_logs_a_call(live_server, page, screenshot):
     clinic = make_clinic(name="Cedar Ketamine Clinic")
     coordinator = make_staff(clinic, Role.COORDINATOR, full_name="Cory Coordinator")
-    patient = UserFactory(full_name="Alex Example", email="alex.example@example.org", phone="503-555-0123")
+    patient = UserFactory(full_name="Alex Example", email="alex.example@example.org", phone="+15035550123")
     _, submission = submission_for(patient, clinic)
     with transaction.atomic():  # what review_case_clear does: the entry and the coordinators' notification
         entry = worklist_add(submission=submission, source=WorklistEntry.Source.CLEARED)
@@ -48,14 +48,15 @@ def test_a_coordinator_sees_a_cleared_patient_and_logs_a_call(live_server, page,
     assert page.get_by_role("heading", name="Worklist").is_visible()
     row = page.locator(f'[data-entry="{entry.pk}"]')
     assert "Alex Example" in row.inner_text()
-    assert "503-555-0123" in row.inner_text()
+    assert "(503) 555-0123" in row.inner_text()
+    assert "No voicemail" in row.inner_text()
     assert "Cleared by a psychiatrist" in row.inner_text()
     screenshot(page, "worklist")
 
     row.get_by_role("link", name="Alex Example").click()
     page.wait_for_url("**" + str(entry.pk) + "/")
     assert page.get_by_role("heading", name="Alex Example").is_visible()
-    assert page.get_by_role("link", name="503-555-0123").get_attribute("href") == "tel:503-555-0123"
+    assert page.get_by_role("link", name="(503) 555-0123").get_attribute("href") == "tel:+15035550123"
     screenshot(page, "worklist-entry")
 
     # A call logged without saying what happened: the message is next to the field; the note is kept.

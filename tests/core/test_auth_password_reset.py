@@ -5,7 +5,7 @@ import re
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from core.models import AuditEvent
@@ -15,7 +15,9 @@ NEW_PASSWORD = "quiet meadow copper 77"
 
 
 def request_reset(client, email: str):
-    return client.post(reverse("account:password_reset"), {"email": email})
+    # The e-mail leaves through the outbox once the request's transaction commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("account:password_reset"), {"email": email})
 
 
 def reset_path(message) -> str:

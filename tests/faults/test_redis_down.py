@@ -1,5 +1,6 @@
-"""Redis stopped while a patient submits: the request is quick and complete, the submission and its outbox
-rows are saved, the patient sees the next step; once Redis is back, the resend task sends each e-mail once.
+"""Redis stopped while a patient submits, signs up or a colleague is invited: the request is quick and complete,
+the records and their outbox rows are saved, the person sees the next step; once Redis is back, the resend
+task sends each e-mail once.
 
 Each test starts its own redis-server on a spare port (tests/faults/conftest.py `redis_server`) and points
 this process's Celery app at it (`broker`); the suite's shared Redis is never touched.
@@ -85,6 +86,65 @@ def test_with_redis_stopped_a_submission_is_saved_shown_and_its_e_mail_sent_once
     assert {m.extra_headers["Message-ID"].split("@")[0] for m in mail.outbox} == {f"<{n.pk}" for n in rows}
     # With Redis back, queueing works again (the after-commit path, not only the beat).
     assert outbox_enqueue(str(rows[0].pk)) is True
+
+
+def test_with_redis_stopped_a_sign_up_and_an_invitation_are_kept_and_sent_once_redis_is_back(
+    client, broker, redis_server, intake_world
+):
+    """The account e-mails go through the same outbox: a patient signing up and an administrator inviting a
+    colleague both finish at once with Redis stopped, and the beat sends both e-mails, with working links,
+    once Redis is back."""
+    import re
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from clinics.models import Invitation, Role
+    from core.tasks import outbox_resend_due
+    from tests.factories import login_staff, make_staff
+
+    admin = make_staff(intake_world.clinic, Role.CLINIC_ADMIN)
+    staff_client = Client()
+    login_staff(staff_client, admin)
+    redis_server.stop()
+
+    started = time.monotonic()
+    signed_up = client.post(
+        reverse("account:signup"),
+        {
+            "email": "new.patient@example.org",
+            "password1": "amber kettle winter 58",
+            "password2": "amber kettle winter 58",
+        },
+    )
+    invited = staff_client.post(
+        reverse("clinics:members", kwargs={"clinic_slug": intake_world.clinic.slug}),
+        {"email": "new.doctor@example.org", "role": Role.PSYCHIATRIST},
+    )
+    elapsed = time.monotonic() - started
+
+    assert signed_up.status_code == 302 and signed_up.url == reverse("account:verify_email_sent")
+    assert invited.status_code == 302
+    assert elapsed < 2 * REQUEST_BUDGET_SECONDS, f"sign-up and invitation took {elapsed:.1f} s with Redis down"
+    patient = get_user_model().objects.get(email="new.patient@example.org")
+    assert Invitation.objects.filter(email="new.doctor@example.org", accepted_at__isnull=True).exists()
+    unsent = Counter(Notification.objects.filter(sent_at__isnull=True).values_list("kind", flat=True))
+    assert unsent == {"account.verify_email": 1, "clinic.invitation": 1}
+    assert mail.outbox == []
+
+    redis_server.start()
+    outbox_breaker_reset()
+    assert outbox_resend_due() == 2
+    assert outbox_resend_due() == 0
+
+    sent = {m.to[0]: m for m in mail.outbox}
+    assert sorted(sent) == ["new.doctor@example.org", "new.patient@example.org"]
+    verify_path = re.search(r"https?://[^/\s]+(/account/\S+)", sent["new.patient@example.org"].body).group(1)
+    assert "your e-mail is confirmed" in client.get(verify_path).content.decode()
+    patient.refresh_from_db()
+    assert patient.email_verified
+    invite_path = re.search(r"https?://[^/\s]+(/account/\S+)", sent["new.doctor@example.org"].body).group(1)
+    assert f"Join {intake_world.clinic.name}" in Client().get(invite_path).content.decode()
 
 
 @pytest.mark.postgres
