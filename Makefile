@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test setup messages migrate demo lint format bench clean
+.PHONY: run test setup messages makemessages migrate demo lint format bench clean
 
 # Development set-up: the runtime pins (requirements.txt, all the Docker image installs) and the dev tools.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -22,6 +22,15 @@ messages: $(VENV)/.installed
 	  [ -e "$$po" ] || continue; \
 	  $(VENV)/bin/pybabel -q compile -i "$$po" -o "$${po%.po}.mo" || exit 1; \
 	done
+
+# Re-extracts the strings marked for translation into locale/es (needs GNU gettext: apt-get install gettext).
+# A changed English string comes back fuzzy, and tests/test_translations.py fails until it is translated again.
+MAKEMESSAGES = $(PY) manage.py makemessages -l es --add-location=file --no-obsolete --no-wrap \
+	-i "tests/*" -i "benchmarks/*" -i "docs/*" -i "staticfiles/*" -i "test-artifacts/*" -i "static/vendor/*"
+makemessages: $(VENV)/.installed
+	$(MAKEMESSAGES) -d django
+	$(MAKEMESSAGES) -d djangojs
+	$(MAKE) messages
 
 migrate: setup
 	$(PY) manage.py migrate --noinput

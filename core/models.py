@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 
 class UserManager(BaseUserManager["User"]):
@@ -45,10 +46,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(max_length=150, blank=True)
 
     class CallTime(models.TextChoices):
-        ANY = "any", "Any time"
-        MORNING = "morning", "Morning (9 to 12)"
-        AFTERNOON = "afternoon", "Afternoon (12 to 5)"
-        EVENING = "evening", "Evening (5 to 8)"
+        ANY = "any", _("Any time")
+        MORNING = "morning", _("Morning (9 to 12)")
+        AFTERNOON = "afternoon", _("Afternoon (12 to 5)")
+        EVENING = "evening", _("Evening (5 to 8)")
 
     class Language(models.TextChoices):
         ENGLISH = "en", "English"

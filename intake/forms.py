@@ -22,45 +22,29 @@ from core.phone import phone_display
 
 from . import builder
 from .consent import ACCURACY_STATEMENT, CONTACT_CONSENT, PRIVACY_POINTS
+from .instruments import CSSRS, PHQ9_ITEMS, PHQ9_NOTICE, PHQ9_SCALE, numbered  # noqa: F401 (PHQ9_NOTICE: views)
 
-CHOOSE = "Please choose an answer."
-CHECK_ROWS = "Please check the answers marked below."
-YES_NO = [("yes", "Yes"), ("no", "No")]
+CHOOSE = _("Please choose an answer.")
+CHECK_ROWS = _("Please check the answers marked below.")
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 DIAGNOSIS_CHOICES = [
-    ("major_depressive_disorder", "Depression (major depressive disorder)"),
-    ("bipolar_disorder", "Bipolar disorder"),
-    ("ptsd", "Post-traumatic stress disorder (PTSD)"),
-    ("generalized_anxiety_disorder", "Generalized anxiety disorder"),
-    ("ocd", "Obsessive-compulsive disorder (OCD)"),
-    ("chronic_pain", "Chronic pain"),
-    ("substance_use_disorder", "A problem with alcohol or drugs (substance use disorder)"),
-    ("eating_disorder", "An eating disorder"),
-    ("other", "Something else, or I am not sure"),
+    ("major_depressive_disorder", _("Depression (major depressive disorder)")),
+    ("bipolar_disorder", _("Bipolar disorder")),
+    ("ptsd", _("Post-traumatic stress disorder (PTSD)")),
+    ("generalized_anxiety_disorder", _("Generalized anxiety disorder")),
+    ("ocd", _("Obsessive-compulsive disorder (OCD)")),
+    ("chronic_pain", _("Chronic pain")),
+    ("substance_use_disorder", _("A problem with alcohol or drugs (substance use disorder)")),
+    ("eating_disorder", _("An eating disorder")),
+    ("other", _("Something else, or I am not sure")),
 ]
 SEX_CHOICES = [
-    ("female", "Female"),
-    ("male", "Male"),
-    ("intersex", "Intersex"),
-    ("prefer_not_to_say", "I prefer not to say"),
+    ("female", _("Female")),
+    ("male", _("Male")),
+    ("intersex", _("Intersex")),
+    ("prefer_not_to_say", _("I prefer not to say")),
 ]
-PHQ9_ITEMS = [
-    "Little interest or pleasure in doing things",
-    "Feeling down, depressed, or hopeless",
-    "Trouble falling or staying asleep, or sleeping too much",
-    "Feeling tired or having little energy",
-    "Poor appetite or overeating",
-    "Feeling bad about yourself — or that you are a failure or have let yourself or your family down",
-    "Trouble concentrating on things, such as reading the newspaper or watching television",
-    "Moving or speaking so slowly that other people could have noticed? Or the opposite — being so fidgety "
-    "or restless that you have been moving around a lot more than usual",
-    "Thoughts that you would be better off dead or of hurting yourself in some way",
-]
-PHQ9_SCALE = [(0, "Not at all"), (1, "Several days"), (2, "More than half the days"), (3, "Nearly every day")]
-PHQ9_NOTICE = (
-    "Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues, with an "
-    "educational grant from Pfizer Inc. No permission required to reproduce, translate, display or distribute."
-)
 IMPROVEMENT_CHOICES = [
     ("none", "It did not help, or helped only a little (less than a quarter better)"),
     ("partial", "It helped somewhat (about a quarter to a half better)"),
@@ -85,8 +69,8 @@ SUBSTANCE_DISORDER_CHOICES = [
     ("active", "Yes, and it is a problem now"),
 ]
 KETAMINE_USE_CHOICES = [("never", "No, never"), ("past", "Yes, in the past"), ("current", "Yes, I still do")]
-DEPRESSED_NOW_CHOICES = [("yes", "Yes"), ("no", "No"), ("unsure", "I am not sure")]
-WEIGHT_UNITS = [("lb", "pounds (lb)"), ("kg", "kilograms (kg)")]
+DEPRESSED_NOW_CHOICES = [("yes", _("Yes")), ("no", _("No")), ("unsure", _("I am not sure"))]
+WEIGHT_UNITS = [("lb", _("pounds (lb)")), ("kg", _("kilograms (kg)"))]
 
 # The rows a patient may add, as the schema allows.
 MAX_TRIALS = 30
@@ -99,7 +83,7 @@ def state_choices() -> list[tuple[str, str]]:
         ((code, str(name)) for code, name in CONTIGUOUS_STATES + NON_CONTIGUOUS_STATES + US_TERRITORIES),
         key=lambda place: place[1],
     )
-    return [("", "Choose your state"), *places]
+    return [("", str(_("Choose your state"))), *places]
 
 
 def radio(label: str, choices: list, *, help_text: str = "", required: bool = True, coerce=None) -> forms.Field:
@@ -203,12 +187,12 @@ class StepForm(forms.Form):
 
 def display_value(field: forms.Field, value: Any) -> str:
     if value in (None, "", []):
-        return "Not answered"
+        return str(_("Not answered"))
     choices = dict(getattr(field, "choices", []) or [])
     if isinstance(value, list):
         return "; ".join(str(choices.get(v, v)) for v in value)
     if isinstance(field, forms.BooleanField):
-        return "Yes" if value else "No"
+        return str(_("Yes") if value else _("No"))
     if isinstance(value, date):
         return value.strftime("%-d %B %Y")
     return str(choices.get(value, value))
@@ -219,40 +203,40 @@ def display_value(field: forms.Field, value: Any) -> str:
 
 class AboutForm(StepForm):
     date_of_birth = forms.DateField(
-        label="Date of birth",
+        label=_("Date of birth"),
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y"],
         error_messages={
-            "required": "Please enter your date of birth.",
-            "invalid": "Please enter a real date, for example 03/27/1985.",
+            "required": _("Please enter your date of birth."),
+            "invalid": _("Please enter a real date, for example 03/27/1985."),
         },
     )
     sex_at_birth = radio(
-        "Sex assigned at birth",
+        _("Sex assigned at birth"),
         SEX_CHOICES,
-        help_text="We ask because some treatment questions depend on it.",
+        help_text=_("We ask because some treatment questions depend on it."),
     )
     state = forms.ChoiceField(
-        label="The state where you live",
+        label=_("The state where you live"),
         choices=state_choices,
-        error_messages={"required": "Please choose your state.", "invalid_choice": "Please choose your state."},
+        error_messages={"required": _("Please choose your state."), "invalid_choice": _("Please choose your state.")},
     )
     weight = forms.DecimalField(
-        label="Your weight (optional)",
+        label=_("Your weight (optional)"),
         required=False,
         max_digits=6,
         decimal_places=1,
         min_value=0,
-        help_text="If you know it. A rough figure is fine.",
+        help_text=_("If you know it. A rough figure is fine."),
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
         error_messages={
-            "invalid": "Please enter your weight as a number, for example 150.",
-            "max_decimal_places": "Please use at most one decimal place.",
-            "max_digits": "Please enter your weight as a number, for example 150.",
-            "min_value": "Please enter your weight as a number above 0.",
+            "invalid": _("Please enter your weight as a number, for example 150."),
+            "max_decimal_places": _("Please use at most one decimal place."),
+            "max_digits": _("Please enter your weight as a number, for example 150."),
+            "min_value": _("Please enter your weight as a number above 0."),
         },
     )
-    weight_unit = radio("Weight in", WEIGHT_UNITS, required=False)
+    weight_unit = radio(_("Weight in"), WEIGHT_UNITS, required=False)
 
     CONTACT_FIELDS = ("phone", "call_time", "voicemail_ok", "texts_ok")
 
@@ -275,11 +259,14 @@ class AboutForm(StepForm):
         state = self.cleaned_data["state"]
         if self.served_states is not None and state not in self.served_states:
             names = dict(state_choices())
-            served = ", ".join(names.get(s, s) for s in self.served_states) or "no state yet"
+            served = ", ".join(names.get(s, s) for s in self.served_states) or str(_("no state yet"))
             # A clinic may only treat people who live where it is licensed: say so before 15 minutes of questions.
             raise forms.ValidationError(
-                f"{self.clinic_name or 'This clinic'} can only see patients who live in: {served}. "
-                "The clinic directory shows clinics that serve your state."
+                _(
+                    "%(clinic)s can only see patients who live in: %(states)s. "
+                    "The clinic directory shows clinics that serve your state."
+                )
+                % {"clinic": self.clinic_name or _("This clinic"), "states": served}
             )
         return state
 
@@ -302,9 +289,9 @@ class AboutForm(StepForm):
     def clean_date_of_birth(self) -> date:
         born = self.cleaned_data["date_of_birth"]
         if born > timezone.localdate():
-            raise forms.ValidationError("Your date of birth cannot be in the future.")
+            raise forms.ValidationError(_("Your date of birth cannot be in the future."))
         if born.year < 1900:
-            raise forms.ValidationError("Please check the year of your date of birth.")
+            raise forms.ValidationError(_("Please check the year of your date of birth."))
         return born
 
     def clean(self) -> dict[str, Any]:
@@ -317,7 +304,7 @@ class AboutForm(StepForm):
             if kg is None or not 25 <= kg <= 350:
                 self.add_error(
                     "weight",
-                    "Please check your weight: it should be between 55 and 770 pounds (25 and 350 kg).",
+                    _("Please check your weight: it should be between 55 and 770 pounds (25 and 350 kg)."),
                 )
         else:
             cleaned["weight_unit"] = cleaned.get("weight_unit") or "lb"
@@ -341,7 +328,10 @@ class AboutForm(StepForm):
         rows = super().display()
         weight = self.cleaned_data.get("weight")
         unit = self.cleaned_data.get("weight_unit") or "lb"
-        about = [*rows[:3], ("Your weight", f"{_json(weight)} {unit}" if weight is not None else "Not given")]
+        about = [
+            *rows[:3],
+            (str(_("Your weight")), f"{_json(weight)} {unit}" if weight is not None else str(_("Not given"))),
+        ]
         contact = rows[5:]
         if self.cleaned_data.get("phone"):
             contact[0] = (contact[0][0], phone_display(self.cleaned_data["phone"]))
@@ -353,16 +343,16 @@ class AboutForm(StepForm):
 
 class DiagnosesForm(StepForm):
     diagnoses = forms.MultipleChoiceField(
-        label="Which of these has a doctor or therapist told you that you have?",
+        label=_("Which of these has a doctor or therapist told you that you have?"),
         choices=DIAGNOSIS_CHOICES,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Tick all that apply.",
+        help_text=_("Tick all that apply."),
         error_messages={
-            "required": "Please tick at least one. If you are not sure, tick “Something else, or I am not sure”.",
-            "invalid_choice": "Please tick only the choices shown.",
+            "required": _("Please tick at least one. If you are not sure, tick “Something else, or I am not sure”."),
+            "invalid_choice": _("Please tick only the choices shown."),
         },
     )
-    depressed_now = radio("Are you going through a period of depression now?", DEPRESSED_NOW_CHOICES)
+    depressed_now = radio(_("Are you going through a period of depression now?"), DEPRESSED_NOW_CHOICES)
 
 
 # --- 3. PHQ-9 --------------------------------------------------------------------------------
@@ -376,43 +366,37 @@ class Phq9Form(StepForm):
 
 
 for _number, _text in enumerate(PHQ9_ITEMS, start=1):
-    Phq9Form.base_fields[f"q{_number}"] = radio(f"{_number}. {_text}", PHQ9_SCALE, coerce=int)
+    Phq9Form.base_fields[f"q{_number}"] = radio(numbered(_number, _text), PHQ9_SCALE, coerce=int)
 
 
 # --- 4. Safety (C-SSRS screener) -------------------------------------------------------------
 
 
 class SafetyForm(StepForm):
-    wish_dead = yes_no("1. Have you wished you were dead or wished you could go to sleep and not wake up?")
-    thoughts = yes_no("2. Have you actually had any thoughts of killing yourself?")
-    method = yes_no("3. Have you been thinking about how you might do this?", required=False)
-    intent = yes_no("4. Have you had these thoughts and had some intention of acting on them?", required=False)
-    plan = yes_no(
-        "5. Have you started to work out or worked out the details of how to kill yourself? "
-        "Do you intend to carry out this plan?",
-        required=False,
-    )
-    behavior = yes_no(
-        "6. Have you ever done anything, started to do anything, or prepared to do anything to end your life?",
-        help_text="For example: collected pills, got a gun, gave away valuables, wrote a will or suicide note, "
-        "took out pills but did not swallow any, held a gun but changed your mind, went to the roof but did "
-        "not jump, or actually took pills or tried to shoot or hurt yourself.",
-    )
-    behavior_recent = yes_no("7. Was this within the past 3 months?", required=False)
+    wish_dead = yes_no(numbered(1, CSSRS["wish_dead"]))
+    thoughts = yes_no(numbered(2, CSSRS["thoughts"]))
+    method = yes_no(numbered(3, CSSRS["method"]), required=False)
+    intent = yes_no(numbered(4, CSSRS["intent"]), required=False)
+    plan = yes_no(numbered(5, CSSRS["plan"]), required=False)
+    behavior = yes_no(numbered(6, CSSRS["behavior"]), help_text=CSSRS["behavior_examples"])
+    behavior_recent = yes_no(numbered(7, CSSRS["behavior_recent"]), required=False)
 
     FOLLOW_UPS = ("method", "intent", "plan")
 
     def build_layout(self) -> Layout:
         return Layout(
-            HTML(
-                '<p class="fw-semibold">Questions 1 to 5 are about the past month.</p>',
-            ),
+            HTML(format_html('<p class="fw-semibold">{}</p>', _("Questions 1 to 5 are about the past month."))),
             InlineRadios("wish_dead"),
             InlineRadios("thoughts"),
             Div(
                 HTML(
-                    '<p class="form-text skip-note" data-skip-note>Answer questions 3 to 5 only if you '
-                    "answered “Yes” to question 2. Otherwise go on to question 6.</p>"
+                    format_html(
+                        '<p class="form-text skip-note" data-skip-note>{}</p>',
+                        _(
+                            "Answer questions 3 to 5 only if you answered “Yes” to question 2. "
+                            "Otherwise go on to question 6."
+                        ),
+                    )
                 ),
                 InlineRadios("method"),
                 InlineRadios("intent"),
@@ -424,8 +408,10 @@ class SafetyForm(StepForm):
             InlineRadios("behavior"),
             Div(
                 HTML(
-                    '<p class="form-text skip-note" data-skip-note>Answer question 7 only if you answered '
-                    "“Yes” to question 6.</p>"
+                    format_html(
+                        '<p class="form-text skip-note" data-skip-note>{}</p>',
+                        _("Answer question 7 only if you answered “Yes” to question 6."),
+                    )
                 ),
                 InlineRadios("behavior_recent"),
                 css_class="conditional",

@@ -12,60 +12,69 @@ from typing import Any
 
 from django import forms as django_forms
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_lazy as _
 
 from . import builder, forms
+from .instruments import PHQ9_QUESTION
 
 
 @dataclass(frozen=True)
 class Step:
     name: str
-    title: str
+    title: Any  # a lazy translation
     form_class: type[forms.StepForm]
-    intro: str = ""
+    intro: Any = ""
 
 
 STEPS: tuple[Step, ...] = (
-    Step("about", "About you", forms.AboutForm),
+    Step("about", _("About you"), forms.AboutForm),
     Step(
         "diagnoses",
-        "Your diagnoses",
+        _("Your diagnoses"),
         forms.DiagnosesForm,
-        "Tell us which conditions you have been diagnosed with. It is fine if you are not sure.",
+        _("Tell us which conditions you have been diagnosed with. It is fine if you are not sure."),
     ),
     Step(
         "phq9",
-        "How you have been feeling",
+        _("How you have been feeling"),
         forms.Phq9Form,
-        "Over the last 2 weeks, how often have you been bothered by any of the following problems?",
+        PHQ9_QUESTION,
     ),
     Step(
         "safety",
-        "Your safety",
+        _("Your safety"),
         forms.SafetyForm,
-        "These questions are about thoughts of suicide. We ask everyone, because it helps the clinic keep you "
-        "safe. There are no wrong answers.",
+        _(
+            "These questions are about thoughts of suicide. We ask everyone, because it helps the clinic keep you "
+            "safe. There are no wrong answers."
+        ),
     ),
     Step(
         "antidepressants",
-        "Antidepressants you have taken",
+        _("Antidepressants you have taken"),
         forms.AntidepressantsForm,
-        "List each antidepressant you have taken, one row each. If you are not sure of a detail, give your best guess.",
+        _(
+            "List each antidepressant you have taken, one row each. If you are not sure of a detail, give your "
+            "best guess."
+        ),
     ),
-    Step("treatment", "Ketamine treatment before", forms.TreatmentForm),
-    Step("mental-health", "Your mental-health history", forms.MentalHealthForm),
-    Step("heart", "Heart and blood pressure", forms.HeartForm),
-    Step("health", "Other health questions", forms.HealthForm),
+    Step("treatment", _("Ketamine treatment before"), forms.TreatmentForm),
+    Step("mental-health", _("Your mental-health history"), forms.MentalHealthForm),
+    Step("heart", _("Heart and blood pressure"), forms.HeartForm),
+    Step("health", _("Other health questions"), forms.HealthForm),
     Step(
         "medications",
-        "Medicines you take now",
+        _("Medicines you take now"),
         forms.MedicationsForm,
-        "Include every prescription medicine you take now, including antidepressants. Please do not stop or change "
-        "any medicine because of this intake.",
+        _(
+            "Include every prescription medicine you take now, including antidepressants. Please do not stop or "
+            "change any medicine because of this intake."
+        ),
     ),
-    Step("substances", "Alcohol and other substances", forms.SubstancesForm),
-    Step("getting-home", "Getting home", forms.GettingHomeForm),
-    Step("consent", "Privacy and consent", forms.ConsentForm),
-    Step("review", "Check your answers", forms.ReviewForm),
+    Step("substances", _("Alcohol and other substances"), forms.SubstancesForm),
+    Step("getting-home", _("Getting home"), forms.GettingHomeForm),
+    Step("consent", _("Privacy and consent"), forms.ConsentForm),
+    Step("review", _("Check your answers"), forms.ReviewForm),
 )
 STEP_BY_NAME = {step.name: step for step in STEPS}
 STEP_NAMES = tuple(STEP_BY_NAME)

@@ -52,7 +52,7 @@
         box.checked = true;
         row.hidden = true;
         renumber();
-        status.textContent = label + " removed.";
+        status.textContent = interpolate(gettext("%s removed."), [label]);
         addButton.focus();
       });
     }
@@ -70,7 +70,7 @@
       total.value = String(index + 1);
       enhance(row);
       renumber();
-      status.textContent = label + " " + visibleRows().length + " added.";
+      status.textContent = interpolate(gettext("%(row)s %(number)s added."), { row: label, number: visibleRows().length }, true);
       var first = row.querySelector("input:not([type=hidden]), select, textarea");
       if (first) { first.focus(); }
     });
@@ -95,7 +95,7 @@
       form.setAttribute("data-sending", "1");
       submitter.setAttribute("aria-disabled", "true");
       submitter.dataset.label = submitter.textContent;
-      submitter.textContent = "Sending…";
+      submitter.textContent = gettext("Sending…");
     });
   }
 

@@ -110,7 +110,7 @@
     note.className = "alert alert-info";
     note.setAttribute("role", "status");
     note.setAttribute("data-restored-note", "");
-    note.textContent = "We have put back what you had typed before you were signed out. Check it, then save it.";
+    note.textContent = gettext("We have put back what you had typed before you were signed out. Check it, then save it.");
     container.insertBefore(note, container.firstChild);
   }
 
@@ -161,15 +161,15 @@
     title.id = "session-warning-title";
     title.className = "fw-semibold mb-1";
     var seconds = Math.max(1, Math.round((deadline() - Date.now()) / 1000));
-    title.textContent = "You will be signed out in " + seconds + " seconds for your privacy.";
+    title.textContent = interpolate(gettext("You will be signed out in %s seconds for your privacy."), [seconds]);
     var detail = document.createElement("p");
     detail.id = "session-warning-detail";
     detail.className = "mb-2";
-    detail.textContent = "Anything you have typed on this page is kept either way.";
+    detail.textContent = gettext("Anything you have typed on this page is kept either way.");
     var button = document.createElement("button");
     button.type = "button";
     button.className = "btn btn-primary";
-    button.textContent = "Stay signed in";
+    button.textContent = gettext("Stay signed in");
     button.addEventListener("click", staySignedIn);
     warning.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { staySignedIn(); }
