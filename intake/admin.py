@@ -25,6 +25,6 @@ class IntakeDraftAdmin(ReadOnlyAdmin):
 
 @admin.register(IntakeSubmission)
 class IntakeSubmissionAdmin(ReadOnlyAdmin):
-    list_display = ("id", "clinic", "version", "consent_version", "submitted_at")
-    list_filter = ("clinic", "consent_version")
-    fields = ("id", "patient", "clinic", "draft", "version", "consent_version", "submitted_at")
+    list_display = ("id", "clinic", "version", "consent_version", "consent_language", "submitted_at")
+    list_filter = ("clinic", "consent_version", "consent_language")
+    fields = ("id", "patient", "clinic", "draft", "version", "consent_version", "consent_language", "submitted_at")

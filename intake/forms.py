@@ -21,7 +21,7 @@ from core.forms import contact_fields
 from core.phone import phone_display
 
 from . import builder
-from .consent import ACCURACY_STATEMENT, CONTACT_CONSENT, PRIVACY_POINTS
+from .consent import CONTACT_CONSENT, consent_for
 from .instruments import CSSRS, PHQ9_ITEMS, PHQ9_NOTICE, PHQ9_SCALE, numbered  # noqa: F401 (PHQ9_NOTICE: views)
 
 CHOOSE = _("Please choose an answer.")
@@ -46,29 +46,29 @@ SEX_CHOICES = [
     ("prefer_not_to_say", _("I prefer not to say")),
 ]
 IMPROVEMENT_CHOICES = [
-    ("none", "It did not help, or helped only a little (less than a quarter better)"),
-    ("partial", "It helped somewhat (about a quarter to a half better)"),
-    ("response", "It helped a lot (more than half better), but some depression stayed"),
-    ("remission", "My depression went away while I was taking it"),
+    ("none", _("It did not help, or helped only a little (less than a quarter better)")),
+    ("partial", _("It helped somewhat (about a quarter to a half better)")),
+    ("response", _("It helped a lot (more than half better), but some depression stayed")),
+    ("remission", _("My depression went away while I was taking it")),
 ]
 PRIOR_KETAMINE_CHOICES = [
-    ("never", "No"),
-    ("responded", "Yes, and it helped"),
-    ("did_not_respond", "Yes, but it did not help"),
+    ("never", _("No")),
+    ("responded", _("Yes, and it helped")),
+    ("did_not_respond", _("Yes, but it did not help")),
 ]
-PSYCHOSIS_CHOICES = [("never", "No, never"), ("past", "Yes, in the past"), ("current", "Yes, now")]
+PSYCHOSIS_CHOICES = [("never", _("No, never")), ("past", _("Yes, in the past")), ("current", _("Yes, now"))]
 HYPERTENSION_CHOICES = [
-    ("no", "No"),
-    ("controlled", "Yes, and it is well controlled"),
-    ("uncontrolled", "Yes, and it is not well controlled"),
+    ("no", _("No")),
+    ("controlled", _("Yes, and it is well controlled")),
+    ("uncontrolled", _("Yes, and it is not well controlled")),
 ]
-PREGNANCY_CHOICES = [("no", "No"), ("yes", "Yes"), ("unsure", "I am not sure")]
+PREGNANCY_CHOICES = [("no", _("No")), ("yes", _("Yes")), ("unsure", _("I am not sure"))]
 SUBSTANCE_DISORDER_CHOICES = [
-    ("never", "No"),
-    ("in_remission", "Yes, in the past, and I am in recovery now"),
-    ("active", "Yes, and it is a problem now"),
+    ("never", _("No")),
+    ("in_remission", _("Yes, in the past, and I am in recovery now")),
+    ("active", _("Yes, and it is a problem now")),
 ]
-KETAMINE_USE_CHOICES = [("never", "No, never"), ("past", "Yes, in the past"), ("current", "Yes, I still do")]
+KETAMINE_USE_CHOICES = [("never", _("No, never")), ("past", _("Yes, in the past")), ("current", _("Yes, I still do"))]
 DEPRESSED_NOW_CHOICES = [("yes", _("Yes")), ("no", _("No")), ("unsure", _("I am not sure"))]
 WEIGHT_UNITS = [("lb", _("pounds (lb)")), ("kg", _("kilograms (kg)"))]
 
@@ -470,13 +470,16 @@ class RowForm(forms.Form):
 
 class TrialForm(RowForm):
     drug = forms.CharField(
-        label="Name of the antidepressant",
+        label=_("Name of the antidepressant"),
         max_length=100,
         widget=forms.TextInput(attrs={"list": "drug-names", "autocomplete": "off", "class": "drug-input"}),
-        error_messages={"required": "Please enter the name of the medicine.", "max_length": "Please shorten this."},
+        error_messages={
+            "required": _("Please enter the name of the medicine."),
+            "max_length": _("Please shorten this."),
+        },
     )
     dose_mg = forms.DecimalField(
-        label="Highest dose you took each day, in mg",
+        label=_("Highest dose you took each day, in mg"),
         required=False,
         max_digits=6,
         decimal_places=2,
@@ -484,30 +487,30 @@ class TrialForm(RowForm):
         max_value=2000,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
         error_messages={
-            "invalid": "Please enter the dose as a number of mg, for example 150.",
-            "min_value": "Please enter a dose above 0 mg.",
-            "max_value": "Please check the dose: it should be 2000 mg or less.",
-            "max_digits": "Please enter the dose as a number of mg, for example 150.",
-            "max_decimal_places": "Please use at most two decimal places.",
+            "invalid": _("Please enter the dose as a number of mg, for example 150."),
+            "min_value": _("Please enter a dose above 0 mg."),
+            "max_value": _("Please check the dose: it should be 2000 mg or less."),
+            "max_digits": _("Please enter the dose as a number of mg, for example 150."),
+            "max_decimal_places": _("Please use at most two decimal places."),
         },
     )
-    dose_unknown = forms.BooleanField(label="I don't know the dose", required=False)
+    dose_unknown = forms.BooleanField(label=_("I don't know the dose"), required=False)
     weeks = forms.IntegerField(
-        label="How many weeks did you take that dose?",
+        label=_("How many weeks did you take that dose?"),
         min_value=0,
         max_value=1040,
-        help_text="A rough number is fine. One month is about 4 weeks.",
+        help_text=_("A rough number is fine. One month is about 4 weeks."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={
-            "required": "Please enter roughly how many weeks.",
-            "invalid": "Please enter a whole number of weeks, for example 8.",
-            "min_value": "Please enter 0 or more weeks.",
-            "max_value": "Please check the number of weeks (at most 1040, which is 20 years).",
+            "required": _("Please enter roughly how many weeks."),
+            "invalid": _("Please enter a whole number of weeks, for example 8."),
+            "min_value": _("Please enter 0 or more weeks."),
+            "max_value": _("Please check the number of weeks (at most 1040, which is 20 years)."),
         },
     )
-    as_prescribed = yes_no("Did you take it as prescribed, most days?")
-    improvement = radio("How much did it help?", IMPROVEMENT_CHOICES)
-    current_episode = yes_no("Did you take it during your current period of depression?")
+    as_prescribed = yes_no(_("Did you take it as prescribed, most days?"))
+    improvement = radio(_("How much did it help?"), IMPROVEMENT_CHOICES)
+    current_episode = yes_no(_("Did you take it during your current period of depression?"))
 
     def row_layout(self) -> Layout:
         return Layout(
@@ -529,23 +532,26 @@ class TrialForm(RowForm):
             cleaned["dose_mg"] = None
             self.errors.pop("dose_mg", None)
         elif cleaned.get("dose_mg") is None and "dose_mg" not in self.errors:
-            self.add_error("dose_mg", "Please enter the dose in mg, or tick “I don't know the dose”.")
+            self.add_error("dose_mg", _("Please enter the dose in mg, or tick “I don't know the dose”."))
         return cleaned
 
 
 class MedicationForm(RowForm):
     name = forms.CharField(
-        label="Name of the medicine",
+        label=_("Name of the medicine"),
         max_length=100,
         widget=forms.TextInput(attrs={"list": "drug-names", "autocomplete": "off", "class": "drug-input"}),
-        error_messages={"required": "Please enter the name of the medicine.", "max_length": "Please shorten this."},
+        error_messages={
+            "required": _("Please enter the name of the medicine."),
+            "max_length": _("Please shorten this."),
+        },
     )
     daily_dose = forms.CharField(
-        label="How much, and how often (optional)",
+        label=_("How much, and how often (optional)"),
         max_length=50,
         required=False,
-        help_text="For example: 50 mg once a day.",
-        error_messages={"max_length": "Please keep this under 50 characters."},
+        help_text=_("For example: 50 mg once a day."),
+        error_messages={"max_length": _("Please keep this under 50 characters.")},
     )
 
 
@@ -621,46 +627,47 @@ class RowsStepForm(StepForm):
 
 
 class AntidepressantsForm(RowsStepForm):
-    none_tried = forms.BooleanField(label="I have not taken any antidepressants", required=False)
+    none_tried = forms.BooleanField(label=_("I have not taken any antidepressants"), required=False)
     formset_class = TrialFormSet
     none_field = "none_tried"
-    row_label = "Antidepressant"
-    empty_message = "Please add the antidepressants you have taken, or tick “I have not taken any antidepressants”."
-    both_message = "You ticked this box but also listed antidepressants. Please untick it, or remove the rows."
+    row_label = _("Antidepressant")
+    empty_message = _("Please add the antidepressants you have taken, or tick “I have not taken any antidepressants”.")
+    both_message = _("You ticked this box but also listed antidepressants. Please untick it, or remove the rows.")
 
     def display(self) -> list[tuple[str, str]]:
         answers = self.answers()
         if answers["none_tried"]:
-            return [("Antidepressants taken", "None")]
+            return [(str(_("Antidepressants taken")), str(_("None")))]
         rows = []
         improvement = dict(IMPROVEMENT_CHOICES)
         for index, row in enumerate(answers["rows"], start=1):
-            dose = "dose not known" if row["dose_unknown"] else f"{row['dose_mg']} mg a day"
-            helped = improvement[row["improvement"]]
+            dose = _("dose not known") if row["dose_unknown"] else _("%(dose)s mg a day") % {"dose": row["dose_mg"]}
+            helped = str(improvement[row["improvement"]])
             parts = [
-                f"{row['drug']}, {dose} for {row['weeks']} weeks",
-                "taken as prescribed" if row["as_prescribed"] == "yes" else "not taken as prescribed",
+                _("%(drug)s, %(dose)s for %(weeks)s weeks")
+                % {"drug": row["drug"], "dose": dose, "weeks": row["weeks"]},
+                _("taken as prescribed") if row["as_prescribed"] == "yes" else _("not taken as prescribed"),
                 helped[0].lower() + helped[1:],
-                "during the current period of depression"
+                _("during the current period of depression")
                 if row["current_episode"] == "yes"
-                else "not during the current period of depression",
+                else _("not during the current period of depression"),
             ]
-            rows.append((f"{self.row_label} {index}", "; ".join(parts)))
+            rows.append((f"{self.row_label} {index}", "; ".join(str(part) for part in parts)))
         return rows
 
 
 class MedicationsForm(RowsStepForm):
-    none_taking = forms.BooleanField(label="I am not taking any medicines", required=False)
+    none_taking = forms.BooleanField(label=_("I am not taking any medicines"), required=False)
     formset_class = MedicationFormSet
     none_field = "none_taking"
-    row_label = "Medicine"
-    empty_message = "Please add the medicines you take, or tick “I am not taking any medicines”."
-    both_message = "You ticked this box but also listed medicines. Please untick it, or remove the rows."
+    row_label = _("Medicine")
+    empty_message = _("Please add the medicines you take, or tick “I am not taking any medicines”.")
+    both_message = _("You ticked this box but also listed medicines. Please untick it, or remove the rows.")
 
     def display(self) -> list[tuple[str, str]]:
         answers = self.answers()
         if answers["none_taking"]:
-            return [("Current medicines", "None")]
+            return [(str(_("Current medicines")), str(_("None")))]
         return [
             (f"{self.row_label} {index}", f"{row['name']}" + (f", {row['daily_dose']}" if row["daily_dose"] else ""))
             for index, row in enumerate(answers["rows"], start=1)
@@ -672,70 +679,83 @@ class MedicationsForm(RowsStepForm):
 
 class TreatmentForm(StepForm):
     prior_ketamine = radio(
-        "Have you had ketamine or esketamine (Spravato) treatment for depression before?",
+        _("Have you had ketamine or esketamine (Spravato) treatment for depression before?"),
         PRIOR_KETAMINE_CHOICES,
     )
 
 
 class MentalHealthForm(StepForm):
     psychosis = radio(
-        "Have you ever had psychosis?",
+        _("Have you ever had psychosis?"),
         PSYCHOSIS_CHOICES,
-        help_text="For example, hearing or seeing things other people did not, or believing things that others "
-        "told you were not real.",
+        help_text=_(
+            "For example, hearing or seeing things other people did not, or believing things that others "
+            "told you were not real."
+        ),
     )
     schizophrenia = yes_no(
-        "Has a doctor ever told you that you have schizophrenia, schizoaffective disorder or another "
-        "psychotic disorder?"
+        _(
+            "Has a doctor ever told you that you have schizophrenia, schizoaffective disorder or another "
+            "psychotic disorder?"
+        )
     )
     mania = yes_no(
-        "Have you ever had a period of mania or hypomania?",
-        help_text="Several days of unusually high energy or mood, needing much less sleep than usual, racing "
-        "thoughts, or doing risky things you would not normally do.",
+        _("Have you ever had a period of mania or hypomania?"),
+        help_text=_(
+            "Several days of unusually high energy or mood, needing much less sleep than usual, racing "
+            "thoughts, or doing risky things you would not normally do."
+        ),
     )
 
 
 class HeartForm(StepForm):
-    hypertension = radio("Do you have high blood pressure?", HYPERTENSION_CHOICES)
+    hypertension = radio(_("Do you have high blood pressure?"), HYPERTENSION_CHOICES)
     systolic = forms.IntegerField(
-        label="Top number (systolic)",
+        label=_("Top number (systolic)"),
         required=False,
         min_value=60,
         max_value=300,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={
-            "invalid": "Please enter a whole number, for example 120.",
-            "min_value": "Please check the top number: it is usually between 90 and 200.",
-            "max_value": "Please check the top number: it is usually between 90 and 200.",
+            "invalid": _("Please enter a whole number, for example 120."),
+            "min_value": _("Please check the top number: it is usually between 90 and 200."),
+            "max_value": _("Please check the top number: it is usually between 90 and 200."),
         },
     )
     diastolic = forms.IntegerField(
-        label="Bottom number (diastolic)",
+        label=_("Bottom number (diastolic)"),
         required=False,
         min_value=30,
         max_value=200,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={
-            "invalid": "Please enter a whole number, for example 80.",
-            "min_value": "Please check the bottom number: it is usually between 50 and 120.",
-            "max_value": "Please check the bottom number: it is usually between 50 and 120.",
+            "invalid": _("Please enter a whole number, for example 80."),
+            "min_value": _("Please check the bottom number: it is usually between 50 and 120."),
+            "max_value": _("Please check the bottom number: it is usually between 50 and 120."),
         },
     )
-    heart_disease = yes_no("Do you have heart disease, such as heart failure, angina or a past heart attack?")
-    arrhythmia = yes_no("Do you have an irregular heartbeat (arrhythmia)?")
-    stroke_or_tia = yes_no("Have you ever had a stroke or a mini-stroke (TIA)?")
+    heart_disease = yes_no(_("Do you have heart disease, such as heart failure, angina or a past heart attack?"))
+    arrhythmia = yes_no(_("Do you have an irregular heartbeat (arrhythmia)?"))
+    stroke_or_tia = yes_no(_("Have you ever had a stroke or a mini-stroke (TIA)?"))
     aneurysm_or_avm = yes_no(
-        "Have you ever been told you have an aneurysm or an arteriovenous malformation (AVM)?",
-        help_text="An aneurysm is a bulge in a blood vessel; an AVM is a tangle of blood vessels, often in the brain.",
+        _("Have you ever been told you have an aneurysm or an arteriovenous malformation (AVM)?"),
+        help_text=_(
+            "An aneurysm is a bulge in a blood vessel; an AVM is a tangle of blood vessels, often in the brain."
+        ),
     )
-    intracerebral_hemorrhage = yes_no("Have you ever had bleeding in the brain?")
+    intracerebral_hemorrhage = yes_no(_("Have you ever had bleeding in the brain?"))
 
     def build_layout(self) -> Layout:
         return Layout(
             Field("hypertension"),
             Fieldset(
-                "Your most recent blood pressure reading, if you know it (optional)",
-                HTML('<p class="form-text">For example, 120 over 80. Leave both empty if you do not know.</p>'),
+                _("Your most recent blood pressure reading, if you know it (optional)"),
+                HTML(
+                    format_html(
+                        '<p class="form-text">{}</p>',
+                        _("For example, 120 over 80. Leave both empty if you do not know."),
+                    )
+                ),
                 Div(
                     Div(Field("systolic"), css_class="col-6 col-md-4"),
                     Div(Field("diastolic"), css_class="col-6 col-md-4"),
@@ -752,30 +772,32 @@ class HeartForm(StepForm):
         if "systolic" in self.errors or "diastolic" in self.errors:
             return cleaned
         if systolic is None and diastolic is not None:
-            self.add_error("systolic", "Please enter the top number too, or leave both empty.")
+            self.add_error("systolic", _("Please enter the top number too, or leave both empty."))
         elif diastolic is None and systolic is not None:
-            self.add_error("diastolic", "Please enter the bottom number too, or leave both empty.")
+            self.add_error("diastolic", _("Please enter the bottom number too, or leave both empty."))
         elif systolic is not None and diastolic is not None and diastolic >= systolic:
-            self.add_error("diastolic", "The bottom number should be lower than the top number. Please check them.")
+            self.add_error("diastolic", _("The bottom number should be lower than the top number. Please check them."))
         return cleaned
 
     def display(self) -> list[tuple[str, str]]:
         rows = super().display()
         systolic, diastolic = self.cleaned_data.get("systolic"), self.cleaned_data.get("diastolic")
-        reading = f"{systolic}/{diastolic}" if systolic is not None else "Not known"
-        return [rows[0], ("Most recent blood pressure", reading), *rows[3:]]
+        reading = f"{systolic}/{diastolic}" if systolic is not None else str(_("Not known"))
+        return [rows[0], (str(_("Most recent blood pressure")), reading), *rows[3:]]
 
 
 class HealthForm(StepForm):
-    seizure_disorder = yes_no("Do you have epilepsy or have you had seizures?")
-    brain_injury_or_mass = yes_no("Have you had a serious head injury, a brain tumour or another growth in the brain?")
-    glaucoma_or_eye_injury = yes_no("Do you have glaucoma or an eye injury?")
-    liver_disease = yes_no("Do you have liver disease, such as hepatitis or cirrhosis?")
-    bladder_or_urinary_condition = yes_no("Do you have a bladder or urinary problem, such as interstitial cystitis?")
-    hyperthyroidism_uncontrolled = yes_no("Do you have an overactive thyroid that is not under control?")
-    ketamine_allergy = yes_no("Have you ever had an allergic reaction to ketamine or esketamine?")
-    pregnancy = radio("Are you pregnant, or could you be?", PREGNANCY_CHOICES, required=False)
-    breastfeeding = yes_no("Are you breastfeeding?", required=False)
+    seizure_disorder = yes_no(_("Do you have epilepsy or have you had seizures?"))
+    brain_injury_or_mass = yes_no(
+        _("Have you had a serious head injury, a brain tumour or another growth in the brain?")
+    )
+    glaucoma_or_eye_injury = yes_no(_("Do you have glaucoma or an eye injury?"))
+    liver_disease = yes_no(_("Do you have liver disease, such as hepatitis or cirrhosis?"))
+    bladder_or_urinary_condition = yes_no(_("Do you have a bladder or urinary problem, such as interstitial cystitis?"))
+    hyperthyroidism_uncontrolled = yes_no(_("Do you have an overactive thyroid that is not under control?"))
+    ketamine_allergy = yes_no(_("Have you ever had an allergic reaction to ketamine or esketamine?"))
+    pregnancy = radio(_("Are you pregnant, or could you be?"), PREGNANCY_CHOICES, required=False)
+    breastfeeding = yes_no(_("Are you breastfeeding?"), required=False)
 
     PREGNANCY_FIELDS = ("pregnancy", "breastfeeding")
 
@@ -791,7 +813,7 @@ class HealthForm(StepForm):
         if self.asks_pregnancy:
             items.append(
                 Fieldset(
-                    "Pregnancy",
+                    _("Pregnancy"),
                     InlineRadios("pregnancy"),
                     InlineRadios("breastfeeding"),
                     css_class="pregnancy-group",
@@ -813,30 +835,34 @@ class HealthForm(StepForm):
 
 class SubstancesForm(StepForm):
     alcohol_drinks_per_week = forms.IntegerField(
-        label="About how many alcoholic drinks do you have in a typical week?",
+        label=_("About how many alcoholic drinks do you have in a typical week?"),
         min_value=0,
         max_value=500,
-        help_text="One drink is a can of beer, a glass of wine or a shot of spirits. Enter 0 if you do not drink.",
+        help_text=_("One drink is a can of beer, a glass of wine or a shot of spirits. Enter 0 if you do not drink."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={
-            "required": "Please enter a number. Enter 0 if you do not drink.",
-            "invalid": "Please enter a whole number, for example 3.",
-            "min_value": "Please enter 0 or more.",
-            "max_value": "Please check this number (at most 500).",
+            "required": _("Please enter a number. Enter 0 if you do not drink."),
+            "invalid": _("Please enter a whole number, for example 3."),
+            "min_value": _("Please enter 0 or more."),
+            "max_value": _("Please check this number (at most 500)."),
         },
     )
-    substance_use_disorder = radio("Have you ever had a problem with alcohol or drug use?", SUBSTANCE_DISORDER_CHOICES)
+    substance_use_disorder = radio(
+        _("Have you ever had a problem with alcohol or drug use?"), SUBSTANCE_DISORDER_CHOICES
+    )
     ketamine_nonmedical_use = radio(
-        "Have you ever used ketamine outside of medical treatment, for example recreationally?",
+        _("Have you ever used ketamine outside of medical treatment, for example recreationally?"),
         KETAMINE_USE_CHOICES,
     )
-    cannabis = yes_no("Do you use cannabis (marijuana) now?")
+    cannabis = yes_no(_("Do you use cannabis (marijuana) now?"))
     stimulants_nonprescribed = yes_no(
-        "Do you use stimulants that were not prescribed to you, such as cocaine, methamphetamine or someone "
-        "else's ADHD medicine?"
+        _(
+            "Do you use stimulants that were not prescribed to you, such as cocaine, methamphetamine or someone "
+            "else's ADHD medicine?"
+        )
     )
     opioids_nonprescribed = yes_no(
-        "Do you use opioids that were not prescribed to you, such as heroin, fentanyl or someone else's pain pills?"
+        _("Do you use opioids that were not prescribed to you, such as heroin, fentanyl or someone else's pain pills?")
     )
 
     stacked = ("substance_use_disorder", "ketamine_nonmedical_use")
@@ -844,45 +870,53 @@ class SubstancesForm(StepForm):
 
 class GettingHomeForm(StepForm):
     ride_home = yes_no(
-        "Will someone be able to take you home after each treatment?",
-        help_text="After a ketamine treatment you must not drive until the next day. A friend, a family member or "
-        "a taxi you are accompanied to is fine. If not, the clinic can help you plan.",
+        _("Will someone be able to take you home after each treatment?"),
+        help_text=_(
+            "After a ketamine treatment you must not drive until the next day. A friend, a family member or "
+            "a taxi you are accompanied to is fine. If not, the clinic can help you plan."
+        ),
     )
 
 
 class ConsentForm(StepForm):
     agree_privacy = forms.BooleanField(
-        label="I have read the privacy notice",
-        error_messages={"required": "Please confirm you have read the privacy notice."},
+        label=_("I have read the privacy notice"),
+        error_messages={"required": _("Please confirm you have read the privacy notice.")},
     )
     agree_contact = forms.BooleanField(
         label=CONTACT_CONSENT,
-        error_messages={"required": "Please agree that the clinic may contact you, so it can help you."},
+        error_messages={"required": _("Please agree that the clinic may contact you, so it can help you.")},
     )
     signed_name = forms.CharField(
-        label="Type your full name to sign",
+        label=_("Type your full name to sign"),
         max_length=150,
-        help_text="Typing your name here is your signature.",
+        help_text=_("Typing your name here is your signature."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        error_messages={"required": "Please type your full name to sign.", "max_length": "Please shorten this."},
+        error_messages={"required": _("Please type your full name to sign."), "max_length": _("Please shorten this.")},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The signed text is versioned per language (intake/consent.py), not taken from the catalogue.
+        self.consent = consent_for()
+        self.fields["agree_contact"].label = self.consent.contact
 
     def build_layout(self) -> Layout:
         return Layout(
             Fieldset(
-                "Privacy notice",
+                _("Privacy notice"),
                 HTML(
                     format_html(
                         '<ul class="consent-text">{}</ul>',
-                        format_html_join("", "<li>{}</li>", ((point,) for point in PRIVACY_POINTS)),
+                        format_html_join("", "<li>{}</li>", ((point,) for point in self.consent.privacy_points)),
                     )
                 ),
                 Field("agree_privacy"),
             ),
-            Fieldset("Consent to be contacted", Field("agree_contact")),
+            Fieldset(_("Consent to be contacted"), Field("agree_contact")),
             Fieldset(
-                "Your signature",
-                HTML(format_html('<p class="consent-text">{}</p>', ACCURACY_STATEMENT)),
+                _("Your signature"),
+                HTML(format_html('<p class="consent-text">{}</p>', self.consent.accuracy)),
                 Field("signed_name", css_class="name-input"),
             ),
         )
@@ -890,14 +924,20 @@ class ConsentForm(StepForm):
     def clean_signed_name(self) -> str:
         name = " ".join(self.cleaned_data["signed_name"].split())
         if len(name) < 2 or not any(ch.isalpha() for ch in name):
-            raise forms.ValidationError("Please type your full name to sign.")
+            raise forms.ValidationError(_("Please type your full name to sign."))
         return name
 
     def display(self) -> list[tuple[str, str]]:
         return [
-            ("Privacy notice", "Read" if self.cleaned_data.get("agree_privacy") else "Not confirmed"),
-            ("Consent to be contacted", "Given" if self.cleaned_data.get("agree_contact") else "Not given"),
-            ("Signed by", self.cleaned_data.get("signed_name") or "Not signed"),
+            (
+                str(_("Privacy notice")),
+                str(_("Read") if self.cleaned_data.get("agree_privacy") else _("Not confirmed")),
+            ),
+            (
+                str(_("Consent to be contacted")),
+                str(_("Given") if self.cleaned_data.get("agree_contact") else _("Not given")),
+            ),
+            (str(_("Signed by")), self.cleaned_data.get("signed_name") or str(_("Not signed"))),
         ]
 
 

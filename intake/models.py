@@ -66,6 +66,8 @@ class IntakeSubmission(models.Model):
     amends = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="amended_by")
     document = models.JSONField(help_text="The intake document (schema intake-document/1), frozen at submission.")
     consent_version = models.CharField(max_length=40)
+    # The language of the consent text the patient read and signed (intake/consent.py).
+    consent_language = models.CharField(max_length=8, default="en")
     consent_text = models.TextField()
     signed_name = models.CharField(max_length=150)
     submitted_at = models.DateTimeField(default=timezone.now)

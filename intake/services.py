@@ -26,7 +26,7 @@ from screening.services import (
 
 from . import steps
 from .builder import build_document, safety_probe_document
-from .consent import CONSENT_TEXT, CONSENT_VERSION
+from .consent import consent_for
 from .models import IntakeDraft, IntakeSubmission
 
 
@@ -138,6 +138,7 @@ def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
     if IntakeDraft.objects.filter(pk=draft.pk, submitted_at__isnull=True).update(submitted_at=now) != 1:
         return IntakeSubmission.objects.filter(draft=draft).order_by("-version").first()
     consent = checked.forms["consent"].cleaned_data
+    signed = consent_for()  # the language of this request: the one the patient read the consent in
     previous = draft.amends
     submission = IntakeSubmission.objects.create(
         patient=patient,
@@ -146,8 +147,9 @@ def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
         version=previous.version + 1 if previous else 1,
         amends=previous,
         document=document,
-        consent_version=CONSENT_VERSION,
-        consent_text=CONSENT_TEXT,
+        consent_version=signed.version,
+        consent_language=signed.language,
+        consent_text=signed.text,
         signed_name=consent["signed_name"],
         submitted_at=now,
     )

@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from formtools.wizard.views import NamedUrlWizardView, StepsHelper
@@ -28,7 +30,7 @@ from .models import IntakeDraft, IntakeSubmission
 from .patient_messages import ineligible_reasons
 from .storage import DraftStorage
 
-SAVED_MESSAGE = "Your answers are saved. You can come back and carry on at any time."
+SAVED_MESSAGE = gettext_lazy("Your answers are saved. You can come back and carry on at any time.")
 
 
 def _submission_url(submission: IntakeSubmission) -> str:
@@ -69,26 +71,26 @@ def _worklist_state(submission: IntakeSubmission) -> str | None:
 def _worklist_status(status: str, clinic: Any) -> dict[str, str] | None:
     if status == WorklistEntry.Status.TO_CONTACT:
         return {
-            "label": "Next: a call from the clinic",
-            "text": "A care coordinator will call you soon to arrange your evaluation.",
+            "label": _("Next: a call from the clinic"),
+            "text": _("A care coordinator will call you soon to arrange your evaluation."),
             "tone": "success",
         }
     if status == WorklistEntry.Status.REACHED:
         return {
-            "label": "The clinic has spoken with you",
-            "text": "A care coordinator has talked with you and will confirm your evaluation appointment.",
+            "label": _("The clinic has spoken with you"),
+            "text": _("A care coordinator has talked with you and will confirm your evaluation appointment."),
             "tone": "success",
         }
     if status == WorklistEntry.Status.UNREACHABLE:
         return {
-            "label": "Please call the clinic",
-            "text": f"We tried to reach you; please call the clinic at {clinic.phone}.",
+            "label": _("Please call the clinic"),
+            "text": _("We tried to reach you; please call the clinic at %(phone)s.") % {"phone": clinic.phone},
             "tone": "warning",
         }
     if status == WorklistEntry.Status.SCHEDULED:
         return {
-            "label": "Evaluation scheduled",
-            "text": "Your evaluation with a psychiatrist has been scheduled. The clinic will remind you before it.",
+            "label": _("Evaluation scheduled"),
+            "text": _("Your evaluation with a psychiatrist has been scheduled. The clinic will remind you before it."),
             "tone": "success",
         }
     return None
@@ -102,32 +104,32 @@ def status_for(submission: IntakeSubmission) -> dict[str, str]:
     """
     result = result_latest(submission=submission)
     if result is None:
-        return {"label": "Received", "text": "The clinic has your answers.", "tone": "info"}
+        return {"label": _("Received"), "text": _("The clinic has your answers."), "tone": "info"}
     case = case_latest(submission=submission)
     clinic = submission.clinic
     status = case.status if case is not None else None
     if status == ReviewCase.Status.AWAITING_PATIENT:
         return {
-            "label": "The psychiatrist has a question for you",
-            "text": "Please read their question below, then update your answers.",
+            "label": _("The psychiatrist has a question for you"),
+            "text": _("Please read their question below, then update your answers."),
             "tone": "warning",
         }
     if status in ReviewCase.IN_QUEUE and case.priority == Priority.URGENT:
         return {
-            "label": "The clinic will contact you soon",
-            "text": "A member of the clinic's team will contact you soon.",
+            "label": _("The clinic will contact you soon"),
+            "text": _("A member of the clinic's team will contact you soon."),
             "tone": "warning",
         }
     if status in ReviewCase.IN_QUEUE:
         return {
-            "label": "Being reviewed by a psychiatrist",
-            "text": "A psychiatrist will look at your answers and then contact you.",
+            "label": _("Being reviewed by a psychiatrist"),
+            "text": _("A psychiatrist will look at your answers and then contact you."),
             "tone": "info",
         }
     if status == ReviewCase.Status.DECLINED:
         return {
-            "label": "Not offered at the moment",
-            "text": "A psychiatrist has reviewed your answers. Please read their message below.",
+            "label": _("Not offered at the moment"),
+            "text": _("A psychiatrist has reviewed your answers. Please read their message below."),
             "tone": "secondary",
         }
     on_worklist = _worklist_state(submission)
@@ -136,31 +138,31 @@ def status_for(submission: IntakeSubmission) -> dict[str, str]:
     if status == ReviewCase.Status.CLEARED or (on_worklist is not None and result.outcome == Outcome.ELIGIBLE):
         # The coordinators closed the entry (or it is not there yet).
         return {
-            "label": "The clinic will contact you",
-            "text": f"If you have questions, please call the clinic at {clinic.phone}.",
+            "label": _("The clinic will contact you"),
+            "text": _("If you have questions, please call the clinic at %(phone)s.") % {"phone": clinic.phone},
             "tone": "info",
         }
     if result.outcome == Outcome.ELIGIBLE:
         return {
-            "label": "Next: a call from the clinic",
-            "text": "A care coordinator will call you to arrange an evaluation with a psychiatrist.",
+            "label": _("Next: a call from the clinic"),
+            "text": _("A care coordinator will call you to arrange an evaluation with a psychiatrist."),
             "tone": "success",
         }
     if result.outcome == Outcome.NEEDS_REVIEW and result.priority == Priority.URGENT:
         return {
-            "label": "The clinic will contact you soon",
-            "text": "A member of the clinic's team will contact you soon.",
+            "label": _("The clinic will contact you soon"),
+            "text": _("A member of the clinic's team will contact you soon."),
             "tone": "warning",
         }
     if result.outcome == Outcome.NEEDS_REVIEW:
         return {
-            "label": "Being reviewed by a psychiatrist",
-            "text": "A psychiatrist will look at your answers and then contact you.",
+            "label": _("Being reviewed by a psychiatrist"),
+            "text": _("A psychiatrist will look at your answers and then contact you."),
             "tone": "info",
         }
     return {
-        "label": "Not offered at the moment",
-        "text": "The clinic cannot offer ketamine treatment at the moment. Your result explains why.",
+        "label": _("Not offered at the moment"),
+        "text": _("The clinic cannot offer ketamine treatment at the moment. Your result explains why."),
         "tone": "secondary",
     }
 
@@ -245,7 +247,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("intake:resume", draft_id=open_draft.pk)
     sent = selectors.submission_for_clinic(user=request.user, clinic=clinic)
     if sent is not None:
-        messages.info(request, f"You have already sent your answers to {clinic.name}.")
+        messages.info(request, _("You have already sent your answers to %(clinic)s.") % {"clinic": clinic.name})
         return redirect(_submission_url(sent))
     if request.method == "POST":
         draft = services.draft_get_or_start(patient=request.user, clinic=clinic)
@@ -358,7 +360,7 @@ class IntakeWizard(NamedUrlWizardView):
         return self.done([], form_dict={})
 
     def render_revalidation_failure(self, failed_step: str, form: Any, **kwargs: Any) -> HttpResponse:
-        messages.info(self.request, "Please finish this page before you send your answers.")
+        messages.info(self.request, _("Please finish this page before you send your answers."))
         return redirect(self.get_step_url(failed_step))
 
     def done(self, form_list: Any, **kwargs: Any) -> HttpResponse:

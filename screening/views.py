@@ -299,7 +299,7 @@ def decline_message(case: ReviewCase) -> str:
         f"A psychiatrist at {case.clinic.name} has carefully reviewed your answers. We are sorry, but we cannot "
         "offer ketamine treatment at our clinic at the moment.",
     ]
-    lines += [reason.explanation for reason in reasons]
+    lines += [str(reason.explanation) for reason in reasons]
     lines.append(
         "Please talk to your own doctor or psychiatrist: there are other treatments for depression that can help."
     )

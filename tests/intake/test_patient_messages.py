@@ -15,7 +15,7 @@ def test_every_exclude_code_in_the_engine_has_a_kind_explanation():
 
 def test_explanations_are_plain_words_never_codes():
     for reason in INELIGIBLE_REASONS.values():
-        for text in (reason.explanation, reason.instead):
+        for text in (str(reason.explanation), str(reason.instead)):
             assert text.endswith(".")
             assert not re.search(r"\b[A-Z]{2,}_[A-Z_]+\b", text)
 
