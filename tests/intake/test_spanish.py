@@ -1,0 +1,148 @@
+"""A patient who reads the site in Spanish: every intake page in Spanish, the published PHQ-9 and C-SSRS wording,
+the result in Spanish, the consent signed in Spanish, and a screening identical to the English one."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from clinics.models import Role
+from intake import steps
+from intake.consent import ENGLISH, SPANISH
+from intake.models import IntakeDraft, IntakeSubmission
+from screening.models import ScreeningResult
+from tests.factories import UserFactory, make_clinic, make_staff
+
+from .answers import post_data, scenario
+
+pytestmark = pytest.mark.django_db
+
+# What a Spanish reader sees on each step (a heading or a question), never its English.
+SPANISH_ON_STEP = {
+    "about": ("Sobre usted", "Fecha de nacimiento"),
+    "diagnoses": ("Sus diagnósticos", "Depresión (trastorno depresivo mayor)"),
+    "phq9": ("Poco interés o placer en hacer cosas", "Casi todos los días"),
+    "safety": ("¿Ha deseado estar muerto(a) o poder dormirse y no despertar?", "Llame o envíe un mensaje de texto"),
+    "antidepressants": ("Antidepresivos que ha tomado", "Nombre del antidepresivo"),
+    "treatment": ("Tratamiento previo con ketamina", "esketamina (Spravato)"),
+    "mental-health": ("Sus antecedentes de salud mental", "¿Ha tenido alguna vez psicosis?"),
+    "heart": ("Corazón y presión arterial", "Número de arriba (sistólica)"),
+    "health": ("Otras preguntas de salud", "¿Tiene epilepsia o ha tenido convulsiones?"),
+    "medications": ("Medicamentos que toma ahora", "Nombre del medicamento"),
+    "substances": ("Alcohol y otras sustancias", "¿Consume cannabis (marihuana) ahora?"),
+    "getting-home": ("El regreso a casa", "¿Podrá alguien llevarle a casa"),
+    "consent": ("Aviso de privacidad", SPANISH.contact),
+    "review": ("Revise sus respuestas", "Enviar mis respuestas a"),
+}
+ENGLISH_ON_STEP = {
+    "about": "Date of birth",
+    "phq9": "Little interest or pleasure in doing things",
+    "safety": "Have you wished you were dead",
+    "heart": "Top number (systolic)",
+    "consent": ENGLISH.contact,
+    "review": "Send my answers to",
+}
+
+
+@pytest.fixture
+def clinic():
+    clinic = make_clinic(name="Clínica Cedro", states=("OR",))
+    make_staff(clinic, Role.PSYCHIATRIST)
+    make_staff(clinic, Role.COORDINATOR)
+    return clinic
+
+
+def walk(client, clinic, language: str, name: str, *, check_pages: bool = False) -> IntakeSubmission:
+    patient = UserFactory(language=language)
+    client.force_login(patient)
+    client.post(reverse("intake:start", args=[clinic.slug]))
+    draft = IntakeDraft.objects.get(patient=patient)
+    answers = scenario(name)
+    for step in steps.ANSWER_STEPS:
+        url = reverse("intake:step", kwargs={"draft_id": draft.pk, "step": step})
+        if check_pages:
+            page = client.get(url).content.decode()
+            for text in SPANISH_ON_STEP[step]:
+                assert text in page, (step, text)
+            if step in ENGLISH_ON_STEP:
+                assert ENGLISH_ON_STEP[step] not in page, step
+        response = client.post(url, post_data(step, answers[step]))
+        assert response.status_code == 302, (step, response.content.decode()[:2000])
+    if check_pages:
+        review = client.get(reverse("intake:step", kwargs={"draft_id": draft.pk, "step": "review"}))
+        for text in SPANISH_ON_STEP["review"]:
+            assert text in review.content.decode()
+    response = client.post(reverse("intake:step", kwargs={"draft_id": draft.pk, "step": "review"}), {"action": "next"})
+    assert response.status_code == 302
+    return IntakeSubmission.objects.get(patient=patient)
+
+
+def test_every_intake_page_is_in_spanish_for_a_spanish_reader(client, clinic):
+    submission = walk(client, clinic, "es", "eligible", check_pages=True)
+
+    page = client.get(reverse("intake:submission", kwargs={"submission_id": submission.pk})).content.decode()
+    assert '<html lang="es">' in page
+    assert "Buenas noticias: según sus respuestas" in page
+    assert "Good news" not in page
+
+
+@pytest.mark.parametrize("name", ["eligible", "ineligible", "needs_review", "urgent"])
+def test_the_same_answers_in_spanish_and_english_screen_the_same(client, clinic, name):
+    english = walk(client, clinic, "en", name)
+    spanish = walk(client, clinic, "es", name)
+
+    strip = {"screened_on", "submitted_at"}
+    assert {k: v for k, v in spanish.document.items() if k not in strip} == {
+        k: v for k, v in english.document.items() if k not in strip
+    }
+    results = {r.submission_id: r for r in ScreeningResult.objects.filter(submission__in=[english, spanish])}
+    assert results[spanish.pk].result == results[english.pk].result
+    assert results[spanish.pk].outcome == results[english.pk].outcome
+
+
+def test_the_submission_records_the_consent_the_patient_read_in_their_language(client, clinic):
+    english = walk(client, clinic, "en", "eligible")
+    spanish = walk(client, clinic, "es", "eligible")
+
+    assert (english.consent_language, english.consent_version) == ("en", ENGLISH.version)
+    assert (spanish.consent_language, spanish.consent_version) == ("es", SPANISH.version)
+    assert SPANISH.contact in spanish.consent_text and SPANISH.accuracy in spanish.consent_text
+    assert ENGLISH.contact in english.consent_text
+
+
+def test_an_ineligible_spanish_reader_is_told_why_in_spanish_with_what_to_do_instead(client, clinic):
+    submission = walk(client, clinic, "es", "ineligible")
+
+    page = client.get(reverse("intake:submission", kwargs={"submission_id": submission.pk})).content.decode()
+    assert "no puede ofrecerle tratamiento con ketamina por ahora" in page
+    assert "Lo que puede hacer en su lugar:" in page
+    assert 'href="tel:988"' in page
+
+
+def test_form_errors_are_explained_in_spanish_and_the_answers_kept(client, clinic):
+    patient = UserFactory(language="es")
+    client.force_login(patient)
+    client.post(reverse("intake:start", args=[clinic.slug]))
+    draft = IntakeDraft.objects.get(patient=patient)
+    url = reverse("intake:step", kwargs={"draft_id": draft.pk, "step": "about"})
+
+    page = client.post(
+        url, {"about-date_of_birth": "1985-03-27", "about-weight": "9000", "action": "next"}, follow=True
+    )
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Algunas respuestas necesitan otra revisión" in text
+    assert "Elija una respuesta." in text
+    assert "Revise su peso: debe estar entre 55 y 770 libras" in text
+    assert 'value="9000"' in text
+
+
+def test_the_crisis_pages_offer_988_in_spanish(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    page = client.get(reverse("crisis")).content.decode()
+
+    assert "Para recibir ayuda en español, llame a la Línea 988 y oprima 2." in page
+    assert "Consiga ayuda ahora" in page
+    english = Client().get(reverse("crisis")).content.decode()
+    assert "Get help now" in english and "oprima 2" not in english
