@@ -11,6 +11,8 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from icalendar import Calendar, Event
 
 from core.notifications import Message, email_link, notification_kind, url_or_empty
@@ -21,13 +23,13 @@ from .services import site_url
 
 ICS_MIMETYPE = "text/calendar; charset=utf-8"
 PRODID = "-//Ketamine Clinic Intake//Scheduling//EN"
-CRISIS_LINE = "If you are in crisis, call or text 988 at any time. In an emergency, call 911."
+CRISIS_LINE = gettext_noop("If you are in crisis, call or text 988 at any time. In an emergency, call 911.")
 
 
 def local_time_text(appointment: Appointment) -> str:
     """ "Monday 8 March 2027 at 9:00 AM PST": the clinic's wall-clock time, with its zone."""
     local = appointment.starts_at.astimezone(clinic_zone(appointment.clinic))
-    return dateformat.format(local, r"l j F Y \a\t g:i A T")
+    return dateformat.format(local, _(r"l j F Y \a\t g:i A T"))
 
 
 def appointment_link(appointment: Appointment) -> str:
@@ -36,7 +38,7 @@ def appointment_link(appointment: Appointment) -> str:
 
 def appointment_location(appointment: Appointment) -> str:
     if appointment.kind == Appointment.Kind.CONSULTATION:
-        return "Phone call"
+        return _("Phone call")
     clinic = appointment.clinic
     return f"{clinic.address_line}, {clinic.city}, {clinic.state} {clinic.postal_code}"
 
@@ -64,9 +66,9 @@ def appointment_ics(appointment: Appointment, *, cancelled: bool = False, now: d
     event.add("dtstamp", now or timezone.now())
     event.add("dtstart", appointment.starts_at)
     event.add("dtend", appointment.ends_at)
-    event.add("summary", f"Appointment at {appointment.clinic.name}")
+    event.add("summary", _("Appointment at %(clinic)s") % {"clinic": appointment.clinic.name})
     event.add("location", appointment_location(appointment))
-    event.add("description", f"Sign in to see the details: {appointment_link(appointment)}")
+    event.add("description", _("Sign in to see the details: %(link)s") % {"link": appointment_link(appointment)})
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("sequence", ics_sequence(appointment, cancelled=cancelled))
     calendar.add_component(event)
@@ -75,8 +77,8 @@ def appointment_ics(appointment: Appointment, *, cancelled: bool = False, now: d
 
 def _where(appointment: Appointment) -> str:
     if appointment.kind == Appointment.Kind.CONSULTATION:
-        return "The clinic will phone you at that time."
-    return f"The address: {appointment_location(appointment)}."
+        return _("The clinic will phone you at that time.")
+    return _("The address: %(address)s.") % {"address": appointment_location(appointment)}
 
 
 def appointment_message(kind: str, appointment: Appointment) -> Message:
@@ -84,43 +86,43 @@ def appointment_message(kind: str, appointment: Appointment) -> Message:
     clinic = appointment.clinic
     when = local_time_text(appointment)
     link = appointment_link(appointment)
-    sign_in = f"Sign in to see the details: {link}"
-    hours = clinic.patient_change_cutoff_hours
-    change = (
-        f"To move or cancel it, use the link above until {hours} hours before it starts; "
-        f"after that, call {clinic.name} at {clinic.phone}."
-    )
+    names = {"clinic": clinic.name, "when": when, "phone": clinic.phone}
+    sign_in = _("Sign in to see the details: %(link)s") % {"link": link}
+    change = _(
+        "To move or cancel it, use the link above until %(hours)s hours before it starts; "
+        "after that, call %(clinic)s at %(phone)s."
+    ) % {**names, "hours": clinic.patient_change_cutoff_hours}
     ics = [("appointment.ics", appointment_ics(appointment, cancelled=kind == "appointment.cancelled"), ICS_MIMETYPE)]
     if kind == "appointment.booked":
-        subject = f"Your appointment at {clinic.name}"
-        lines = [f"You have an appointment at {clinic.name} on {when}.", _where(appointment), sign_in, change]
+        subject = _("Your appointment at %(clinic)s") % names
+        lines = [_("You have an appointment at %(clinic)s on %(when)s.") % names, _where(appointment), sign_in, change]
     elif kind == "appointment.rescheduled":
-        subject = f"Your appointment at {clinic.name} has moved"
+        subject = _("Your appointment at %(clinic)s has moved") % names
         lines = [
-            f"Your appointment at {clinic.name} has moved to {when}. The earlier time is cancelled.",
+            _("Your appointment at %(clinic)s has moved to %(when)s. The earlier time is cancelled.") % names,
             _where(appointment),
             sign_in,
             change,
         ]
     elif kind == "appointment.cancelled":
-        subject = f"Your appointment at {clinic.name} is cancelled"
+        subject = _("Your appointment at %(clinic)s is cancelled") % names
         lines = [
-            f"Your appointment at {clinic.name} on {when} is cancelled.",
+            _("Your appointment at %(clinic)s on %(when)s is cancelled.") % names,
             sign_in,
-            f"Questions? Call {clinic.name} at {clinic.phone}.",
+            _("Questions? Call %(clinic)s at %(phone)s.") % names,
         ]
     elif kind == "appointment.reminder":
-        subject = f"Reminder: your appointment at {clinic.name}"
+        subject = _("Reminder: your appointment at %(clinic)s") % names
         lines = [
-            f"A reminder: you have an appointment at {clinic.name} on {when}.",
+            _("A reminder: you have an appointment at %(clinic)s on %(when)s.") % names,
             _where(appointment),
             sign_in,
             change,
         ]
     else:
         raise ValueError(f"not an appointment notification: {kind}")
-    lines.append("The attached calendar file adds it to your calendar.")
-    body = "Hello,\n\n" + "\n\n".join(lines) + f"\n\n{CRISIS_LINE}\n"
+    lines.append(_("The attached calendar file adds it to your calendar."))
+    body = _("Hello,") + "\n\n" + "\n\n".join(lines) + f"\n\n{_(CRISIS_LINE)}\n"
     return Message(subject=subject, body=body, attachments=ics)
 
 
@@ -138,7 +140,10 @@ def _message(kind: str, notification: Any) -> Message:
 
 
 @notification_kind(
-    "appointment.booked", audience="patient", in_app="You have an appointment at {clinic}.", link=appointment_page_link
+    "appointment.booked",
+    audience="patient",
+    in_app=gettext_lazy("You have an appointment at {clinic}."),
+    link=appointment_page_link,
 )
 def appointment_booked(notification: Any) -> Message:
     return _message("appointment.booked", notification)
@@ -147,7 +152,7 @@ def appointment_booked(notification: Any) -> Message:
 @notification_kind(
     "appointment.rescheduled",
     audience="patient",
-    in_app="Your appointment at {clinic} has moved.",
+    in_app=gettext_lazy("Your appointment at {clinic} has moved."),
     link=appointment_page_link,
 )
 def appointment_rescheduled(notification: Any) -> Message:
@@ -157,7 +162,7 @@ def appointment_rescheduled(notification: Any) -> Message:
 @notification_kind(
     "appointment.cancelled",
     audience="patient",
-    in_app="Your appointment at {clinic} is cancelled.",
+    in_app=gettext_lazy("Your appointment at {clinic} is cancelled."),
     link=appointment_page_link,
 )
 def appointment_cancelled(notification: Any) -> Message:
@@ -167,7 +172,7 @@ def appointment_cancelled(notification: Any) -> Message:
 @notification_kind(
     "appointment.reminder",
     audience="patient",
-    in_app="A reminder of your appointment at {clinic}.",
+    in_app=gettext_lazy("A reminder of your appointment at {clinic}."),
     link=appointment_page_link,
 )
 def appointment_reminder(notification: Any) -> Message:

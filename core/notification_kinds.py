@@ -9,15 +9,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+
 from .notifications import Message, clinic_name, email_link, first_url, notification_kind, url_or_empty
 
-PRIVACY_LINE = "For your privacy, this e-mail does not include any details. Sign in to read them."
-CRISIS_LINE = "If you are in crisis, call or text 988 at any time. In an emergency, call 911."
+# Patient e-mails are rendered in the recipient's language (core.outbox); these are translated when used.
+PRIVACY_LINE = gettext_noop("For your privacy, this e-mail does not include any details. Sign in to read them.")
+CRISIS_LINE = gettext_noop("If you are in crisis, call or text 988 at any time. In an emergency, call 911.")
 STAFF_LINE = "This e-mail leaves out patient details on purpose; they are only shown after you sign in."
 
 
 def _patient_body(notification: Any, first: str) -> str:
-    return f"Hello,\n\n{first}\n\n{email_link(notification)}\n\n{PRIVACY_LINE}\n\n{CRISIS_LINE}\n"
+    return f"{_('Hello,')}\n\n{first}\n\n{email_link(notification)}\n\n{_(PRIVACY_LINE)}\n\n{_(CRISIS_LINE)}\n"
 
 
 def _staff_body(notification: Any, *lines: str) -> str:
@@ -67,36 +71,50 @@ def submission_link(notification: Any) -> str:
 
 
 @notification_kind(
-    "submission.received", audience="patient", in_app="{clinic} has received your intake.", link=submission_link
+    "submission.received",
+    audience="patient",
+    in_app=gettext_lazy("{clinic} has received your intake."),
+    link=submission_link,
 )
 def submission_received(notification: Any) -> Message:
     clinic = clinic_name(notification)
     return Message(
-        subject=f"We received your intake — {clinic}",
-        body=_patient_body(notification, f"Thank you. {clinic} has received your intake. See what happens next:"),
+        subject=_("We received your intake — %(clinic)s") % {"clinic": clinic},
+        body=_patient_body(
+            notification,
+            _("Thank you. %(clinic)s has received your intake. See what happens next:") % {"clinic": clinic},
+        ),
     )
 
 
 def _new_message(notification: Any) -> Message:
     clinic = clinic_name(notification)
     return Message(
-        subject=f"You have a new message from {clinic}",
-        body=_patient_body(notification, f"You have a new message from {clinic} — sign in to read it:"),
+        subject=_("You have a new message from %(clinic)s") % {"clinic": clinic},
+        body=_patient_body(
+            notification, _("You have a new message from %(clinic)s — sign in to read it:") % {"clinic": clinic}
+        ),
     )
 
 
 notification_kind(
     "case.info_requested",
     audience="patient",
-    in_app="{clinic} asked you for more information.",
+    in_app=gettext_lazy("{clinic} asked you for more information."),
     link=patient_home_link,
 )(_new_message)
 notification_kind(
-    "case.decided", audience="patient", in_app="You have a new message from {clinic}.", link=patient_home_link
+    "case.decided",
+    audience="patient",
+    in_app=gettext_lazy("You have a new message from {clinic}."),
+    link=patient_home_link,
 )(_new_message)
 # A re-screening (new clinic criteria or rules) changed what the patient's result means.
 notification_kind(
-    "screening.changed", audience="patient", in_app="You have a new message from {clinic}.", link=submission_link
+    "screening.changed",
+    audience="patient",
+    in_app=gettext_lazy("You have a new message from {clinic}."),
+    link=submission_link,
 )(_new_message)
 
 
@@ -263,7 +281,7 @@ def account_verify_email(notification: Any) -> Message | None:
         return None
     link = absolute_url(url_or_empty("account:verify_email", token=email_verify_token(user)))
     return Message(
-        subject="Confirm your e-mail address",
+        subject=_("Confirm your e-mail address"),
         body=render_to_string("registration/verify_email_email.txt", {"link": link}),
     )
 
@@ -280,7 +298,7 @@ def account_sign_up_existing(notification: Any) -> Message | None:
     if _account_user(notification) is None:
         return None
     return Message(
-        subject="Someone tried to create an account with your e-mail address",
+        subject=_("Someone tried to create an account with your e-mail address"),
         body=render_to_string(
             "registration/sign_up_existing_email.txt",
             {

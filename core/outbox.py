@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import Notification
 from .notifications import Kind, kind_for
@@ -219,6 +219,12 @@ def _skip_reason(notification: Notification, kind: Kind) -> str:
     return ""
 
 
+def _language(notification: Notification) -> str:
+    """The recipient's language (saved on the account by the language switch); the site's for an address."""
+    language = getattr(notification.recipient, "language", "") or ""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def _email(notification: Notification, message: Any) -> EmailMessage:
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
     return EmailMessage(
@@ -279,7 +285,8 @@ def outbox_deliver(notification_id: Any) -> str:
         return "skipped"
     message = None
     try:
-        message = kind.digest(batch) if kind.digest is not None and len(batch) > 1 else kind.email(notification)
+        with translation.override(_language(notification)):
+            message = kind.digest(batch) if kind.digest is not None and len(batch) > 1 else kind.email(notification)
         if message is not None:  # None: moot now (the address was confirmed, the invitation revoked)
             _email(notification, message).send()
     except Exception as exc:  # noqa: BLE001 - any failure backs off and retries; the row is never lost
@@ -306,7 +313,10 @@ def outbox_deliver(notification_id: Any) -> str:
 def email_preview(notification: Notification) -> Any:
     """The message a row would send (support and tests); None for an unknown kind."""
     kind = kind_for(notification.kind)
-    return kind.email(notification) if kind is not None else None
+    if kind is None:
+        return None
+    with translation.override(_language(notification)):
+        return kind.email(notification)
 
 
 # --- the inbox ----------------------------------------------------------------------------------------

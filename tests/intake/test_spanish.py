@@ -146,3 +146,56 @@ def test_the_crisis_pages_offer_988_in_spanish(client):
     assert "Consiga ayuda ahora" in page
     english = Client().get(reverse("crisis")).content.decode()
     assert "Get help now" in english and "oprima 2" not in english
+
+
+def test_e_mails_go_out_in_the_recipients_language(client, clinic, mailoutbox):
+    from core.tasks import outbox_resend_due
+
+    walk(client, clinic, "es", "eligible")
+    walk(client, clinic, "en", "eligible")
+    assert outbox_resend_due() >= 2
+
+    received = {m.to[0]: m for m in mailoutbox if "intake" in m.subject or "cuestionario" in m.subject}
+    by_language = {
+        IntakeSubmission.objects.get(patient__email=address).patient.language: message
+        for address, message in received.items()
+    }
+    assert by_language["es"].subject == "Recibimos su cuestionario — Clínica Cedro"
+    assert "Por su privacidad, este correo no incluye ningún detalle." in by_language["es"].body
+    assert "oprima 2" in by_language["es"].body
+    assert by_language["en"].subject == "We received your intake — Clínica Cedro"
+
+
+def test_an_appointment_e_mail_and_its_calendar_file_are_in_spanish(mailoutbox, django_capture_on_commit_callbacks):
+    from datetime import datetime, timedelta
+
+    from icalendar import Calendar
+
+    from clinics.models import Appointment, WorklistEntry
+    from clinics.scheduling import appointment_book
+    from tests.clinics.test_scheduling_support import LA, on_worklist, scheduling_clinic
+
+    clinic, coordinator, psychiatrist, _ = scheduling_clinic(
+        address_line="1200 SW Morrison Street", city="Portland", postal_code="97205"
+    )
+    entry = on_worklist(clinic, source=WorklistEntry.Source.CLEARED)
+    entry.patient.language = "es"
+    entry.patient.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_book(
+            clinic=clinic,
+            kind=Appointment.Kind.EVALUATION,
+            clinician=psychiatrist,
+            patient=entry.patient,
+            starts_at=datetime(2027, 3, 15, 9, 0, tzinfo=LA),
+            duration=timedelta(minutes=90),
+            booked_by=coordinator,
+            entry=entry,
+            now=datetime(2027, 3, 1, 12, 0, tzinfo=LA),
+        )
+
+    (message,) = [m for m in mailoutbox if m.to == [entry.patient.email]]
+    assert message.subject == f"Su cita en {clinic.name}"
+    assert f"Tiene una cita en {clinic.name} el lunes 15 de marzo de 2027 a las 9:00 AM PDT." in message.body
+    event = Calendar.from_ical(message.attachments[0][1]).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == f"Cita en {clinic.name}"
