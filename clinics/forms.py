@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from localflavor.us.us_states import STATE_CHOICES
 
 from core.audit import ACTIONS
@@ -25,14 +26,14 @@ def state_name(code: str) -> str:
 
 class DirectoryFilterForm(forms.Form):
     state = forms.ChoiceField(
-        label="Which state do you live in?",
+        label=_("Which state do you live in?"),
         required=False,
-        error_messages={"invalid_choice": "We do not recognise that state. Please choose your state from the list."},
+        error_messages={"invalid_choice": _("We do not recognise that state. Please choose your state from the list.")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", "All states"), *state_choices()]
+        self.fields["state"].choices = [("", _("All states")), *state_choices()]
 
 
 class InvitationForm(forms.Form):

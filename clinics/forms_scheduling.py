@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .models import Appointment, AvailabilityException, PreEvaluationChecklist, Role, Weekday
 from .scheduling_selectors import CHECKLIST_LABELS, parse_slot_value
@@ -38,7 +39,7 @@ def _time_field(label: str, *, required: bool = True) -> forms.TimeField:
 class SlotField(forms.CharField):
     """A slot's UTC start, as the slot list posts it."""
 
-    default_error_messages = {"required": "Choose a time.", "invalid": "Choose a time from the list."}
+    default_error_messages = {"required": _("Choose a time."), "invalid": _("Choose a time from the list.")}
 
     def to_python(self, value: Any) -> datetime | None:  # type: ignore[override]
         value = super().to_python(value)

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from localflavor.us.models import USStateField
 
 from .validators import validate_dea_number, validate_time_zone
@@ -356,7 +358,7 @@ def _is_postgres(schema_editor) -> bool:
     return schema_editor.connection.vendor == "postgresql"
 
 
-SLOT_TAKEN_MESSAGE = "That time was just booked by someone else. Please choose another slot."
+SLOT_TAKEN_MESSAGE = gettext_noop("That time was just booked by someone else. Please choose another slot.")
 PATIENT_BUSY_MESSAGE = "The patient already has an appointment at that time. Please choose another slot."
 
 
@@ -370,14 +372,14 @@ class Appointment(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CONSULTATION = "consultation", "Phone consultation"
-        EVALUATION = "evaluation", "Psychiatric evaluation"
+        CONSULTATION = "consultation", _("Phone consultation")
+        EVALUATION = "evaluation", _("Psychiatric evaluation")
 
     class Status(models.TextChoices):
-        BOOKED = "booked", "Booked"
-        CANCELLED = "cancelled", "Cancelled"
-        ATTENDED = "attended", "Attended"
-        NO_SHOW = "no_show", "Did not attend"
+        BOOKED = "booked", _("Booked")
+        CANCELLED = "cancelled", _("Cancelled")
+        ATTENDED = "attended", _("Attended")
+        NO_SHOW = "no_show", _("Did not attend")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointments")

@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import audit_record
 from core.outbox import outbox_add
@@ -49,7 +51,7 @@ from .scheduling_selectors import (
 class SlotTaken(Exception):
     """The clinician already has an appointment at that time (often: someone booked it a moment ago)."""
 
-    default_message = SLOT_TAKEN_MESSAGE
+    default_message = gettext_lazy(SLOT_TAKEN_MESSAGE)  # the msgid is marked in clinics/models.py
 
     def __init__(self, message: str | None = None) -> None:
         self.message = message or self.default_message
@@ -62,8 +64,10 @@ class PatientBusy(SlotTaken):
     default_message = PATIENT_BUSY_MESSAGE
 
 
-NOT_BOOKED_MESSAGE = "This appointment is no longer booked, so it cannot be changed. Reload the page to see why."
-PAST_MESSAGE = "That time has already passed. Please choose another slot."
+NOT_BOOKED_MESSAGE = gettext_lazy(
+    "This appointment is no longer booked, so it cannot be changed. Reload the page to see why."
+)
+PAST_MESSAGE = gettext_lazy("That time has already passed. Please choose another slot.")
 REASON_MESSAGE = "Please give a reason."
 
 
@@ -245,9 +249,9 @@ def appointment_book_consultation_by_patient(
     """A patient books the free phone consultation at a time; the first clinician free then takes it."""
     now = now or timezone.now()
     if entry.patient_id != patient.pk or entry.clinic_id != clinic.pk or entry.status == WorklistEntry.Status.CLOSED:
-        raise ValidationError("You cannot book a call with this clinic yet.")
+        raise ValidationError(_("You cannot book a call with this clinic yet."))
     if starts_at < now + PATIENT_MIN_NOTICE:
-        raise ValidationError("Please choose a time at least two hours from now.")
+        raise ValidationError(_("Please choose a time at least two hours from now."))
     kind = Appointment.Kind.CONSULTATION
     duration = timedelta(minutes=allowed_minutes(kind)[0])
     local_day = starts_at.astimezone(clinic_zone(clinic)).date()
@@ -398,14 +402,17 @@ def _patient_change_checked(appointment: Appointment, patient: Any, now: datetim
     """The patient's own booked appointment, locked, still outside the clinic's cut-off (else ValidationError)."""
     locked = Appointment.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=appointment.pk)
     if locked.patient_id != patient.pk:
-        raise ValidationError("This is not your appointment.")
+        raise ValidationError(_("This is not your appointment."))
     if locked.status != Appointment.Status.BOOKED:
         raise ValidationError(NOT_BOOKED_MESSAGE)
     if not patient_may_change(locked, now):
         clinic = locked.clinic
         raise ValidationError(
-            f"It is less than {clinic.patient_change_cutoff_hours} hours to your appointment, so it can no longer "
-            f"be changed here. Please call {clinic.name} at {clinic.phone}."
+            _(
+                "It is less than %(hours)s hours to your appointment, so it can no longer be changed here. "
+                "Please call %(clinic)s at %(phone)s."
+            )
+            % {"hours": clinic.patient_change_cutoff_hours, "clinic": clinic.name, "phone": clinic.phone}
         )
     return locked
 
@@ -451,7 +458,7 @@ def appointment_reschedule_by_patient(
     now = now or timezone.now()
     locked = _patient_change_checked(appointment, patient, now)
     if starts_at < now + PATIENT_MIN_NOTICE:
-        raise ValidationError("Please choose a time at least two hours from now.")
+        raise ValidationError(_("Please choose a time at least two hours from now."))
     new = appointment_reschedule(
         appointment=locked, starts_at=starts_at, by=patient, reason=PATIENT_MOVE_REASON, request=request, now=now
     )

@@ -13,13 +13,13 @@ EMAIL_WIDGET = forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "f
 
 def _new_password_fields(form: forms.Form) -> None:
     form.fields["password1"] = forms.CharField(
-        label="Choose a password",
+        label=_("Choose a password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 10 characters. A few unrelated words make a strong, memorable password.",
+        help_text=_("At least 10 characters. A few unrelated words make a strong, memorable password."),
     )
     form.fields["password2"] = forms.CharField(
-        label="Type the password again",
+        label=_("Type the password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -29,7 +29,7 @@ def _clean_new_password(form: forms.Form, user) -> None:
     password1 = form.cleaned_data.get("password1")
     password2 = form.cleaned_data.get("password2")
     if password1 and password2 and password1 != password2:
-        form.add_error("password2", "The two passwords are not the same. Type them again.")
+        form.add_error("password2", _("The two passwords are not the same. Type them again."))
         return
     if password1:
         try:
@@ -42,22 +42,22 @@ class SignInForm(AuthenticationForm):
     """E-mail and password. The field is named `username` so django-axes counts failures per address."""
 
     username = forms.CharField(
-        label="E-mail",
+        label=_("E-mail"),
         max_length=254,
         widget=forms.EmailInput(
             attrs={"autocomplete": "username", "autofocus": True, "spellcheck": "false", "autocapitalize": "none"}
         ),
     )
     password = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
     error_messages = {
-        "invalid_login": (
+        "invalid_login": _(
             "The e-mail or the password is not right. Check both and try again. "
             "After 5 wrong tries, signing in to this account is paused for 15 minutes."
         ),
-        "inactive": "This account has been closed. Contact your clinic if you think this is a mistake.",
+        "inactive": _("This account has been closed. Contact your clinic if you think this is a mistake."),
     }
 
     def clean_username(self) -> str:
@@ -66,11 +66,11 @@ class SignInForm(AuthenticationForm):
 
 
 class SignUpForm(forms.Form):
-    email = forms.EmailField(label="E-mail", max_length=254, widget=EMAIL_WIDGET)
+    email = forms.EmailField(label=_("E-mail"), max_length=254, widget=EMAIL_WIDGET)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["email"].help_text = "We send a link to confirm it. We never share it."
+        self.fields["email"].help_text = _("We send a link to confirm it. We never share it.")
         _new_password_fields(self)
 
     def clean(self) -> dict:
@@ -82,9 +82,9 @@ class SignUpForm(forms.Form):
 
 class InvitationAcceptForm(forms.Form):
     full_name = forms.CharField(
-        label="Your full name",
+        label=_("Your full name"),
         max_length=150,
-        help_text="As colleagues and patients should see it, for example Dr. Priya Raman.",
+        help_text=_("As colleagues and patients should see it, for example Dr. Priya Raman."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
@@ -96,7 +96,7 @@ class InvitationAcceptForm(forms.Form):
     def clean_full_name(self) -> str:
         name = self.cleaned_data["full_name"].strip()
         if not name:
-            raise forms.ValidationError("Enter your name.")
+            raise forms.ValidationError(_("Enter your name."))
         return name
 
     def clean(self) -> dict:
@@ -107,23 +107,23 @@ class InvitationAcceptForm(forms.Form):
 
 class TokenForm(forms.Form):
     token = forms.CharField(
-        label="6-digit code from your authenticator app",
+        label=_("6-digit code from your authenticator app"),
         max_length=12,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*", "autofocus": True}
         ),
-        error_messages={"required": "Enter the 6-digit code your authenticator app shows now."},
+        error_messages={"required": _("Enter the 6-digit code your authenticator app shows now.")},
     )
 
     def clean_token(self) -> str:
         token = self.cleaned_data["token"].replace(" ", "")
         if not token.isdigit() or len(token) not in (6, 8):
-            raise forms.ValidationError("Enter the 6 digits your app shows, without letters.")
+            raise forms.ValidationError(_("Enter the 6 digits your app shows, without letters."))
         return token
 
 
 class ResetRequestForm(PasswordResetForm):
-    email = forms.EmailField(label="E-mail", max_length=254, widget=EMAIL_WIDGET)
+    email = forms.EmailField(label=_("E-mail"), max_length=254, widget=EMAIL_WIDGET)
 
 
 class ResetSetPasswordForm(SetPasswordForm):
@@ -131,12 +131,12 @@ class ResetSetPasswordForm(SetPasswordForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_password1"].label = "New password"
-        self.fields[
-            "new_password1"
-        ].help_text = "At least 10 characters. A few unrelated words make a strong, memorable password."
-        self.fields["new_password2"].label = "Type the new password again"
-        self.error_messages = {**self.error_messages, "password_mismatch": "The two passwords are not the same."}
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password1"].help_text = _(
+            "At least 10 characters. A few unrelated words make a strong, memorable password."
+        )
+        self.fields["new_password2"].label = _("Type the new password again")
+        self.error_messages = {**self.error_messages, "password_mismatch": _("The two passwords are not the same.")}
 
 
 class PhoneField(forms.CharField):

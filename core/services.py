@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -255,11 +256,11 @@ def email_verification_resend(*, user: Any) -> None:
 @transaction.atomic
 def email_verify(*, token: str, request: HttpRequest | None = None) -> Any:
     """Mark the address behind a signed link as confirmed; ValidationError for a bad or expired link."""
-    message = "This confirmation link is not valid any more. Sign in and ask for a new one."
+    message = _("This confirmation link is not valid any more. Sign in and ask for a new one.")
     try:
         payload = signing.loads(token, salt=EMAIL_VERIFY_SALT, max_age=EMAIL_VERIFY_MAX_AGE)
     except signing.SignatureExpired as exc:
-        raise ValidationError("This confirmation link has expired (links work for 3 days).", code="expired") from exc
+        raise ValidationError(_("This confirmation link has expired (links work for 3 days)."), code="expired") from exc
     except signing.BadSignature as exc:
         raise ValidationError(message, code="invalid") from exc
     if not isinstance(payload, dict):

@@ -154,7 +154,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     services.user_sign_out(request=request)
-    messages.success(request, "You have signed out.")
+    messages.success(request, _("You have signed out."))
     return redirect("home")
 
 
@@ -165,7 +165,7 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     if (response := _require_second_factor(request)) is not None:
         return response
     services.user_sign_out_everywhere(request=request)
-    messages.success(request, "You have been signed out on every device and browser, this one included.")
+    messages.success(request, _("You have been signed out on every device and browser, this one included."))
     return redirect("account:login")
 
 
@@ -334,7 +334,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def verify_email_resend(request: HttpRequest) -> HttpResponse:
     services.email_verification_resend(user=request.user)
-    messages.success(request, "We have sent a new confirmation link. It works for 3 days.")
+    messages.success(request, _("We have sent a new confirmation link. It works for 3 days."))
     return redirect(safe_next(request) or patient_home_url())
 
 
