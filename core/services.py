@@ -12,7 +12,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
@@ -234,7 +234,11 @@ def user_sign_up(*, request: HttpRequest, email: str, password: str) -> Any | No
         audit_record(action="auth.sign_up_existing", request=request, detail={"user_id": str(existing.pk)})
         _account_email("account.sign_up_existing", existing)
         return None
-    user = User.objects.create_user(email=email, password=password)
+    # The language they read the sign-up page in (the switch, or their browser) becomes the account's.
+    language = getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or settings.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    user = User.objects.create_user(email=email, password=password, language=language)
     audit_record(action="auth.sign_up", actor=user, request=request, obj=user)
     _account_email("account.verify_email", user)
     user_sign_in(request=request, user=user, method="sign_up")

@@ -2,10 +2,12 @@
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+PASSWORD_NEW = "amber kettle winter 58"
 
 
 def test_a_visitor_switches_to_spanish_and_the_page_says_so(client):
@@ -46,3 +48,25 @@ def test_the_javascript_catalogue_is_a_script_file(client):
     assert "max-age" in response["Cache-Control"]  # cached like a static file, not fetched on every page
     assert 'src="/jsi18n/en.js"' in client.get("/").content.decode()
     assert client.get("/jsi18n/xx.js").status_code == 404
+
+
+def test_a_visitor_who_reads_in_spanish_signs_up_and_keeps_spanish_with_the_e_mail_in_spanish(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.post("/language/", {"language": "es", "next": "/"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/account/sign-up/",
+            {
+                "email": "lucia@example.org",
+                "password1": "amber kettle winter 58",
+                "password2": "amber kettle winter 58",
+            },
+        )
+
+    assert response.status_code == 302
+    assert get_user_model().objects.get(email="lucia@example.org").language == "es"
+    assert '<html lang="es">' in client.get(response.url).content.decode()
+    (message,) = mailoutbox
+    assert message.subject == "Confirme su dirección de correo electrónico"
+    assert "Confirme la dirección de correo electrónico de su cuenta" in message.body
