@@ -13,7 +13,7 @@
     if (!out) { return; }
     function update() {
       var chosen = document.querySelector('input[name="slot"]:checked');
-      out.textContent = chosen ? "Chosen: " + describe(chosen) : "";
+      out.textContent = chosen ? interpolate(gettext("Chosen: %s"), [describe(chosen)]) : "";
     }
     document.addEventListener("change", function (event) {
       if (event.target && event.target.name === "slot") { update(); }
