@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from clinics.models import Membership
 
@@ -31,21 +32,22 @@ def _minutes(delta: timedelta) -> int:
     return max(int(delta.total_seconds() // 60), 1)
 
 
-def _plural(count: int, unit: str) -> str:
-    return f"{count} {unit}{'' if count == 1 else 's'}"
-
-
 def expiry_message(reason: str, idle: timedelta) -> str:
     if reason == "absolute":
         hours = max(int(settings.SESSION_ABSOLUTE_LIFETIME.total_seconds() // 3600), 1)
-        return (
-            f"You were signed out because you had been signed in for {_plural(hours, 'hour')}. "
-            "Sign in to carry on; nothing you saved is lost."
-        )
-    return (
-        f"You were signed out after {_plural(_minutes(idle), 'minute')} without activity. "
-        "Sign in to carry on; nothing you saved is lost."
-    )
+        return ngettext(
+            "You were signed out because you had been signed in for %(count)d hour. "
+            "Sign in to carry on; nothing you saved is lost.",
+            "You were signed out because you had been signed in for %(count)d hours. "
+            "Sign in to carry on; nothing you saved is lost.",
+            hours,
+        ) % {"count": hours}
+    minutes = _minutes(idle)
+    return ngettext(
+        "You were signed out after %(count)d minute without activity. Sign in to carry on; nothing you saved is lost.",
+        "You were signed out after %(count)d minutes without activity. Sign in to carry on; nothing you saved is lost.",
+        minutes,
+    ) % {"count": minutes}
 
 
 class SessionTimeoutMiddleware:

@@ -20,6 +20,7 @@ PATIENT_SOURCES = (
     "intake/",
     "core/forms.py",
     "core/services.py",
+    "core/middleware.py",
     "core/notification_kinds.py",
     "clinics/forms.py",
     "clinics/notification_kinds.py",
