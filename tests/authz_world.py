@@ -68,6 +68,7 @@ class World:
             "step": STEP_NAMES[0],
             "submission_id": o["submission"].pk,
             "language": "es",
+            "resource_id": "ketamine-intake",
         }
         return {name: values[name] for name in names}
 
