@@ -9,6 +9,9 @@ total 44261-6). The texts are the English ones (the published instruments); code
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -204,3 +207,166 @@ def questionnaire() -> Questionnaire:
                 "item": groups,
             }
         )
+
+
+# --- a submission's answers as a QuestionnaireResponse, and back ------------------------------------------
+
+
+def _form_fields(step: steps.Step) -> dict[str, forms.Field]:
+    form = step.form_class(prefix=step.name)
+    return dict(form.fields)
+
+
+def _row_fields(step: steps.Step) -> dict[str, forms.Field]:
+    return {name: f for name, f in step.form_class.formset_class.form.base_fields.items() if name != "DELETE"}
+
+
+def _answer(link_id: str, field: forms.Field, value: Any) -> list[dict[str, Any]]:
+    """FHIR answers for one cleaned JSON value (none for an unanswered question)."""
+    if value is None or value == "" or value == []:
+        return []
+    kind = _item_type(field)
+    if kind == "choice":
+        values = value if isinstance(value, list) else [value]
+        if link_id.startswith("phq9."):
+            return [{"valueCoding": {"system": LOINC, "code": PHQ9_ANSWER_CODES[int(v)]}} for v in values]
+        return [{"valueCoding": {"system": _code_system(link_id), "code": str(v)}} for v in values]
+    if kind == "boolean":
+        return [{"valueBoolean": bool(value)}]
+    if kind == "date":
+        return [{"valueDate": value}]
+    if kind == "decimal":
+        return [{"valueDecimal": str(value)}]
+    if kind == "integer":
+        return [{"valueInteger": int(value)}]
+    return [{"valueString": str(value)}]
+
+
+def _value(link_id: str, field: forms.Field, answers: list[dict[str, Any]]) -> Any:
+    """The cleaned JSON value the wizard stored, from FHIR answers (None when unanswered)."""
+    if not answers:
+        return (
+            [] if isinstance(field, forms.MultipleChoiceField) else (False if _item_type(field) == "boolean" else None)
+        )
+    kind = _item_type(field)
+    if kind == "choice":
+        codes = [a["valueCoding"]["code"] for a in answers]
+        if link_id.startswith("phq9."):
+            scores = {code: score for score, code in PHQ9_ANSWER_CODES.items()}
+            codes = [scores[c] for c in codes]
+        return codes if isinstance(field, forms.MultipleChoiceField) else codes[0]
+    (answer,) = answers
+    if kind == "decimal":
+        return format(Decimal(str(answer["valueDecimal"])).normalize(), "f")
+    key = {"boolean": "valueBoolean", "date": "valueDate", "integer": "valueInteger"}.get(kind, "valueString")
+    return answer[key]
+
+
+def submitted_answers(submission: Any) -> dict[str, Any] | None:
+    """The wizard's answers behind a submission, only when they rebuild exactly its frozen intake document
+    (None for one whose stored answers are gone or read differently today: the document is the record)."""
+    checked = steps.check(getattr(submission.draft, "answers", None) or {}, sent=True)
+    if not checked.complete:
+        return None
+    answers = checked.answers()
+    screened_on = date.fromisoformat(submission.document.get("screened_on", ""))
+    return answers if builder.build_document(answers, screened_on=screened_on) == submission.document else None
+
+
+def questionnaire_response(submission: Any) -> Any | None:
+    """The answers of one submitted version, validated; an amendment points to the version it replaces.
+    None when the answers cannot be given faithfully (submitted_answers)."""
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+    answers = submitted_answers(submission)
+    if answers is None:
+        return None
+    groups = []
+    for step in steps.STEPS:
+        if step.name not in steps.ANSWER_STEPS:
+            continue
+        values = answers[step.name]
+        items = []
+        for name, field in _form_fields(step).items():
+            if name not in values:
+                continue  # asked but kept on the account (the phone), not in the intake
+            link_id = f"{step.name}.{name}"
+            item: dict[str, Any] = {"linkId": link_id}
+            if found := _answer(link_id, field, values[name]):
+                item["answer"] = found
+            items.append(item)
+        for row in values.get("rows", []):
+            row_items = []
+            for name, field in _row_fields(step).items():
+                link_id = f"{step.name}.rows.{name}"
+                row_item: dict[str, Any] = {"linkId": link_id}
+                if found := _answer(link_id, field, row.get(name)):
+                    row_item["answer"] = found
+                row_items.append(row_item)
+            items.append({"linkId": f"{step.name}.rows", "item": row_items})
+        groups.append({"linkId": step.name, "item": items})
+    resource: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "id": f"submission-{submission.pk}",
+        "questionnaire": f"{canonical_url()}|{QUESTIONNAIRE_VERSION}",
+        "status": "completed",
+        "subject": {"reference": f"Patient/{submission.patient_id}"},
+        "authored": submission.submitted_at.isoformat(),
+        "item": groups,
+    }
+    if submission.amends_id:
+        resource["status"] = "amended"
+        resource["partOf"] = [{"reference": f"QuestionnaireResponse/submission-{submission.amends_id}"}]
+    return QuestionnaireResponse.model_validate(resource)
+
+
+def answers_from_response(response: Any) -> dict[str, Any]:
+    """The wizard's cleaned answers (the intake builder's input) from a QuestionnaireResponse."""
+    data = json.loads(response.model_dump_json(exclude_none=True)) if not isinstance(response, dict) else response
+    by_step = {group["linkId"]: group.get("item", []) for group in data.get("item", [])}
+    answers: dict[str, Any] = {}
+    for step in steps.STEPS:
+        if step.name not in steps.ANSWER_STEPS:
+            continue
+        given = {item["linkId"]: item for item in by_step.get(step.name, []) if "item" not in item}
+        values = {}
+        for name, field in _form_fields(step).items():
+            link_id = f"{step.name}.{name}"
+            if link_id in given:
+                values[name] = _value(link_id, field, given[link_id].get("answer", []))
+        if issubclass(step.form_class, RowsStepForm):
+            rows = []
+            for group in by_step.get(step.name, []):
+                if group["linkId"] != f"{step.name}.rows":
+                    continue
+                cells = {item["linkId"]: item.get("answer", []) for item in group.get("item", [])}
+                rows.append(
+                    {
+                        name: _value(f"{step.name}.rows.{name}", field, cells.get(f"{step.name}.rows.{name}", []))
+                        for name, field in _row_fields(step).items()
+                    }
+                )
+            values["rows"] = rows
+        answers[step.name] = values
+    return answers
+
+
+def patient_resource(submission: Any) -> Any:
+    """The patient as the intake knows them: name, birth date, phone, e-mail, the state they live in."""
+    from fhir.resources.R4B.patient import Patient
+
+    patient = submission.patient
+    about = submission.document.get("patient", {})
+    resource: dict[str, Any] = {"resourceType": "Patient", "id": str(patient.pk)}
+    if patient.full_name:
+        resource["name"] = [{"text": patient.full_name}]
+    telecom = [{"system": "email", "value": patient.email}]
+    if patient.phone:
+        telecom.insert(0, {"system": "phone", "value": patient.phone, "use": "mobile"})
+    resource["telecom"] = telecom
+    if about.get("date_of_birth"):
+        resource["birthDate"] = about["date_of_birth"]
+    state = about.get("state")
+    if state:
+        resource["address"] = [{"state": state, "country": "US"}]
+    return Patient.model_validate(resource)

@@ -11,6 +11,7 @@ _case = "staff/<slug:clinic_slug>/cases/<uuid:case_id>/"
 urlpatterns = [
     path("staff/<slug:clinic_slug>/queue/", views.queue, name="queue"),
     path(_case, views.case_detail, name="case"),
+    path(f"{_case}fhir/", views.case_fhir, name="case_fhir"),
     path(f"{_case}claim/", views.case_claim, name="case_claim"),
     path(f"{_case}release/", views.case_release, name="case_release"),
     path(f"{_case}acknowledge/", views.case_acknowledge, name="case_acknowledge"),

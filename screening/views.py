@@ -183,6 +183,31 @@ def case_detail(request: HttpRequest, clinic_slug: str, case_id: Any) -> HttpRes
     return _render_case(request, _case_or_404(request, case_id))
 
 
+@require_GET
+@readers
+def case_fhir(request: HttpRequest, clinic_slug: str, case_id: Any) -> HttpResponse:
+    """The case as one FHIR Bundle, downloaded for the clinic's EHR (audited like a view of the case)."""
+    from .fhir import case_bundle
+
+    case = _case_or_404(request, case_id)
+    bundle = case_bundle(case)
+    audit_record(
+        action="case.fhir_export",
+        actor=request.user,
+        clinic=request.clinic,
+        obj=case,
+        request=request,
+        detail={"submission_id": str(case.submission_id), "version": case.submission.version},
+    )
+    response = HttpResponse(
+        bundle.model_dump_json(exclude_none=True), content_type="application/fhir+json; charset=utf-8"
+    )
+    # The file name names the case, never the patient.
+    response["Content-Disposition"] = f'attachment; filename="case-{case.pk}.fhir.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 # --- claim, release, acknowledge, reassign, re-open ------------------------------------------------------------
 
 

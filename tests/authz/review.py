@@ -12,6 +12,7 @@ READERS = ("admin_a", "psychiatrist_a")
 EXPECTED = {
     "screening:queue": staff(*READERS),
     "screening:case": staff(*READERS),
+    "screening:case_fhir": staff(*READERS),
     "screening:case_claim": staff("psychiatrist_a", status=302, method="post"),  # already theirs: no change
     "screening:case_release": staff(*READERS, status=302, method="post"),
     "screening:case_acknowledge": staff("psychiatrist_a", status=302, method="post"),

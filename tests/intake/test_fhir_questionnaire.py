@@ -3,6 +3,7 @@ questions the wizard skips."""
 
 import itertools
 import json
+from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -11,6 +12,8 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from intake import builder, steps
 from intake.fhir import PHQ9_ITEM_CODES, QUESTIONNAIRE_ID, questionnaire
 from intake.forms import SafetyForm
+
+from .conftest import step_url
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +138,50 @@ def test_fhir_questionnaire_is_served_at_its_canonical_url_and_an_unknown_one_is
     assert outcome["resourceType"] == "OperationOutcome"
     assert outcome["issue"][0]["code"] == "not-found"
     assert client.post(reverse("fhir_questionnaire", args=[QUESTIONNAIRE_ID])).status_code == 405
+
+
+# --- a submission as a QuestionnaireResponse and a Patient ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["eligible", "ineligible", "needs_review", "urgent"])
+def test_fhir_questionnaire_response_round_trips_to_the_same_intake_document(patient_client, complete, name):
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+    from intake.builder import build_document
+    from intake.fhir import answers_from_response, questionnaire_response
+    from intake.models import IntakeSubmission
+
+    draft = complete(name)
+    assert patient_client.post(step_url(draft, "review"), {"action": "next"}).status_code == 302
+    submission = IntakeSubmission.objects.get(draft=draft)
+
+    response = questionnaire_response(submission)
+    parsed = QuestionnaireResponse.model_validate_json(response.model_dump_json(exclude_none=True))
+    answers = answers_from_response(parsed)
+    screened_on = date.fromisoformat(submission.document["screened_on"])
+
+    assert build_document(answers, screened_on=screened_on) == submission.document
+    assert parsed.subject.reference == f"Patient/{submission.patient_id}"
+    link_ids = {item.linkId for group in parsed.item for item in group.item}
+    assert link_ids <= set(by_link_id(document()))
+
+
+def test_fhir_patient_carries_who_to_contact_and_nothing_of_the_screening(patient_client, complete, patient):
+    from fhir.resources.R4B.patient import Patient
+
+    from intake.fhir import patient_resource
+    from intake.models import IntakeSubmission
+
+    draft = complete("eligible")  # its first step gives the phone the account keeps
+    patient_client.post(step_url(draft, "review"), {"action": "next"})
+
+    resource = patient_resource(IntakeSubmission.objects.get(draft=draft))
+
+    parsed = Patient.model_validate_json(resource.model_dump_json(exclude_none=True))
+    assert parsed.name[0].text == patient.full_name
+    patient.refresh_from_db()
+    assert patient.phone.startswith("+1")
+    assert {t.system: t.value for t in parsed.telecom} == {"phone": patient.phone, "email": patient.email}
+    assert "screening" not in resource.model_dump_json() and "phq" not in resource.model_dump_json().lower()
+    assert parsed.address[0].state == "OR"
+    assert str(parsed.birthDate) == "1985-03-27"
