@@ -47,6 +47,7 @@ ACTIONS: dict[str, str] = {
     "case.release": "Case released",
     "case.reopen": "Case reopened",
     "case.view": "Case viewed",
+    "case.fhir_export": "Case exported for the EHR (FHIR)",
     "checklist.tick": "Checklist item changed",
     "export.csv": "Data exported (CSV)",
     "invitation.accept": "Invitation accepted",
