@@ -1,5 +1,7 @@
 """A review case as one FHIR R4 Bundle (type "collection"): the Patient, the QuestionnaireResponse of the
-version under review, and Observations for the PHQ-9 total and the blood pressure the patient gave.
+version under review, Observations for the PHQ-9 total and the blood pressure the patient gave, the screening
+result as a RiskAssessment, a MedicationStatement per current medicine and per antidepressant tried, and an
+Appointment per consultation or evaluation at the clinic.
 
 Every resource is built and validated with `fhir.resources`; nothing here is hand-written FHIR JSON.
 """
@@ -9,9 +11,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
+from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.riskassessment import RiskAssessment
 
 from intake.fhir import LOINC, PHQ9_TOTAL, patient_resource, questionnaire_response
 
@@ -70,12 +76,135 @@ def _observations(submission: Any) -> list[Observation]:
     return found
 
 
+def _finding_system() -> str:
+    return settings.SITE_URL.rstrip("/") + "/fhir/CodeSystem/screening-finding"
+
+
+def _risk_assessment(case: Any, *, basis: Any | None) -> RiskAssessment | None:
+    """The screening result the case was opened from: outcome, priority and each finding with its source."""
+    result = case.result
+    if result is None:
+        return None
+    data = result.result or {}
+    policy = f"clinic policy version {result.policy.version}" if result.policy_id else "the engine's default policy"
+    resource: dict[str, Any] = {
+        "resourceType": "RiskAssessment",
+        "id": f"screening-{result.pk}",
+        "status": "final",
+        "subject": {"reference": f"Patient/{case.submission.patient_id}"},
+        "occurrenceDateTime": result.created_at.isoformat(),
+        "method": {"text": f"Ketamine clinic intake screening, ruleset {result.ruleset}, {policy}"},
+        "code": {"text": f"Outcome: {result.outcome}; priority: {result.priority}"},
+        "prediction": [
+            {
+                "outcome": {
+                    "coding": [
+                        {"system": _finding_system(), "code": finding["code"], "display": finding.get("message")}
+                    ],
+                    "text": finding.get("message") or finding["code"],
+                },
+                "rationale": f"Severity {finding.get('severity')}. Source: {finding.get('source') or 'not given'}.",
+            }
+            for finding in data.get("findings", [])
+        ],
+    }
+    if basis is not None:
+        resource["basis"] = [{"reference": f"QuestionnaireResponse/{basis.id}"}]
+    if not resource["prediction"]:
+        del resource["prediction"]
+    return RiskAssessment.model_validate(resource)
+
+
+def _medication_statements(submission: Any, result: Any) -> list[MedicationStatement]:
+    """Each antidepressant tried (completed) and each current medicine (active), by the names the patient
+    typed with the generic the vocabulary found; the vocabulary holds no RxNorm codes, so no code is claimed."""
+    document = submission.document
+    subject = {"reference": f"Patient/{submission.patient_id}"}
+    when = submission.submitted_at.isoformat()
+    generics = [t.get("generic") for t in ((result.result or {}).get("trd") or {}).get("trials", [])] if result else []
+    found = []
+    for index, trial in enumerate(document.get("antidepressant_trials", [])):
+        generic = generics[index] if index < len(generics) else None
+        dose = trial.get("daily_dose_mg")
+        found.append(
+            {
+                "id": f"trial-{submission.pk}-{index + 1}",
+                "status": "completed",
+                "medicationCodeableConcept": {"text": trial["drug"] + (f" ({generic})" if generic else "")},
+                "dosage": [
+                    {
+                        "text": (f"{dose} mg a day" if dose is not None else "dose not known")
+                        + f" for {trial.get('weeks_at_dose')} weeks"
+                    }
+                ],
+                "note": [
+                    {
+                        "text": f"Improvement: {trial.get('improvement')}; taken as prescribed: "
+                        f"{'yes' if trial.get('took_as_prescribed') else 'no'}; during the current episode: "
+                        f"{'yes' if trial.get('current_episode') else 'no'}."
+                    }
+                ],
+            }
+        )
+    for index, medicine in enumerate(document.get("medications", [])):
+        statement: dict[str, Any] = {
+            "id": f"medication-{submission.pk}-{index + 1}",
+            "status": "active",
+            "medicationCodeableConcept": {"text": medicine.get("name", "")},
+        }
+        if medicine.get("daily_dose"):
+            statement["dosage"] = [{"text": medicine["daily_dose"]}]
+        found.append(statement)
+    return [
+        MedicationStatement.model_validate(
+            {"resourceType": "MedicationStatement", "subject": subject, "dateAsserted": when, **statement}
+        )
+        for statement in found
+    ]
+
+
+APPOINTMENT_STATUS = {"booked": "booked", "cancelled": "cancelled", "attended": "fulfilled", "no_show": "noshow"}
+
+
+def _appointments(submission: Any) -> list[FhirAppointment]:
+    from clinics.models import Appointment
+
+    rows = Appointment.objects.filter(patient_id=submission.patient_id, clinic_id=submission.clinic_id).select_related(
+        "clinician"
+    )
+    return [
+        FhirAppointment.model_validate(
+            {
+                "resourceType": "Appointment",
+                "id": str(row.pk),
+                "status": APPOINTMENT_STATUS[row.status],
+                "appointmentType": {"text": str(Appointment.Kind(row.kind).label)},
+                "start": row.starts_at.isoformat(),
+                "end": row.ends_at.isoformat(),
+                "participant": [
+                    {"actor": {"reference": f"Patient/{submission.patient_id}"}, "status": "accepted"},
+                    {"actor": {"display": row.clinician.get_full_name()}, "status": "accepted"},
+                ],
+            }
+        )
+        for row in rows.order_by("starts_at")
+    ]
+
+
 def case_bundle(case: Any) -> Bundle:
     submission = case.submission
     # Without the answers in a form FHIR can carry faithfully (submitted_answers), the bundle still has the
-    # patient and the observations, which come from the frozen document.
+    # patient and the rest, which come from the frozen document and the result.
     answers = questionnaire_response(submission)
-    resources = [patient_resource(submission), *([answers] if answers else []), *_observations(submission)]
+    risk = _risk_assessment(case, basis=answers)
+    resources = [
+        patient_resource(submission),
+        *([answers] if answers else []),
+        *_observations(submission),
+        *([risk] if risk else []),
+        *_medication_statements(submission, case.result),
+        *_appointments(submission),
+    ]
     return Bundle.model_validate(
         {
             "resourceType": "Bundle",

@@ -4,10 +4,12 @@ scoped to the clinic like the case page, and the same answers the patient sent."
 from __future__ import annotations
 
 import json
-from datetime import date
+import uuid
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
 from core.models import AuditEvent
@@ -42,8 +44,26 @@ def test_fhir_case_bundle_downloads_valid_resources_and_is_audited(client, clini
     bundle = Bundle.model_validate_json(response.content)
     assert bundle.type == "collection"
     kinds = [entry.resource.get_resource_type() for entry in bundle.entry]
-    assert kinds == ["Patient", "QuestionnaireResponse", "Observation", "Observation"]
-    patient_resource, answers, phq9, pressure = (entry.resource for entry in bundle.entry)
+    trials = len(case.submission.document["antidepressant_trials"])
+    medicines = len(case.submission.document["medications"])
+    assert kinds == [
+        "Patient",
+        "QuestionnaireResponse",
+        "Observation",
+        "Observation",
+        "RiskAssessment",
+        *["MedicationStatement"] * (trials + medicines),
+    ]
+    patient_resource, answers, phq9, pressure, risk = (entry.resource for entry in bundle.entry[:5])
+    findings = case.result.result["findings"]
+    assert [p.outcome.coding[0].code for p in risk.prediction] == [f["code"] for f in findings]
+    assert all(f["source"] in p.rationale for p, f in zip(risk.prediction, findings, strict=True))
+    assert case.result.ruleset in risk.method.text
+    assert risk.basis[0].reference == f"QuestionnaireResponse/{answers.id}"
+    statements = [entry.resource for entry in bundle.entry[5:]]
+    assert [m.status for m in statements] == ["completed"] * trials + ["active"] * medicines
+    first_trial = case.submission.document["antidepressant_trials"][0]
+    assert statements[0].medicationCodeableConcept.text.startswith(first_trial["drug"])
     assert patient_resource.name[0].text == "Alex Example"
     assert phq9.valueInteger == sum(case.submission.document["phq9"])
     assert phq9.code.coding[0].code == "44261-6"
@@ -100,4 +120,33 @@ def test_fhir_case_bundle_without_the_stored_answers_still_has_the_patient_and_o
 
     assert response.status_code == 200
     bundle = Bundle.model_validate_json(response.content)
-    assert [e.resource.get_resource_type() for e in bundle.entry] == ["Patient", "Observation", "Observation"]
+    kinds = [e.resource.get_resource_type() for e in bundle.entry]
+    assert "QuestionnaireResponse" not in kinds
+    assert kinds[:4] == ["Patient", "Observation", "Observation", "RiskAssessment"]
+    assert "basis" not in json.loads(response.content)["entry"][3]["resource"]
+
+
+def test_fhir_case_bundle_lists_the_patients_appointments_at_the_clinic(client, clinic):
+    from clinics.models import Appointment
+
+    case = case_of(send(clinic, UserFactory(), "needs_review"))
+    start = timezone.now() + timedelta(days=3)
+    Appointment.objects.create(
+        clinic=clinic,
+        kind=Appointment.Kind.EVALUATION,
+        clinician=clinic.psychiatrist,
+        patient=case.submission.patient,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=90),
+        booked_by=clinic.coordinator,
+        series=uuid.uuid4(),
+        status=Appointment.Status.NO_SHOW,
+    )
+    login_staff(client, clinic.admin)
+
+    bundle = Bundle.model_validate_json(client.get(bundle_url(case)).content)
+
+    (appointment,) = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "Appointment"]
+    assert appointment.status == "noshow"
+    assert appointment.appointmentType.text == "Psychiatric evaluation"
+    assert appointment.participant[1].actor.display == clinic.psychiatrist.get_full_name()
