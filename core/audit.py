@@ -48,6 +48,7 @@ ACTIONS: dict[str, str] = {
     "case.reopen": "Case reopened",
     "case.view": "Case viewed",
     "case.fhir_export": "Case exported for the EHR (FHIR)",
+    "clinic.fhir_export": "Cases exported for the EHR (FHIR NDJSON)",
     "checklist.tick": "Checklist item changed",
     "export.csv": "Data exported (CSV)",
     "invitation.accept": "Invitation accepted",

@@ -191,13 +191,14 @@ def _appointments(submission: Any) -> list[FhirAppointment]:
     ]
 
 
-def case_bundle(case: Any) -> Bundle:
+def case_resources(case: Any) -> list[Any]:
+    """Every resource of one case, validated, in the bundle's order."""
     submission = case.submission
     # Without the answers in a form FHIR can carry faithfully (submitted_answers), the bundle still has the
     # patient and the rest, which come from the frozen document and the result.
     answers = questionnaire_response(submission)
     risk = _risk_assessment(case, basis=answers)
-    resources = [
+    return [
         patient_resource(submission),
         *([answers] if answers else []),
         *_observations(submission),
@@ -205,6 +206,10 @@ def case_bundle(case: Any) -> Bundle:
         *_medication_statements(submission, case.result),
         *_appointments(submission),
     ]
+
+
+def case_bundle(case: Any) -> Bundle:
+    resources = case_resources(case)
     return Bundle.model_validate(
         {
             "resourceType": "Bundle",
@@ -230,3 +235,43 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def bulk_export(*, clinic: Any, since: Any = None, until: Any = None, open_file: Any) -> dict[str, int]:
+    """The clinic's cases (submitted between `since` and `until`, both dates included, in the clinic's time
+    zone) as Bulk-Data-style NDJSON: one file per resource type, one resource per line, each resource once.
+
+    Streamed: cases are read in chunks and every line is written as it is made, so memory stays flat
+    whatever the number of cases. `open_file(resource_type)`
+    returns a text file to write to. Returns the number of resources written per type."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from .models import ReviewCase
+
+    zone = ZoneInfo(clinic.time_zone)
+    cases = ReviewCase.objects.filter(clinic=clinic).select_related(
+        "clinic", "submission", "submission__patient", "submission__draft", "result", "result__policy"
+    )
+    if since is not None:
+        cases = cases.filter(submission__submitted_at__gte=datetime.combine(since, time.min, tzinfo=zone))
+    if until is not None:
+        cases = cases.filter(submission__submitted_at__lte=datetime.combine(until, time.max, tzinfo=zone))
+    files: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    # One patient's cases come together, so only that patient's ids are remembered (a patient with several
+    # cases, their appointments, are written once): memory does not grow with the clinic.
+    patient_id, seen = None, set()
+    for case in cases.order_by("submission__patient_id", "submission__submitted_at", "pk").iterator(chunk_size=200):
+        if case.submission.patient_id != patient_id:
+            patient_id, seen = case.submission.patient_id, set()
+        for resource in case_resources(case):
+            kind = resource.get_resource_type()
+            if (kind, resource.id) in seen:
+                continue
+            seen.add((kind, resource.id))
+            if kind not in files:
+                files[kind] = open_file(kind)
+            files[kind].write(resource.model_dump_json(exclude_none=True) + "\n")
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts

@@ -1,0 +1,74 @@
+"""FHIR bulk export: memory stays flat as the number of cases grows (the export is streamed).
+
+Run from the project root (a scratch database: seed_scale fills it):
+    DATABASE_URL=sqlite:////tmp/fhir-bench.sqlite3 .venv/bin/python benchmarks/fhir_export.py [--sizes 1000 10000]
+For each size: seeds a clinic with that many submissions (review cases in every state), exports its cases as
+NDJSON to a temporary folder, and reports cases/s and the peak Python memory of the export (tracemalloc).
+Budget: the peak at the largest size is under twice the peak at the smallest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from clinics.models import Clinic
+    from screening.fhir import bulk_export
+    from screening.models import ReviewCase
+
+    call_command("migrate", verbosity=0)
+    peaks = []
+    for size in args.sizes:
+        slug = f"fhir-bench-{size}"
+        call_command("seed_scale", submissions=size, clinic=slug, verbosity=0)
+        clinic = Clinic.objects.get(slug=slug)
+        cases = ReviewCase.objects.filter(clinic=clinic).count()
+        with tempfile.TemporaryDirectory() as folder:
+            handles = []
+
+            def open_file(kind: str, folder: str = folder, handles: list = handles):
+                handle = open(Path(folder) / f"{kind}.ndjson", "w", encoding="utf-8")  # noqa: SIM115
+                handles.append(handle)
+                return handle
+
+            tracemalloc.start()
+            started = time.perf_counter()
+            counts = bulk_export(clinic=clinic, open_file=open_file)
+            seconds = time.perf_counter() - started
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            for handle in handles:
+                handle.close()
+        peaks.append(peak)
+        lines = sum(counts.values())
+        print(
+            f"{size:>7} submissions, {cases:>6} cases: {lines:>7} resources in {seconds:6.1f} s "
+            f"({cases / seconds:6.0f} cases/s), peak memory {peak / 2**20:6.1f} MiB"
+        )
+    ok = peaks[-1] < 2 * peaks[0]
+    ratio = peaks[-1] / peaks[0]
+    print(f"peak at {args.sizes[-1]} / peak at {args.sizes[0]} = {ratio:.2f} ({'ok' if ok else 'OVER BUDGET'})")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
