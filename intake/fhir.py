@@ -52,7 +52,7 @@ ENABLE_WHEN_ANY: dict[str, tuple[str, tuple[str, ...]]] = {
     "health.pregnancy": ("about.sex_at_birth", tuple(sorted(builder.PREGNANCY_ASKED_FOR))),
     "health.breastfeeding": ("about.sex_at_birth", tuple(sorted(builder.PREGNANCY_ASKED_FOR))),
 }
-# Not stored in the intake document (the account keeps them), but asked: kept in the Questionnaire.
+# Form field classes and their FHIR item types (anything else is a string).
 ITEM_TYPES = {
     forms.BooleanField: "boolean",
     forms.DateField: "date",
@@ -136,25 +136,20 @@ def _field_item(link_id: str, field: forms.Field, *, code: str | None = None) ->
 def _step_items(step: steps.Step) -> list[dict[str, Any]]:
     form = step.form_class(prefix=step.name)
     items = []
-    for name, field in form.fields.items():
+    for name, field in form.fields.items():  # an instance's fields: the first step adds the contact questions
         link_id = f"{step.name}.{name}"
         code = None
         if step.name == "phq9":
             code = PHQ9_ITEM_CODES[int(name.removeprefix("q")) - 1]
         items.append(_field_item(link_id, field, code=code))
     if isinstance(form, RowsStepForm):
-        row_form = form.rows.form
         rows_id = f"{step.name}.rows"
         row = {
             "linkId": rows_id,
             "text": str(form.row_label),
             "type": "group",
             "repeats": True,
-            "item": [
-                _field_item(f"{rows_id}.{name}", field)
-                for name, field in row_form.base_fields.items()
-                if name != "DELETE"
-            ],
+            "item": [_field_item(f"{rows_id}.{name}", field) for name, field in _row_fields(step).items()],
         }
         # The rows are asked unless the patient ticked "none".
         row["enableWhen"] = [{"question": f"{step.name}.{form.none_field}", "operator": "=", "answerBoolean": False}]
