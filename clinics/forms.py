@@ -46,6 +46,15 @@ class InvitationForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Role.choices, widget=forms.RadioSelect, initial=Role.COORDINATOR)
 
 
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name of the key",
+        max_length=80,
+        help_text="The system that will use it, e.g. \u201cOpenEMR production\u201d.",
+        error_messages={"required": "Give the key a name, such as the system that will use it."},
+    )
+
+
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
 

@@ -130,6 +130,46 @@ class Invitation(models.Model):
         return f"Invitation to {self.clinic} as {self.get_role_display()}"
 
 
+class ApiToken(models.Model):
+    """A read-only key an EHR integration uses on the FHIR endpoint, for one clinic's records.
+
+    Only the SHA-256 of the key is stored (the key is random, so a fast hash is enough); the admin sees the
+    key once, when it is made. Revoking keeps the row, so the audit log still names the key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=12)  # the key's first characters, to tell keys apart
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "clinic", condition=Q(revoked_at__isnull=True), name="api_token_one_active_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True)
+                | Q(revoked_at__isnull=False, revoked_by__isnull=False),
+                name="api_token_revoked_by_whom",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"API key {self.name} ({self.prefix}…) at {self.clinic}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
 class ScreeningPolicy(models.Model):
     """One version of a clinic's screening policy (SCREENING_RULES.md §2). Never edited: saving adds a version."""
 

@@ -7,12 +7,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from core.models import AuditEvent
 
-from .models import Clinic, Invitation, Membership, Role, ScreeningPolicy, ServedState
+from .models import ApiToken, Clinic, Invitation, Membership, Role, ScreeningPolicy, ServedState
 
 
 def clinic_directory(*, state: str | None = None) -> QuerySet[Clinic]:
@@ -271,3 +272,16 @@ def worklist_contact_attempts(entry: Any) -> list[Any]:
         .only("id", "entry_id", "at", "outcome", "note", "by__id", "by__full_name", "by__email")
         .order_by("-at", "-id")
     )
+
+
+def api_tokens(clinic: Clinic) -> QuerySet[ApiToken]:
+    """The clinic's keys, active first, then revoked, newest first within each."""
+    return (
+        ApiToken.objects.filter(clinic=clinic)
+        .select_related("created_by", "revoked_by")
+        .order_by(models.F("revoked_at").desc(nulls_first=True), "-created_at")
+    )
+
+
+def api_token_in_clinic(clinic: Clinic, token_id: Any) -> ApiToken | None:
+    return ApiToken.objects.filter(clinic=clinic, pk=token_id).first()

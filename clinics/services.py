@@ -1,5 +1,7 @@
 """Writes about clinics, staff and policy. Views, admin and commands call these."""
 
+import hashlib
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +17,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.outbox import outbox_add
 
-from .models import Clinic, Invitation, Membership, Role, ScreeningPolicy, ServedState
+from .models import ApiToken, Clinic, Invitation, Membership, Role, ScreeningPolicy, ServedState
 
 INVITATION_TTL = timedelta(days=7)
 _INVITATION_SALT = "clinics.invitation"
@@ -421,3 +423,73 @@ def worklist_mark_unreachable(*, entry: Any, by: Any, request=None) -> Any:
         detail={"unanswered": unanswered},
     )
     return entry
+
+
+# --- API keys for the read-only FHIR endpoint ---------------------------------------------------
+
+API_TOKEN_PREFIX = "kci_"  # noqa: S105 (marks our keys, not a secret)
+# last_used_at is written at most this often, so a busy integration does not write on every read.
+API_TOKEN_TOUCH_EVERY = timedelta(minutes=5)
+
+
+def api_token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *, clinic: Clinic, name: str, created_by: Any, request: HttpRequest | None = None
+) -> tuple[ApiToken, str]:
+    """A new key for the clinic; returns the row and the key itself, which is not stored and not shown again."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("Give the key a name, such as the system that will use it.")
+    if ApiToken.objects.filter(clinic=clinic, name__iexact=name, revoked_at__isnull=True).exists():
+        raise ValidationError("An active key already has this name. Pick another name or revoke that key first.")
+    key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        clinic=clinic, name=name, prefix=key[:10], digest=api_token_digest(key), created_by=created_by
+    )
+    audit_record(
+        action="api_token.create",
+        actor=created_by,
+        clinic=clinic,
+        obj=token,
+        request=request,
+        detail={"prefix": token.prefix},
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: Any, request: HttpRequest | None = None) -> None:
+    """The key stops working on its next request; the row stays for the audit log."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at:
+        return
+    token.revoked_at, token.revoked_by = timezone.now(), actor
+    token.save(update_fields=["revoked_at", "revoked_by"])
+    audit_record(
+        action="api_token.revoke",
+        actor=actor,
+        clinic=token.clinic,
+        obj=token,
+        request=request,
+        detail={"prefix": token.prefix},
+    )
+
+
+def api_token_authenticate(key: str) -> ApiToken | None:
+    """The active key with this value, or None; notes when it was last used."""
+    if not key.startswith(API_TOKEN_PREFIX) or len(key) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("clinic").filter(digest=api_token_digest(key), revoked_at__isnull=True).first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > API_TOKEN_TOUCH_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

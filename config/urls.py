@@ -6,7 +6,6 @@ from django_otp.admin import OTPAdminSite
 
 from core import views as core_views
 from core import views_language
-from intake import views_fhir
 
 # The Django admin sees patient records too: it asks for the second factor like every staff page.
 admin.site.__class__ = OTPAdminSite
@@ -23,7 +22,7 @@ urlpatterns = [
     path("", include("clinics.urls")),
     path("", include("screening.urls")),
     path("patient/", include("intake.urls")),
-    path("fhir/R4/Questionnaire/<str:resource_id>", views_fhir.questionnaire_read, name="fhir_questionnaire"),
+    path("fhir/R4/", include("intake.urls_fhir")),
     # One sign-in page for everyone (lockout, second factor, audit), the admin's included.
     path("admin/login/", RedirectView.as_view(url=reverse_lazy("account:login"), query_string=True)),
     path("admin/", admin.site.urls),

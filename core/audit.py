@@ -14,6 +14,8 @@ GENESIS = "0" * 64
 # Every action written to the log, with what a clinic admin reads in the filter. Code constants: the filter
 # lists them without scanning the log (a DISTINCT over years of events grows with the log).
 ACTIONS: dict[str, str] = {
+    "api_token.create": "EHR API key created",
+    "api_token.revoke": "EHR API key revoked",
     "appointment.book": "Appointment booked",
     "appointment.cancel": "Appointment cancelled",
     "appointment.mark": "Appointment marked attended or missed",
@@ -51,6 +53,7 @@ ACTIONS: dict[str, str] = {
     "clinic.fhir_export": "Cases exported for the EHR (FHIR NDJSON)",
     "checklist.tick": "Checklist item changed",
     "export.csv": "Data exported (CSV)",
+    "fhir.read": "EHR read records (FHIR API)",
     "invitation.accept": "Invitation accepted",
     "invitation.create": "Invitation sent",
     "invitation.revoke": "Invitation revoked",

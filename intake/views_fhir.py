@@ -1,17 +1,115 @@
-"""The intake Questionnaire at its canonical URL, for an EHR to import (no patient data: no sign-in)."""
+"""The read-only FHIR R4 endpoint at /fhir/R4/ for a clinic's EHR integration.
+
+The Questionnaire (the intake's questions, no patient data) and the CapabilityStatement are open; every read of
+a patient's records needs the clinic's API key as a Bearer token, reads that clinic's records only (anything
+else is 404, like a missing record), and is written to the audit log. Errors are OperationOutcomes.
+"""
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from functools import cache, wraps
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
+from clinics.services import api_token_authenticate, site_url
+from core.audit import audit_record
+
+from . import fhir_api
 from .fhir import QUESTIONNAIRE_ID, questionnaire
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
+JSON_FORMATS = {"json", "application/json", "application/fhir+json"}
+# Parameters every interaction accepts; anything else unknown is refused rather than silently ignored, so a
+# misspelt filter never returns more records than the client asked for.
+COMMON_PARAMETERS = {"_format"}
+
+
+def operation_outcome(status: int, code: str, text: str, *, severity: str = "error") -> HttpResponse:
+    outcome = OperationOutcome.model_validate(
+        {"resourceType": "OperationOutcome", "issue": [{"severity": severity, "code": code, "diagnostics": text}]}
+    )
+    response = HttpResponse(outcome.model_dump_json(exclude_none=True), status=status, content_type=FHIR_JSON)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="fhir"'
+    return response
+
+
+def _resource_response(resource: Any) -> HttpResponse:
+    response = HttpResponse(resource.model_dump_json(exclude_none=True), content_type=FHIR_JSON)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def base_url() -> str:
+    return site_url("/fhir/R4")
+
+
+def fhir_view(*, parameters: set[str] = frozenset(), token: bool = True) -> Callable:
+    """GET only; refuses unknown parameters and formats other than JSON; with `token`, needs the clinic's key
+    (sets request.api_token)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in ("GET", "HEAD"):
+                response = operation_outcome(405, "not-supported", "This endpoint is read-only: use GET.")
+                response["Allow"] = "GET, HEAD"
+                return response
+            unknown = sorted(set(request.GET) - parameters - COMMON_PARAMETERS)
+            if unknown:
+                allowed = ", ".join(sorted(parameters)) or "none"
+                return operation_outcome(
+                    400, "not-supported", f"Unsupported parameter(s): {', '.join(unknown)}. Supported: {allowed}."
+                )
+            wanted = request.GET.getlist("_format")
+            if any(value not in JSON_FORMATS for value in wanted):
+                return operation_outcome(406, "not-supported", "This server answers in FHIR JSON only.")
+            if token:
+                scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+                found = api_token_authenticate(key.strip()) if scheme.lower() == "bearer" else None
+                if found is None:
+                    return operation_outcome(
+                        401,
+                        "login",
+                        "Send the clinic's API key as 'Authorization: Bearer <key>'; this key is "
+                        "missing, not known, or revoked.",
+                    )
+                request.api_token = found
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _audit(request: HttpRequest, *, interaction: str, resource_type: str, ids: list[str]) -> None:
+    token = request.api_token
+    audit_record(
+        action="fhir.read",
+        clinic=token.clinic,
+        obj=token,
+        request=request,
+        detail={
+            "key": f"{token.name} ({token.prefix}…)",
+            "interaction": interaction,
+            "type": resource_type,
+            "count": len(ids),
+            "ids": ids,
+        },
+    )
+
+
+def _not_found(resource_type: str, resource_id: str) -> HttpResponse:
+    return operation_outcome(404, "not-found", f"{resource_type}/{resource_id} is not known here.")
+
+
+# --- open ---------------------------------------------------------------------------------------
 
 
 @cache
@@ -19,16 +117,88 @@ def _questionnaire_json() -> str:
     return questionnaire().model_dump_json(exclude_none=True)
 
 
-def operation_outcome(status: int, code: str, text: str) -> HttpResponse:
-    outcome = OperationOutcome.model_validate(
-        {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]}
-    )
-    return HttpResponse(outcome.model_dump_json(exclude_none=True), status=status, content_type=FHIR_JSON)
-
-
-@require_GET
+@fhir_view(token=False)
 @cache_control(public=True, max_age=3600)
 def questionnaire_read(request: HttpRequest, resource_id: str) -> HttpResponse:
     if resource_id != QUESTIONNAIRE_ID:
-        return operation_outcome(404, "not-found", f"Questionnaire/{resource_id} is not known here.")
+        return _not_found("Questionnaire", resource_id)
     return HttpResponse(_questionnaire_json(), content_type=FHIR_JSON)
+
+
+@fhir_view(token=False)
+def metadata(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(
+        fhir_api.capability_statement(base=base_url()).model_dump_json(exclude_none=True), content_type=FHIR_JSON
+    )
+
+
+def unknown(request: HttpRequest, path: str) -> HttpResponse:
+    return operation_outcome(404, "not-supported", f"{path} is not served here; see {base_url()}/metadata.")
+
+
+# --- with the clinic's key ----------------------------------------------------------------------
+
+
+@fhir_view()
+def patient_read(request: HttpRequest, resource_id: str) -> HttpResponse:
+    resource = fhir_api.patient_read(request.api_token.clinic, resource_id)
+    if resource is None:
+        return _not_found("Patient", resource_id)
+    _audit(request, interaction="read", resource_type="Patient", ids=[resource.id])
+    return _resource_response(resource)
+
+
+@fhir_view()
+def response_read(request: HttpRequest, resource_id: str) -> HttpResponse:
+    resource = fhir_api.response_read(request.api_token.clinic, resource_id)
+    if resource is None:
+        return _not_found("QuestionnaireResponse", resource_id)
+    _audit(request, interaction="read", resource_type="QuestionnaireResponse", ids=[resource.id])
+    return _resource_response(resource)
+
+
+def _paging(request: HttpRequest) -> tuple[int, int]:
+    def number(name: str, default: int) -> int:
+        value = request.GET.get(name, "")
+        if not value:
+            return default
+        if not value.isdigit():
+            raise fhir_api.SearchError(f"{name} must be a whole number, not {value}.")
+        return int(value)
+
+    count = min(number("_count", fhir_api.PAGE_SIZE), fhir_api.PAGE_SIZE_MAX)
+    return number("_offset", 0), max(count, 1)
+
+
+def _search(request: HttpRequest, resource_type: str, run: Callable[..., fhir_api.Page]) -> HttpResponse:
+    clinic = request.api_token.clinic
+    try:
+        offset, count = _paging(request)
+        lookups = fhir_api.last_updated_filter(request.GET.getlist("_lastUpdated"), zone=ZoneInfo(clinic.time_zone))
+        page = run(clinic, last_updated=lookups, offset=offset, count=count)
+    except fhir_api.SearchError as error:
+        return operation_outcome(400, "invalid", str(error))
+    query = [(name, value) for name, values in request.GET.lists() for value in values if name != "_offset"]
+    here = f"{base_url()}/{resource_type}"
+    self_url = f"{here}?{urlencode([*query, ('_offset', offset)])}"
+    next_url = f"{here}?{urlencode([*query, ('_offset', offset + count)])}" if page.has_next else None
+    bundle = fhir_api.searchset(page, base=base_url(), self_url=self_url, next_url=next_url)
+    _audit(request, interaction="search", resource_type=resource_type, ids=[r.id for r in page.resources])
+    return _resource_response(bundle)
+
+
+@fhir_view(parameters={"_lastUpdated", "_count", "_offset"})
+def patient_search(request: HttpRequest) -> HttpResponse:
+    return _search(request, "Patient", fhir_api.patient_search)
+
+
+@fhir_view(parameters={"patient", "subject", "_lastUpdated", "_count", "_offset"})
+def response_search(request: HttpRequest) -> HttpResponse:
+    patients = request.GET.getlist("patient") + request.GET.getlist("subject")
+    if len(patients) > 1:
+        return operation_outcome(400, "invalid", "Give one patient per search.")
+
+    def run(clinic: Any, **kwargs: Any) -> fhir_api.Page:
+        return fhir_api.response_search(clinic, patient=patients[0] if patients else None, **kwargs)
+
+    return _search(request, "QuestionnaireResponse", run)

@@ -8,8 +8,12 @@ Every resource is built and validated with `fhir.resources`; nothing here is han
 
 from __future__ import annotations
 
+import io
 import uuid
+import zipfile
+from collections.abc import Collection, Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -191,21 +195,38 @@ def _appointments(submission: Any) -> list[FhirAppointment]:
     ]
 
 
-def case_resources(case: Any) -> list[Any]:
-    """Every resource of one case, validated, in the bundle's order."""
+# The resource types a case gives, in the bundle's and the export's order.
+RESOURCE_TYPES = (
+    "Patient",
+    "QuestionnaireResponse",
+    "Observation",
+    "RiskAssessment",
+    "MedicationStatement",
+    "Appointment",
+)
+
+
+def case_resources(case: Any, kinds: Collection[str] = RESOURCE_TYPES) -> list[Any]:
+    """The case's resources of the given types, validated, in the bundle's order."""
     submission = case.submission
     # Without the answers in a form FHIR can carry faithfully (submitted_answers), the bundle still has the
-    # patient and the rest, which come from the frozen document and the result.
-    answers = questionnaire_response(submission)
-    risk = _risk_assessment(case, basis=answers)
-    return [
-        patient_resource(submission),
-        *([answers] if answers else []),
-        *_observations(submission),
-        *([risk] if risk else []),
-        *_medication_statements(submission, case.result),
-        *_appointments(submission),
-    ]
+    # patient and the rest, which come from the frozen document and the result. The RiskAssessment is based on
+    # the answers only when they are given.
+    answers = questionnaire_response(submission) if {"QuestionnaireResponse", "RiskAssessment"} & set(kinds) else None
+    found: list[Any] = []
+    if "Patient" in kinds:
+        found.append(patient_resource(submission))
+    if "QuestionnaireResponse" in kinds and answers:
+        found.append(answers)
+    if "Observation" in kinds:
+        found += _observations(submission)
+    if "RiskAssessment" in kinds and (risk := _risk_assessment(case, basis=answers)):
+        found.append(risk)
+    if "MedicationStatement" in kinds:
+        found += _medication_statements(submission, case.result)
+    if "Appointment" in kinds:
+        found += _appointments(submission)
+    return found
 
 
 def case_bundle(case: Any) -> Bundle:
@@ -237,13 +258,14 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def bulk_export(*, clinic: Any, since: Any = None, until: Any = None, open_file: Any) -> dict[str, int]:
+def bulk_lines(
+    *, clinic: Any, since: Any = None, until: Any = None, kinds: Collection[str] = RESOURCE_TYPES
+) -> Iterator[tuple[str, str]]:
     """The clinic's cases (submitted between `since` and `until`, both dates included, in the clinic's time
-    zone) as Bulk-Data-style NDJSON: one file per resource type, one resource per line, each resource once.
+    zone) as Bulk-Data-style NDJSON lines: (resource type, one resource as JSON), each resource once.
 
-    Streamed: cases are read in chunks and every line is written as it is made, so memory stays flat
-    whatever the number of cases. `open_file(resource_type)`
-    returns a text file to write to. Returns the number of resources written per type."""
+    Streamed: cases are read in chunks and each line is made as it is asked for, so memory stays flat whatever
+    the number of cases."""
     from datetime import datetime, time
     from zoneinfo import ZoneInfo
 
@@ -257,21 +279,72 @@ def bulk_export(*, clinic: Any, since: Any = None, until: Any = None, open_file:
         cases = cases.filter(submission__submitted_at__gte=datetime.combine(since, time.min, tzinfo=zone))
     if until is not None:
         cases = cases.filter(submission__submitted_at__lte=datetime.combine(until, time.max, tzinfo=zone))
-    files: dict[str, Any] = {}
-    counts: dict[str, int] = {}
     # One patient's cases come together, so only that patient's ids are remembered (a patient with several
     # cases, their appointments, are written once): memory does not grow with the clinic.
     patient_id, seen = None, set()
     for case in cases.order_by("submission__patient_id", "submission__submitted_at", "pk").iterator(chunk_size=200):
         if case.submission.patient_id != patient_id:
             patient_id, seen = case.submission.patient_id, set()
-        for resource in case_resources(case):
+        for resource in case_resources(case, kinds):
             kind = resource.get_resource_type()
             if (kind, resource.id) in seen:
                 continue
             seen.add((kind, resource.id))
-            if kind not in files:
-                files[kind] = open_file(kind)
-            files[kind].write(resource.model_dump_json(exclude_none=True) + "\n")
-            counts[kind] = counts.get(kind, 0) + 1
+            yield kind, resource.model_dump_json(exclude_none=True)
+
+
+def bulk_export(*, clinic: Any, since: Any = None, until: Any = None, open_file: Any) -> dict[str, int]:
+    """Every resource type in one pass over the cases (bulk_lines), each type to its own file:
+    `open_file(resource_type)` returns a text file to write to. Returns the number of resources per type."""
+    files: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    for kind, line in bulk_lines(clinic=clinic, since=since, until=until):
+        if kind not in files:
+            files[kind] = open_file(kind)
+        files[kind].write(line + "\n")
+        counts[kind] = counts.get(kind, 0) + 1
     return counts
+
+
+class _Sink(io.RawIOBase):
+    """An unseekable file the zip is written to; the view hands on what has been written so far."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.parts.append(bytes(data))
+        self.size += len(data)
+        return len(data)
+
+    def take(self) -> bytes:
+        data, self.parts, self.size = b"".join(self.parts), [], 0
+        return data
+
+
+def bulk_zip(*, clinic: Any, since: Any = None, until: Any = None, chunk: int = 64 * 1024) -> Iterator[bytes]:
+    """The same export as one zip of NDJSON files (Patient.ndjson, ...), for a download from the staff site.
+
+    Made one resource type at a time (a zip holds one open file at a time), so the response starts at once and
+    memory stays flat; a type with no resources has no file, as in Bulk Data."""
+    sink = _Sink()
+    stamp = timezone.now().astimezone(ZoneInfo(clinic.time_zone)).timetuple()[:6]
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for kind in RESOURCE_TYPES:
+            entry = None
+            for _, line in bulk_lines(clinic=clinic, since=since, until=until, kinds=(kind,)):
+                if entry is None:
+                    info = zipfile.ZipInfo(f"{kind}.ndjson", date_time=stamp)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    entry = archive.open(info, "w", force_zip64=True)
+                entry.write(line.encode() + b"\n")
+                if sink.size >= chunk:
+                    yield sink.take()
+            if entry is not None:
+                entry.close()
+            yield sink.take()
+    yield sink.take()

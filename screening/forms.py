@@ -129,3 +129,27 @@ class ReopenForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["note"].error_messages["required"] = "Say why the case is re-opened."
+
+
+class FhirExportForm(forms.Form):
+    """The submission dates to export, in the clinic's time zone, both days included; empty means no bound."""
+
+    since = forms.DateField(
+        label="Submitted from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a date like 2026-11-01."},
+    )
+    until = forms.DateField(
+        label="Submitted until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a date like 2026-11-30."},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The last date must be on or after the first date.")
+        return cleaned

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_ehr
 
 app_name = "screening"
 
@@ -20,5 +20,12 @@ urlpatterns = [
     path(f"{_case}ask/", views.case_request_info, name="case_request_info"),
     path(f"{_case}reassign/", views.case_reassign, name="case_reassign"),
     path(f"{_case}reopen/", views.case_reopen, name="case_reopen"),
+    path("staff/<slug:clinic_slug>/ehr/", views_ehr.ehr, name="ehr"),
+    path("staff/<slug:clinic_slug>/ehr/export.zip", views_ehr.ehr_export, name="ehr_export"),
+    path(
+        "staff/<slug:clinic_slug>/ehr/keys/<uuid:token_id>/revoke/",
+        views_ehr.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
     path("staff/<slug:clinic_slug>/rescreen/<int:run_id>/", views.rescreen_progress, name="rescreen_progress"),
 ]

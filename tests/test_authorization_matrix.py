@@ -22,7 +22,6 @@ EXPECTED: dict[str, Expect | tuple[Expect, ...]] = {
     "healthz": public(),
     "language_set": public(302, "post"),
     "javascript_catalog": public(),
-    "fhir_questionnaire": public(),  # the intake's questions only, for an EHR to import
     # account: sign-in, sign-up and token links are public; the rest needs a session
     "account:login": anonymous_only(),
     "account:signup": anonymous_only(),

@@ -143,6 +143,8 @@ def test_hostile_posts_to_every_form(client, world, url_name, data):
             "(an area module's extend(world) sets world.kwarg_values) so this form can be fuzzed"
         )
     role = _poster(url_name)
+    if role is None and url_name in EXPECTED:
+        role = "anonymous"  # no session may use it (the FHIR endpoint takes API keys): posted without one
     if role is None:
         pytest.fail(f"{url_name} has no entry in the authorization matrix: add one (tests/authz/<area>.py)")
     world.sign_in(client, role)

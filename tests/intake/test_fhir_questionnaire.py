@@ -125,19 +125,19 @@ def test_fhir_questionnaire_asks_about_pregnancy_as_the_wizard_does():
 
 
 def test_fhir_questionnaire_is_served_at_its_canonical_url_and_an_unknown_one_is_an_operation_outcome(client):
-    response = client.get(reverse("fhir_questionnaire", args=[QUESTIONNAIRE_ID]))
+    response = client.get(reverse("fhir:questionnaire", args=[QUESTIONNAIRE_ID]))
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/fhir+json")
     served = Questionnaire.model_validate_json(response.content)
     assert served.url.endswith(f"/fhir/R4/Questionnaire/{QUESTIONNAIRE_ID}")
 
-    missing = client.get(reverse("fhir_questionnaire", args=["nope"]))
+    missing = client.get(reverse("fhir:questionnaire", args=["nope"]))
     assert missing.status_code == 404
     outcome = json.loads(missing.content)
     assert outcome["resourceType"] == "OperationOutcome"
     assert outcome["issue"][0]["code"] == "not-found"
-    assert client.post(reverse("fhir_questionnaire", args=[QUESTIONNAIRE_ID])).status_code == 405
+    assert client.post(reverse("fhir:questionnaire", args=[QUESTIONNAIRE_ID])).status_code == 405
 
 
 # --- a submission as a QuestionnaireResponse and a Patient ---------------------------------------------------

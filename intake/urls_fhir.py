@@ -1,0 +1,18 @@
+"""The read-only FHIR R4 endpoint, mounted at /fhir/R4/ (intake/views_fhir.py)."""
+
+from django.urls import path
+
+from . import views_fhir
+
+app_name = "fhir"
+
+urlpatterns = [
+    path("metadata", views_fhir.metadata, name="metadata"),
+    path("Questionnaire/<str:resource_id>", views_fhir.questionnaire_read, name="questionnaire"),
+    path("Patient", views_fhir.patient_search, name="patient_search"),
+    path("Patient/<str:resource_id>", views_fhir.patient_read, name="patient"),
+    path("QuestionnaireResponse", views_fhir.response_search, name="response_search"),
+    path("QuestionnaireResponse/<str:resource_id>", views_fhir.response_read, name="response"),
+    # Anything else under the base answers as FHIR does (an OperationOutcome), not with the site's 404 page.
+    path("<path:path>", views_fhir.unknown, name="unknown"),
+]

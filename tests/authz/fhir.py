@@ -1,0 +1,29 @@
+"""Authorization matrix entries for the FHIR endpoint and the clinic admin's EHR page.
+
+The endpoint takes the clinic's API key only: a signed-in session, staff or patient, is not a key (401).
+"""
+
+from tests.authz.helpers import Expect, public, staff
+
+NO_KEY = Expect(default=401)
+
+EXPECTED = {
+    "fhir:metadata": public(),
+    "fhir:questionnaire": public(),  # the intake's questions only, for an EHR to import
+    "fhir:unknown": public(404),
+    "fhir:patient": NO_KEY,
+    "fhir:patient_search": NO_KEY,
+    "fhir:response": NO_KEY,
+    "fhir:response_search": NO_KEY,
+    "screening:ehr": (staff("admin_a"), staff("admin_a", status=400, method="post")),  # a key needs a name
+    "screening:ehr_export": staff("admin_a"),
+    "screening:api_token_revoke": staff("admin_a", status=302, method="post"),
+}
+
+
+def extend(world) -> None:
+    """A key of clinic A, for the revoke entry."""
+    from clinics.services import api_token_create
+
+    token, _ = api_token_create(clinic=world.objects["clinic_a"], name="Matrix EHR", created_by=world.users["admin_a"])
+    world.kwarg_values.update({"token_id": token.pk, "path": "Observation"})

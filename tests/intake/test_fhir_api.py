@@ -1,0 +1,222 @@
+"""The read-only FHIR endpoint an EHR integration reads with the clinic's API key: valid resources, the clinic's
+records only (another clinic's are 404, a missing, wrong or revoked key is 401), searches by patient and
+`_lastUpdated`, paging, every read audited, every error an OperationOutcome."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+from clinics.models import ApiToken
+from clinics.services import api_token_create, api_token_revoke
+from core.models import AuditEvent
+from intake.builder import build_document
+from intake.fhir import answers_from_response
+from intake.fhir_api import SearchError, last_updated_filter
+from intake.models import IntakeSubmission
+from tests.factories import UserFactory, login_staff
+from screening.services import review_case_claim, review_case_request_info
+from tests.intake.submissions import amend, case_of, send, staffed_clinic
+
+pytestmark = pytest.mark.django_db
+
+PORTLAND = ZoneInfo("America/Los_Angeles")
+
+
+@pytest.fixture
+def clinic():
+    return staffed_clinic()
+
+
+@pytest.fixture
+def key(clinic):
+    return api_token_create(clinic=clinic, name="OpenEMR", created_by=clinic.admin)[1]
+
+
+def get(client, name, key=None, *, args=(), **params):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
+    return client.get(reverse(f"fhir:{name}", args=args), params, **headers)
+
+
+def outcome(response, status):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/fhir+json")
+    return OperationOutcome.model_validate_json(response.content).issue[0]
+
+
+def at(submission, when: datetime) -> None:
+    IntakeSubmission.objects.filter(pk=submission.pk).update(submitted_at=when)
+
+
+def test_fhir_metadata_is_a_capability_statement_without_a_key(client):
+    response = get(client, "metadata")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/fhir+json")
+    statement = CapabilityStatement.model_validate_json(response.content)
+    served = {r.type: r for r in statement.rest[0].resource}
+    assert set(served) == {"Questionnaire", "Patient", "QuestionnaireResponse"}
+    assert {p.name for p in served["QuestionnaireResponse"].searchParam} == {"patient", "_lastUpdated"}
+    assert "Bearer" in statement.rest[0].security.description
+    assert statement.implementation.url.endswith("/fhir/R4")
+
+
+def test_fhir_api_reads_a_patient_and_their_answers_with_the_clinics_key(client, clinic, key):
+    patient = UserFactory(full_name="Alex Example", phone="+15035550123")
+    first = send(clinic, patient, "needs_review")
+    review_case_claim(case_id=case_of(first).pk, user=clinic.psychiatrist)
+    review_case_request_info(case_id=case_of(first).pk, user=clinic.psychiatrist, patient_message="What dose?")
+    second = amend(first, "needs_review")
+    send(clinic, UserFactory(), "eligible")  # another patient of the clinic
+
+    found = Patient.model_validate_json(get(client, "patient", key, args=[patient.pk]).content)
+    search = get(client, "response_search", key, patient=f"Patient/{patient.pk}")
+
+    assert found.name[0].text == "Alex Example"
+    assert found.meta.lastUpdated == second.submitted_at
+    assert search.status_code == 200
+    bundle = Bundle.model_validate_json(search.content)
+    assert bundle.type == "searchset" and bundle.total == 2
+    responses = [entry.resource for entry in bundle.entry]
+    assert [r.id for r in responses] == [f"submission-{first.pk}", f"submission-{second.pk}"]
+    assert {r.subject.reference for r in responses} == {f"Patient/{patient.pk}"}
+    assert responses[1].partOf[0].reference == f"QuestionnaireResponse/submission-{first.pk}"
+    assert bundle.entry[0].fullUrl.endswith(f"/fhir/R4/QuestionnaireResponse/submission-{first.pk}")
+    rebuilt = build_document(
+        answers_from_response(json.loads(responses[1].model_dump_json(exclude_none=True))),
+        screened_on=datetime.fromisoformat(second.document["screened_on"]).date(),
+    )
+    assert rebuilt == second.document
+    one = get(client, "response", key, args=[f"submission-{second.pk}"])
+    assert QuestionnaireResponse.model_validate_json(one.content).id == f"submission-{second.pk}"
+    reads = AuditEvent.objects.filter(action="fhir.read").order_by("id")
+    assert [(e.detail["interaction"], e.detail["type"], e.detail["count"]) for e in reads] == [
+        ("read", "Patient", 1),
+        ("search", "QuestionnaireResponse", 2),
+        ("read", "QuestionnaireResponse", 1),
+    ]
+    assert reads[0].clinic == clinic and reads[0].detail["ids"] == [str(patient.pk)]
+    assert "OpenEMR" in reads[0].detail["key"] and "Alex" not in json.dumps(reads[1].detail)
+    assert ApiToken.objects.get().last_used_at is not None
+
+
+def test_fhir_api_keeps_to_the_keys_clinic(client, clinic, key):
+    other = staffed_clinic(name="Other Clinic")
+    theirs = send(other, UserFactory(), "eligible")
+    both = UserFactory()
+    send(clinic, both, "eligible")
+    elsewhere = send(other, both, "needs_review")
+
+    assert outcome(get(client, "patient", key, args=[theirs.patient_id]), 404).code == "not-found"
+    assert outcome(get(client, "response", key, args=[f"submission-{theirs.pk}"]), 404).code == "not-found"
+    empty = Bundle.model_validate_json(get(client, "response_search", key, patient=str(theirs.patient_id)).content)
+    assert empty.total == 0 and not empty.entry
+    # A patient of both clinics: this clinic sees only what was sent to it.
+    mine = Bundle.model_validate_json(get(client, "response_search", key, patient=str(both.pk)).content)
+    assert mine.total == 1 and f"submission-{elsewhere.pk}" not in [e.resource.id for e in mine.entry]
+    everyone = Bundle.model_validate_json(get(client, "patient_search", key).content)
+    assert {e.resource.id for e in everyone.entry} == {str(both.pk)}
+
+
+def test_fhir_api_refuses_a_missing_wrong_or_revoked_key_and_a_staff_session(client, clinic, key):
+    patient = UserFactory()
+    send(clinic, patient, "eligible")
+
+    missing = get(client, "patient", args=[patient.pk])
+    assert outcome(missing, 401).code == "login"
+    assert missing["WWW-Authenticate"].startswith("Bearer")
+    assert outcome(get(client, "patient", "kci_not-a-key", args=[patient.pk]), 401).code == "login"
+    basic = client.get(reverse("fhir:patient", args=[patient.pk]), HTTP_AUTHORIZATION=f"Basic {key}")
+    assert outcome(basic, 401).code == "login"
+    login_staff(client, clinic.coordinator)
+    assert outcome(get(client, "response_search", patient=str(patient.pk)), 401).code == "login"
+    client.logout()
+    api_token_revoke(token=ApiToken.objects.get(), actor=clinic.admin)
+    assert outcome(get(client, "patient", key, args=[patient.pk]), 401).code == "login"
+    assert not AuditEvent.objects.filter(action="fhir.read").exists()
+
+
+def test_fhir_api_searches_by_last_updated_and_pages(client, clinic, key):
+    old, mid, new = (send(clinic, UserFactory(), "eligible") for _ in range(3))
+    at(old, datetime(2026, 11, 2, 10, 0, tzinfo=PORTLAND))
+    at(mid, datetime(2026, 11, 20, 23, 30, tzinfo=PORTLAND))  # the 21st in UTC, the 20th in Portland
+    at(new, datetime(2026, 12, 1, 9, 0, tzinfo=PORTLAND))
+
+    def ids(name, **params):
+        bundle = Bundle.model_validate_json(get(client, name, key, **params).content)
+        return [e.resource.id for e in bundle.entry]
+
+    assert ids("response_search", _lastUpdated="ge2026-11-20") == [f"submission-{mid.pk}", f"submission-{new.pk}"]
+    assert ids("response_search", _lastUpdated="2026-11-20") == [f"submission-{mid.pk}"]
+    assert ids("response_search", _lastUpdated=["gt2026-11-02", "lt2026-12"]) == [f"submission-{mid.pk}"]
+    assert ids("response_search", _lastUpdated="le2026-11-02T18:00:00Z") == [f"submission-{old.pk}"]
+    assert ids("patient_search", _lastUpdated="ge2026-12-01") == [str(new.patient_id)]
+
+    first = Bundle.model_validate_json(get(client, "response_search", key, _count="2").content)
+    links = {link.relation: link.url for link in first.link}
+    assert first.total == 3 and len(first.entry) == 2
+    following = client.get(links["next"], HTTP_AUTHORIZATION=f"Bearer {key}")
+    last = Bundle.model_validate_json(following.content)
+    assert [e.resource.id for e in last.entry] == [f"submission-{new.pk}"]
+    assert "next" not in {link.relation for link in last.link}
+
+
+def test_fhir_api_explains_what_it_cannot_do_as_operation_outcomes(client, clinic, key):
+    bad_date = outcome(get(client, "response_search", key, _lastUpdated="since-monday"), 400)
+    assert bad_date.code == "invalid" and "ge2026-11-01" in bad_date.diagnostics
+    unknown = outcome(get(client, "response_search", key, subjekt="Patient/1"), 400)
+    assert "subjekt" in unknown.diagnostics
+    assert "patient=" in outcome(get(client, "response_search", key, patient="nobody"), 400).diagnostics
+    assert outcome(get(client, "patient_search", key, _count="lots"), 400).code == "invalid"
+    assert outcome(get(client, "metadata", _format="xml"), 406).code == "not-supported"
+    posted = client.post(reverse("fhir:response_search"), HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert outcome(posted, 405).code == "not-supported" and posted["Allow"] == "GET, HEAD"
+    assert outcome(client.get("/fhir/R4/Observation?patient=1"), 404).code == "not-supported"
+    assert outcome(get(client, "patient", key, args=["not-a-uuid"]), 404).code == "not-found"
+
+
+@pytest.mark.parametrize(
+    ("value", "start", "end"),
+    [
+        ("2026-11-20", datetime(2026, 11, 20, tzinfo=PORTLAND), datetime(2026, 11, 21, tzinfo=PORTLAND)),
+        ("ge2026-11", datetime(2026, 11, 1, tzinfo=PORTLAND), None),
+        ("lt2026", None, datetime(2026, 1, 1, tzinfo=PORTLAND)),
+        ("le2026-12", None, datetime(2027, 1, 1, tzinfo=PORTLAND)),
+        ("gt2026-11-20T10:00Z", datetime(2026, 11, 20, 10, 1, tzinfo=ZoneInfo("UTC")), None),
+        (
+            "eq2026-11-20T10:00:05-05:00",
+            datetime(2026, 11, 20, 15, 0, 5, tzinfo=ZoneInfo("UTC")),
+            datetime(2026, 11, 20, 15, 0, 6, tzinfo=ZoneInfo("UTC")),
+        ),
+    ],
+)
+def test_fhir_last_updated_reads_each_precision_and_prefix(value, start, end):
+    lookups = last_updated_filter([value], zone=PORTLAND)
+
+    assert lookups.get("gte") == start
+    assert lookups.get("lt") == end
+
+
+@pytest.mark.parametrize("value", ["2026-13", "2026-11-20T10:00", "ne2026", "2026-02-30", "yesterday"])
+def test_fhir_last_updated_refuses_what_it_cannot_read(value):
+    with pytest.raises(SearchError):
+        last_updated_filter([value], zone=PORTLAND)
+
+
+def test_fhir_last_updated_repeated_values_all_hold():
+    lookups = last_updated_filter(["ge2026-11-01", "ge2026-11-10", "lt2026-12-01", "le2026-11-20"], zone=PORTLAND)
+
+    assert lookups == {
+        "gte": datetime(2026, 11, 10, tzinfo=PORTLAND),
+        "lt": datetime(2026, 11, 21, tzinfo=PORTLAND),
+    }
+    assert lookups["lt"] - lookups["gte"] == timedelta(days=11)
