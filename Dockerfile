@@ -16,4 +16,5 @@ RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py colle
 RUN useradd --create-home --uid 1000 app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "5", "--access-logfile", "-"]
+# --timeout 120: the EHR tab streams its FHIR export for a minute or more at a busy clinic.
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "5", "--timeout", "120", "--access-logfile", "-"]

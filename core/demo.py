@@ -8,10 +8,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clinics.models import Clinic, Membership, Role
-from clinics.services import clinic_create
+from clinics.models import ApiToken, Clinic, Membership, Role
+from clinics.services import api_token_digest, clinic_create
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - public demo password, refused in production
+# The first clinic's EHR key, so the README's FHIR example runs as is (demo data is refused in production).
+DEMO_API_KEY = "kci_demo-ehr-key-2026"
 # Every demo staff account shares this authenticator secret (RFC 6238 style, 20 bytes).
 DEMO_TOTP_KEY_HEX = "6b6574616d696e652d64656d6f2d746f74702d31"
 DEMO_TOTP_BASE32 = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY_HEX)).decode()
@@ -67,6 +69,14 @@ def _demo_device(user) -> None:
     )
 
 
+def _demo_api_key(clinic) -> None:
+    admin = Membership.objects.filter(clinic=clinic, role=Role.CLINIC_ADMIN).select_related("user").first()
+    ApiToken.objects.get_or_create(
+        digest=api_token_digest(DEMO_API_KEY),
+        defaults={"clinic": clinic, "name": "Demo EHR", "prefix": DEMO_API_KEY[:10], "created_by": admin.user},
+    )
+
+
 @transaction.atomic
 def load_demo() -> list[str]:
     if settings.PRODUCTION or not settings.DEMO_TOTP_ENABLED:
@@ -92,6 +102,8 @@ def load_demo() -> list[str]:
         clinic = Clinic.objects.get(slug=spec["slug"])
         lines += demo_patients(clinic, DEMO_PASSWORD)
         lines += demo_schedule(clinic)
+    _demo_api_key(Clinic.objects.get(slug=CLINICS[0]["slug"]))
+    lines.append(f"FHIR endpoint key of {CLINICS[0]['name']}: {DEMO_API_KEY} (README, FHIR).")
     lines.append(
         f"Staff second factor: authenticator secret {DEMO_TOTP_BASE32}, or run "
         "`.venv/bin/python manage.py demo_totp EMAIL` for the current code."

@@ -33,3 +33,19 @@ def test_demo_has_every_state_and_is_idempotent():
     assert ReviewCase.objects.filter(due_at__lt=timezone.now()).exists()  # an overdue case
     assert {"eligible", "cleared"} <= {source for source, _ in first["worklist"]}
     assert first["appointments"] >= 2 and first["open drafts"] >= 1
+
+
+@pytest.mark.django_db
+def test_demo_fhir_key_reads_the_first_clinics_patients_as_the_readme_shows(client):
+    from core.demo import CLINICS, DEMO_API_KEY
+
+    call_command("load_demo")
+    call_command("load_demo")
+
+    response = client.get("/fhir/R4/Patient", HTTP_AUTHORIZATION=f"Bearer {DEMO_API_KEY}")
+
+    assert response.status_code == 200
+    bundle = response.json()
+    patients = IntakeSubmission.objects.filter(clinic__slug=CLINICS[0]["slug"]).values("patient_id").distinct()
+    assert bundle["total"] == patients.count() > 0
+    assert bundle["entry"][0]["resource"]["resourceType"] == "Patient"
