@@ -1,0 +1,62 @@
+"""A clinic admin connects the EHR: makes an API key (shown once), downloads the FHIR export as a zip, and
+revokes the key; the EHR reads the endpoint with the key until then."""
+
+import io
+import json
+import zipfile
+
+import pytest
+
+from clinics.models import ApiToken, Role
+from tests.browser.test_clinic_admin_flow import _sign_in
+from tests.browser.test_intake_flow import assert_accessible
+from tests.factories import UserFactory, make_staff
+from tests.intake.submissions import send, staffed_clinic
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fhir_clinic_admin_makes_a_key_downloads_the_export_and_revokes_the_key(live_server, page, screenshot):
+    clinic = staffed_clinic(name="Cascade Ketamine Care")
+    admin = make_staff(clinic, Role.CLINIC_ADMIN, full_name="Ada Admin", email="ada@example.org")
+    patient = UserFactory(full_name="Alex Example")
+    send(clinic, patient, "needs_review")
+
+    _sign_in(page, live_server, admin, f"/staff/{clinic.slug}/ehr/")
+
+    assert page.get_by_role("heading", name="EHR connection", level=1).is_visible()
+    assert page.get_by_role("link", name="EHR").get_attribute("aria-current") == "page"
+    assert page.get_by_text("No keys yet.").is_visible()
+    page.get_by_label("Name of the key").fill("OpenEMR production")
+    page.get_by_role("button", name="Make the key").click()
+    key = page.get_by_label("The new API key").input_value()
+    assert key.startswith("kci_")
+    assert page.get_by_text("It is shown only this once").is_visible()
+    assert_accessible(page, "EHR page with a new key")
+    screenshot(page, "fhir-ehr-new-key")
+    endpoint = f"{live_server.url}/fhir/R4/Patient/{patient.pk}"
+    read = page.request.get(endpoint, headers={"Authorization": f"Bearer {key}"})
+    assert read.status == 200 and read.json()["name"][0]["text"] == "Alex Example"
+
+    with page.expect_download() as waiting:
+        page.get_by_role("button", name="Download the export (.zip)").click()
+    download = waiting.value
+    assert download.suggested_filename.startswith(f"{clinic.slug}-fhir-")
+    archive = zipfile.ZipFile(io.BytesIO(open(download.path(), "rb").read()))  # noqa: SIM115
+    patients = [json.loads(line) for line in archive.read("Patient.ndjson").decode().splitlines()]
+    assert [p["id"] for p in patients] == [str(patient.pk)]
+    assert "QuestionnaireResponse.ndjson" in archive.namelist()
+
+    page.get_by_label("Submitted from").fill("2026-12-05")
+    page.get_by_label("Submitted until").fill("2026-12-01")
+    page.get_by_role("button", name="Download the export (.zip)").click()
+    assert page.get_by_text("The export was not made").is_visible()
+    assert page.get_by_label("Submitted from").input_value() == "2026-12-05"
+    screenshot(page, "fhir-ehr-export-error")
+
+    page.get_by_role("button", name="Revoke the key OpenEMR production").click()
+    assert page.get_by_text("is revoked").is_visible()
+    assert page.locator("[data-key]").get_by_text("Revoked").is_visible()
+    assert not ApiToken.objects.get().is_active
+    refused = page.request.get(endpoint, headers={"Authorization": f"Bearer {key}"})
+    assert refused.status == 401
+    assert_accessible(page, "EHR page after revoking")
