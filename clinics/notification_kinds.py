@@ -215,7 +215,7 @@ def invitation_email(notification: Any) -> Message | None:
     invitation = Invitation.objects.select_related("clinic").filter(pk=notification.object_id).first()
     if invitation is None or invitation.accepted_at or invitation.revoked_at or invitation.expires_at <= timezone.now():
         return None
-    link = site_url(reverse("account:invitation_accept", kwargs={"token": invitation_token(invitation)}))
+    link = site_url(reverse("clinics:invitation_accept", kwargs={"token": invitation_token(invitation)}))
     return Message(
         subject=f"You are invited to join {invitation.clinic.name}",
         body=(

@@ -36,6 +36,11 @@ def is_clinic_staff(user: Any) -> bool:
     return Membership.objects.filter(user=user, is_active=True).exists()
 
 
+def is_staff_at(user: Any, clinic_id: Any) -> bool:
+    """An active membership at this clinic (an e-mail to staff is not sent to someone who has left)."""
+    return Membership.objects.filter(user=user, clinic_id=clinic_id, is_active=True).exists()
+
+
 def _second_factor_redirect(request: HttpRequest) -> HttpResponse | None:
     if request.user.is_verified():
         return None

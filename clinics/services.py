@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.outbox import outbox_add
+from core.services import user_end_all_sessions, user_sign_in
 
 from .models import ApiToken, Clinic, Invitation, Membership, Role, ScreeningPolicy, ServedState
 
@@ -59,12 +60,6 @@ def _ensure_another_admin(membership: Membership) -> None:
     )
     if not list(others):
         raise ValidationError("A clinic needs at least one active clinic admin. Make someone else an admin first.")
-
-
-def user_end_all_sessions(*, user: Any) -> None:
-    """Every session of this user stops being valid on its next request."""
-    type(user).objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
-    user.refresh_from_db(fields=["session_generation"])
 
 
 @transaction.atomic
@@ -205,6 +200,16 @@ def invitation_accept(*, invitation: Invitation, password: str, full_name: str, 
         request=request,
         detail={"role": invitation.role},
     )
+    return user
+
+
+@transaction.atomic
+def invitation_accept_and_sign_in(
+    *, request: HttpRequest, invitation: Invitation, password: str, full_name: str
+) -> Any:
+    """Accept a staff invitation and sign the new member in; the second factor comes next."""
+    user = invitation_accept(invitation=invitation, password=password, full_name=full_name, request=request)
+    user_sign_in(request=request, user=user, method="invitation")
     return user
 
 

@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from .views import audit, dashboard, directory, members, policy, scheduling, staff, worklist
+from .views import audit, dashboard, directory, invitations, members, policy, scheduling, staff, worklist
 
 app_name = "clinics"
 
 urlpatterns = [
     path("clinics/", directory.directory, name="directory"),
     path("clinics/<slug:slug>/", directory.clinic_detail, name="detail"),
+    # Under /account/ with the other sign-in pages: the link in invitations already sent.
+    path("account/invitation/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
     path("staff/", staff.staff_home, name="staff_home"),
     path("staff/<slug:clinic_slug>/members/", members.members, name="members"),
     path("staff/<slug:clinic_slug>/members/<int:membership_id>/role/", members.member_role, name="member_role"),

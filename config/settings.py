@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "clinics",
     "intake",
     "screening",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -213,7 +214,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
     "cases-escalate": {
-        "task": "core.tasks.cases_escalate",
+        "task": "screening.tasks.cases_escalate",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

@@ -29,4 +29,4 @@ urlpatterns = [
 ]
 
 if settings.BENCHMARK_ENDPOINTS:  # benchmarks/load/ only: the bare view it compares pages with
-    urlpatterns.append(path("bench/", include(("core.views_bench", "bench"))))
+    urlpatterns.append(path("bench/", include(("demo.views_bench", "bench"))))

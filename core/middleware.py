@@ -15,15 +15,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
-from clinics.models import Membership
-
-from . import services
+from . import hooks, services
 
 
 def idle_timeout_for(user) -> tuple[bool, timedelta]:
     """(is clinic staff, idle timeout). Clinic staff hold an active membership; site admins (Django admin
     access) get the staff timeout too, since they can see more than anyone."""
-    clinic_staff = Membership.objects.filter(user=user, is_active=True).exists()
+    clinic_staff = hooks.is_clinic_staff(user)
     privileged = clinic_staff or user.is_staff or user.is_superuser
     return clinic_staff, settings.STAFF_IDLE_TIMEOUT if privileged else settings.PATIENT_IDLE_TIMEOUT
 

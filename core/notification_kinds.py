@@ -1,4 +1,4 @@
-"""The notifications written by intake, screening and review, and the escalations (see core/tasks.py).
+"""The notifications written by intake, screening and review, and the escalations (see screening/escalation.py).
 
 Each e-mail names the clinic and carries one link to a page behind sign-in; none names the patient or
 says anything about their answers, screening or decision. Staff e-mails may say that a case is urgent.
@@ -225,7 +225,7 @@ def case_cleared(notification: Any) -> Message:
     )
 
 
-# --- clinic admins (core.tasks.cases_escalate) -------------------------------------------------------
+# --- clinic admins (screening.tasks.cases_escalate) -------------------------------------------------------
 
 
 @notification_kind("case.overdue", audience="staff", in_app="A case is overdue for review at {clinic}.", link=case_link)

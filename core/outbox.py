@@ -23,7 +23,9 @@ from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 
+from . import hooks
 from .models import Notification
 from .notifications import Kind, kind_for
 
@@ -126,20 +128,23 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
 def outbox_enqueue(*notification_ids: str) -> bool:
     """Ask Celery to send these rows now, in one task. Never raises: a row that was not queued is sent by
     the beat."""
-    from .tasks import outbox_send, outbox_send_many
-
     if len(notification_ids) == 1:
-        return delay_safely(outbox_send, notification_ids[0])
-    return delay_safely(outbox_send_many, list(notification_ids))
+        return delay_safely("core.tasks.outbox_send", notification_ids[0])
+    return delay_safely("core.tasks.outbox_send_many", list(notification_ids))
 
 
 def delay_safely(task: Any, *args: Any) -> bool:
     """task.delay(*args), or False (logged, never raised) when the broker is down, slow or refusing.
 
+    `task` is a task or its dotted name ("screening.tasks.rescreen_clinic"): services name the tasks that
+    call them back rather than import them, so a services module and its tasks module never import each other.
+
     For work queued from a web request after commit: the request has already succeeded and must not fail
     or wait now. Give such tasks ignore_result=True: a result backend that is down fails them otherwise.
     """
     global _broker_down_until
+    if isinstance(task, str):
+        task = import_string(task)
     if time.monotonic() < _broker_down_until:
         return False
     try:
@@ -211,11 +216,9 @@ def _skip_reason(notification: Notification, kind: Kind) -> str:
         return "" if kind.audience == "account" else "no recipient"
     if not recipient.is_active or not recipient.email:
         return "recipient inactive"
-    if kind.audience == "staff" and notification.clinic_id is not None:
-        from clinics.models import Membership
-
-        if not Membership.objects.filter(user=recipient, clinic_id=notification.clinic_id, is_active=True).exists():
-            return "recipient no longer staff at the clinic"
+    staff = kind.audience == "staff" and notification.clinic_id is not None
+    if staff and not hooks.is_staff_at(recipient, notification.clinic_id):
+        return "recipient no longer staff at the clinic"
     return ""
 
 

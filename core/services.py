@@ -11,14 +11,13 @@ from django.contrib.auth import get_user_model, login, logout
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
-
-from clinics.services import user_end_all_sessions
 
 from .audit import audit_record
 from .outbox import outbox_add
@@ -81,6 +80,12 @@ def user_sign_in_failed(*, request: HttpRequest, email: str, locked_out: bool, n
         if user_id:
             lock_detail["user_id"] = user_id
         audit_record(action="auth.locked_out", request=request, detail=lock_detail)
+
+
+def user_end_all_sessions(*, user: Any) -> None:
+    """Every session of this user stops being valid on its next request."""
+    type(user).objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
 
 
 @transaction.atomic
@@ -304,16 +309,3 @@ def password_reset_completed(*, request: HttpRequest, user: Any) -> None:
 
     axes_reset(username=user.email.lower())
     audit_record(action="auth.password_reset_completed", actor=user, request=request, obj=user)
-
-
-# --- staff invitations ------------------------------------------------------------------------
-
-
-@transaction.atomic
-def invitation_accept_and_sign_in(*, request: HttpRequest, invitation: Any, password: str, full_name: str) -> Any:
-    """Accept a staff invitation and sign the new member in; the second factor comes next."""
-    from clinics.services import invitation_accept
-
-    user = invitation_accept(invitation=invitation, password=password, full_name=full_name, request=request)
-    user_sign_in(request=request, user=user, method="invitation")
-    return user

@@ -15,7 +15,6 @@ urlpatterns = [
     path("confirm-email/sent/", views.verify_email_sent, name="verify_email_sent"),
     path("confirm-email/resend/", views.verify_email_resend, name="verify_email_resend"),
     path("confirm-email/<str:token>/", views.verify_email, name="verify_email"),
-    path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

@@ -1,4 +1,7 @@
-"""Sign-in, sign-up, second factor, invitations, password reset and session pages. Thin: services do the work."""
+"""Sign-in, sign-up, second factor, password reset and session pages; thin, services do the work.
+
+A staff invitation's link is a clinics page (clinics.views.invitations).
+"""
 
 from base64 import b32encode
 from datetime import UTC, datetime
@@ -20,21 +23,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinics.models import Clinic
-from clinics.permissions import is_clinic_staff
-from clinics.selectors import clinic_public
-from clinics.services import invitation_from_token
-
 from . import services
 from .forms import (
     ContactForm,
-    InvitationAcceptForm,
     ResetRequestForm,
     ResetSetPasswordForm,
     SignInForm,
     SignUpForm,
     TokenForm,
 )
+from .hooks import clinic_public, is_clinic_staff
 from .phone import phone_display
 
 CHOSEN_CLINIC_SESSION_KEY = "chosen_clinic"
@@ -81,7 +79,7 @@ def needs_second_factor(user) -> bool:
     return bool(user.is_staff or user.is_superuser or is_clinic_staff(user))
 
 
-def _two_factor_url(next_url: str) -> str:
+def two_factor_url(next_url: str) -> str:
     query = f"?{urlencode({'next': next_url})}" if next_url else ""
     return reverse("account:two_factor") + query
 
@@ -93,11 +91,11 @@ def _home_for(request: HttpRequest, user) -> HttpResponse:
         verified = getattr(user, "is_verified", None)
         if callable(verified) and verified():
             return redirect(next_url or _verified_home_url(user))
-        return redirect(_two_factor_url(next_url))
+        return redirect(two_factor_url(next_url))
     return redirect(next_url or patient_home_url())
 
 
-def _remember_chosen_clinic(request: HttpRequest) -> Clinic | None:
+def _remember_chosen_clinic(request: HttpRequest):
     """`?clinic=<slug>` from a clinic's page: remember it for the intake, when such a clinic exists."""
     slug = request.GET.get("clinic", "").strip()
     if slug:
@@ -113,7 +111,7 @@ def _require_second_factor(request: HttpRequest) -> HttpResponse | None:
     """Staff pages of the account area need the second factor too, like every other staff page."""
     user = request.user
     if needs_second_factor(user) and not user.is_verified():
-        return redirect(_two_factor_url(request.get_full_path()))
+        return redirect(two_factor_url(request.get_full_path()))
     return None
 
 
@@ -336,31 +334,6 @@ def verify_email_resend(request: HttpRequest) -> HttpResponse:
     services.email_verification_resend(user=request.user)
     messages.success(request, _("We have sent a new confirmation link. It works for 3 days."))
     return redirect(safe_next(request) or patient_home_url())
-
-
-# --- staff invitations --------------------------------------------------------------------------
-
-
-@sensitive_post_parameters("password1", "password2")
-@never_cache
-@require_http_methods(["GET", "POST"])
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = invitation_from_token(token)
-    if invitation is None:
-        return render(request, "registration/invitation_invalid.html", status=400)
-    form = InvitationAcceptForm(request.POST if request.method == "POST" else None, email=invitation.email)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.invitation_accept_and_sign_in(
-                request=request,
-                invitation=invitation,
-                password=form.cleaned_data["password1"],
-                full_name=form.cleaned_data["full_name"],
-            )
-        except ValidationError:
-            return render(request, "registration/invitation_invalid.html", status=400)
-        return redirect(_two_factor_url(staff_home_url()))
-    return render(request, "registration/invitation_accept.html", {"form": form, "invitation": invitation})
 
 
 # --- password reset -----------------------------------------------------------------------------

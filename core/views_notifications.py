@@ -8,8 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from clinics.permissions import is_clinic_staff
-
+from .hooks import is_clinic_staff
 from .notifications import inbox_link, inbox_page
 from .outbox import notification_mark_all_read, notification_mark_read
 

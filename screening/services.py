@@ -696,9 +696,7 @@ def rescreen_run_start(
         detail={"reason": reason, "ruleset": RULESET, "policy_version": run.policy.version if run.policy else None},
     )
     if enqueue:
-        from .tasks import rescreen_clinic
-
-        delay_on_commit_safely(rescreen_clinic, run.pk)
+        delay_on_commit_safely("screening.tasks.rescreen_clinic", run.pk)
     return run
 
 

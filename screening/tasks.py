@@ -1,8 +1,9 @@
-"""Re-screening in the background. Arguments are ids only; every task is safe to run twice."""
+"""Re-screening and escalation in the background. Arguments are ids only; every task is safe to run twice."""
 
 from celery import shared_task
 from django.db import OperationalError
 
+from .escalation import cases_escalate_due
 from .services import RESCREEN_CHUNK, rescreen_run_chunk
 
 
@@ -25,3 +26,9 @@ def rescreen_clinic(run_id: int, chunk_size: int = RESCREEN_CHUNK) -> int:
     while rescreen_run_chunk(run_id=run_id, size=chunk_size):
         chunks += 1
     return chunks
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=110, time_limit=120)
+def cases_escalate() -> dict[str, int]:
+    """Beat, every minute. Safe twice: each alert is claimed by a conditional UPDATE of its marker."""
+    return cases_escalate_due()

@@ -31,7 +31,6 @@ EXPECTED: dict[str, Expect | tuple[Expect, ...]] = {
     "account:verify_email": public(),
     "account:verify_email_sent": public(),
     "account:verify_email_resend": public(302, "post"),
-    "account:invitation_accept": public(),
     "account:password_reset": public(),
     "account:password_reset_done": public(),
     # A valid link redirects to hide its token; the owner signing in (last_login) makes it stale.
@@ -41,6 +40,7 @@ EXPECTED: dict[str, Expect | tuple[Expect, ...]] = {
     "account:security": signed_in(),
     "account:contact": (signed_in(), signed_in(method="post")),
     # clinics: the public directory, then staff pages by role
+    "clinics:invitation_accept": public(),
     "clinics:directory": public(),
     "clinics:detail": public(),
     "clinics:staff_home": signed_in(404, **dict.fromkeys((*ALL_STAFF_A, "staff_b"), 200)),

@@ -26,7 +26,7 @@ def invitation(db):
 
 
 def link(invitation: Invitation) -> str:
-    return reverse("account:invitation_accept", kwargs={"token": invitation_token(invitation)})
+    return reverse("clinics:invitation_accept", kwargs={"token": invitation_token(invitation)})
 
 
 def accept(client, url: str, **fields):
@@ -93,8 +93,8 @@ def test_an_expired_link_gives_a_clear_message(client, invitation):
 def test_a_forged_or_truncated_link_gives_the_same_clear_message(client, invitation):
     token = invitation_token(invitation)
 
-    forged = client.get(reverse("account:invitation_accept", kwargs={"token": token[:-3] + "abc"}))
-    truncated = client.get(reverse("account:invitation_accept", kwargs={"token": token[:10]}))
+    forged = client.get(reverse("clinics:invitation_accept", kwargs={"token": token[:-3] + "abc"}))
+    truncated = client.get(reverse("clinics:invitation_accept", kwargs={"token": token[:10]}))
 
     for response in (forged, truncated):
         assert response.status_code == 400

@@ -19,7 +19,8 @@ from core import notifications, outbox
 from core.models import Notification
 from core.notifications import Message, notification_kind
 from core.outbox import backoff, outbox_add, outbox_add_many, outbox_breaker_reset, outbox_deliver, outbox_enqueue
-from core.tasks import cases_escalate_due, outbox_resend_due, outbox_send, outbox_send_many
+from core.tasks import outbox_resend_due, outbox_send, outbox_send_many
+from screening.escalation import cases_escalate_due
 from screening.models import Priority, ReviewCase
 from tests.factories import make_staff
 
@@ -424,9 +425,10 @@ def test_the_beat_resends_and_escalates_every_minute():
     tasks = {entry["task"]: entry["schedule"] for entry in schedule.values()}
 
     assert tasks["core.tasks.outbox_resend_due"] == 60.0
-    assert tasks["core.tasks.cases_escalate"] == 60.0
+    assert tasks["screening.tasks.cases_escalate"] == 60.0
     app.loader.import_default_modules()
-    assert {"core.tasks.outbox_resend_due", "core.tasks.cases_escalate", "core.tasks.outbox_send"} <= set(app.tasks)
+    expected = {"core.tasks.outbox_resend_due", "screening.tasks.cases_escalate", "core.tasks.outbox_send"}
+    assert expected <= set(app.tasks)
 
 
 def test_broker_settings_cannot_hang_a_request():
@@ -447,7 +449,7 @@ def test_other_tasks_can_be_queued_after_commit_without_risking_the_request(djan
     from kombu.exceptions import OperationalError
 
     from core.outbox import delay_on_commit_safely
-    from core.tasks import cases_escalate
+    from screening.tasks import cases_escalate
 
     with mock.patch.object(cases_escalate, "delay", side_effect=OperationalError("refused")) as delay:
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():

@@ -94,9 +94,8 @@ def load_demo() -> list[str]:
             _demo_device(user)
             lines.append(f"  {email:<36} {ROLES[key].label} at {clinic.name}")
     lines.append("Demo patients (same password), one per state of the flow:")
-    from clinics.demo_scheduling import demo_schedule
-
-    from .demo_patients import demo_patients
+    from .patients import demo_patients
+    from .scheduling import demo_schedule
 
     for spec in CLINICS:
         clinic = Clinic.objects.get(slug=spec["slug"])

@@ -2,8 +2,8 @@
 
 import pytest
 
-from clinics.demo_scheduling import demo_schedule
 from clinics.models import Appointment, AvailabilityWindow, Role, WorklistEntry
+from demo.scheduling import demo_schedule
 from tests.clinics.test_scheduling_support import on_worklist
 from tests.factories import make_clinic, make_staff
 

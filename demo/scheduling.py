@@ -1,4 +1,4 @@
-"""Demo availability and appointments for `make run` (called from core.demo). Safe to run again."""
+"""Demo availability and appointments for `make run` (called from demo.clinics). Safe to run again."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Appointment, AvailabilityWindow, Clinic, Role, WorklistEntry
-from .scheduling import SlotTaken, appointment_book
-from .scheduling_selectors import clinic_zone, clinicians, free_slots
+from clinics.models import Appointment, AvailabilityWindow, Clinic, Role, WorklistEntry
+from clinics.scheduling import SlotTaken, appointment_book
+from clinics.scheduling_selectors import clinic_zone, clinicians, free_slots
 
 # Monday to Friday, a morning and an afternoon, in the clinic's time zone.
 DEMO_HOURS = ((time(9), time(12)), (time(13), time(17)))

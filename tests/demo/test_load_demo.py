@@ -37,7 +37,7 @@ def test_demo_has_every_state_and_is_idempotent():
 
 @pytest.mark.django_db
 def test_demo_fhir_key_reads_the_first_clinics_patients_as_the_readme_shows(client):
-    from core.demo import CLINICS, DEMO_API_KEY
+    from demo.clinics import CLINICS, DEMO_API_KEY
 
     call_command("load_demo")
     call_command("load_demo")

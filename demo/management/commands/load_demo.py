@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from core.demo import load_demo
+from demo.clinics import load_demo
 
 
 class Command(BaseCommand):
