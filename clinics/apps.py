@@ -1,15 +1,47 @@
 from django.apps import AppConfig
 
+# What this app writes to the audit log, with the label the audit-log filter shows (core.audit).
+AUDIT_ACTIONS = {
+    "api_token.create": "EHR API key created",
+    "api_token.revoke": "EHR API key revoked",
+    "appointment.book": "Appointment booked",
+    "appointment.cancel": "Appointment cancelled",
+    "appointment.mark": "Appointment marked attended or missed",
+    "appointment.reschedule": "Appointment moved",
+    "appointment.view": "Appointment viewed",
+    "availability.exception_add": "Time off added",
+    "availability.exception_remove": "Time off removed",
+    "availability.window_add": "Working hours added",
+    "availability.window_remove": "Working hours removed",
+    "booking.view": "Booking page viewed",
+    "calendar.view": "Calendar viewed",
+    "checklist.tick": "Checklist item changed",
+    "export.csv": "Data exported (CSV)",
+    "invitation.accept": "Invitation accepted",
+    "invitation.create": "Invitation sent",
+    "invitation.revoke": "Invitation revoked",
+    "membership.create": "Staff member added",
+    "membership.deactivate": "Staff member deactivated",
+    "membership.reactivate": "Staff member reactivated",
+    "membership.role_change": "Staff role changed",
+    "policy.change": "Screening policy changed",
+    "worklist.attempt": "Call logged",
+    "worklist.list": "Worklist viewed",
+    "worklist.unreachable": "Patient marked unreachable",
+    "worklist.view": "Worklist entry viewed",
+}
+
 
 class ClinicsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "clinics"
 
     def ready(self) -> None:
-        from core import hooks
+        from core import audit, hooks
 
         from . import permissions, selectors
 
         hooks.provide("is_clinic_staff", permissions.is_clinic_staff)
         hooks.provide("is_staff_at", permissions.is_staff_at)
         hooks.provide("clinic_public", selectors.clinic_public)
+        audit.register_actions(AUDIT_ACTIONS)

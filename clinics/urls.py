@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import audit, dashboard, directory, invitations, members, policy, scheduling, staff, worklist
+from .views import audit, dashboard, directory, invitations, members, scheduling, staff, worklist
 
 app_name = "clinics"
 
@@ -29,8 +29,6 @@ urlpatterns = [
         members.invitation_revoke_view,
         name="invitation_revoke",
     ),
-    path("staff/<slug:clinic_slug>/policy/", policy.policy, name="policy"),
-    path("staff/<slug:clinic_slug>/policy/v<int:version>/", policy.policy_version, name="policy_version"),
     path("staff/<slug:clinic_slug>/audit/", audit.audit_log, name="audit_log"),
     # --- the coordinators' worklist ---
     path("staff/<slug:clinic_slug>/worklist/", worklist.worklist, name="worklist"),

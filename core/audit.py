@@ -12,15 +12,9 @@ from .models import AuditEvent
 GENESIS = "0" * 64
 
 # Every action written to the log, with what a clinic admin reads in the filter. Code constants: the filter
-# lists them without scanning the log (a DISTINCT over years of events grows with the log).
+# lists them without scanning the log (a DISTINCT over years of events grows with the log). Core's own here;
+# each app registers its actions in AppConfig.ready() (register_actions), so core never imports an app.
 ACTIONS: dict[str, str] = {
-    "api_token.create": "EHR API key created",
-    "api_token.revoke": "EHR API key revoked",
-    "appointment.book": "Appointment booked",
-    "appointment.cancel": "Appointment cancelled",
-    "appointment.mark": "Appointment marked attended or missed",
-    "appointment.reschedule": "Appointment moved",
-    "appointment.view": "Appointment viewed",
     "auth.email_verified": "E-mail address confirmed",
     "auth.locked_out": "Sign-in locked after failures",
     "auth.password_reset_completed": "Password reset completed",
@@ -35,41 +29,17 @@ ACTIONS: dict[str, str] = {
     "auth.sign_out_everywhere": "Signed out everywhere",
     "auth.sign_up": "Account created",
     "auth.sign_up_existing": "Sign-up with an existing address",
-    "availability.exception_add": "Time off added",
-    "availability.exception_remove": "Time off removed",
-    "availability.window_add": "Working hours added",
-    "availability.window_remove": "Working hours removed",
-    "booking.view": "Booking page viewed",
-    "calendar.view": "Calendar viewed",
-    "case.acknowledge": "Urgent case acknowledged",
-    "case.amended": "Patient updated their answers",
-    "case.claim": "Case claimed",
-    "case.decide": "Case decided",
-    "case.reassign": "Case reassigned",
-    "case.release": "Case released",
-    "case.reopen": "Case reopened",
-    "case.view": "Case viewed",
-    "case.fhir_export": "Case exported for the EHR (FHIR)",
-    "clinic.fhir_export": "Cases exported for the EHR (FHIR NDJSON)",
-    "checklist.tick": "Checklist item changed",
-    "export.csv": "Data exported (CSV)",
-    "fhir.read": "EHR read records (FHIR API)",
-    "invitation.accept": "Invitation accepted",
-    "invitation.create": "Invitation sent",
-    "invitation.revoke": "Invitation revoked",
-    "membership.create": "Staff member added",
-    "membership.deactivate": "Staff member deactivated",
-    "membership.reactivate": "Staff member reactivated",
-    "membership.role_change": "Staff role changed",
-    "policy.change": "Screening policy changed",
-    "policy.preview": "Policy change previewed",
-    "queue.view": "Review queue viewed",
-    "rescreen.start": "Re-screening started",
-    "worklist.attempt": "Call logged",
-    "worklist.list": "Worklist viewed",
-    "worklist.unreachable": "Patient marked unreachable",
-    "worklist.view": "Worklist entry viewed",
 }
+
+
+def register_actions(actions: dict[str, str]) -> None:
+    """Add an app's actions (name → label); a name registered twice with another label is a mistake."""
+    for name, label in actions.items():
+        if ACTIONS.get(name, label) != label:
+            raise ValueError(f"audit action {name!r} is registered twice with different labels")
+        ACTIONS[name] = label
+
+
 # Serialises writers so the hash chain never forks (PostgreSQL advisory lock id).
 _CHAIN_LOCK = 74_201_126
 

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 # "account": the sign-in e-mails (verification, password reset, invitation), sent whatever the clinic.
 Audience = Literal["patient", "staff", "account"]
@@ -120,6 +122,24 @@ def hidden_kinds() -> list[str]:
 
 
 # --- helpers for the kind modules ------------------------------------------------------------------
+
+# Patient e-mails are rendered in the recipient's language (core.outbox); these are translated when used.
+PRIVACY_LINE = gettext_noop("For your privacy, this e-mail does not include any details. Sign in to read them.")
+CRISIS_LINE = gettext_noop("If you are in crisis, call or text 988 at any time. In an emergency, call 911.")
+STAFF_LINE = "This e-mail leaves out patient details on purpose; they are only shown after you sign in."
+
+
+def patient_body(notification: Any, first: str) -> str:
+    return f"{_('Hello,')}\n\n{first}\n\n{email_link(notification)}\n\n{_(PRIVACY_LINE)}\n\n{_(CRISIS_LINE)}\n"
+
+
+def staff_body(notification: Any, *lines: str) -> str:
+    text = "\n\n".join(lines)
+    return f"Hello,\n\n{text}\n\nSign in to see it:\n{email_link(notification)}\n\n{STAFF_LINE}\n"
+
+
+def clinic_slug(notification: Any) -> str:
+    return notification.clinic.slug if notification.clinic is not None else ""
 
 
 def clinic_name(notification: Any) -> str:

@@ -1,6 +1,28 @@
 from django.apps import AppConfig
 
+# What this app writes to the audit log, with the label the audit-log filter shows (core.audit).
+AUDIT_ACTIONS = {
+    "case.acknowledge": "Urgent case acknowledged",
+    "case.amended": "Patient updated their answers",
+    "case.claim": "Case claimed",
+    "case.decide": "Case decided",
+    "case.fhir_export": "Case exported for the EHR (FHIR)",
+    "case.reassign": "Case reassigned",
+    "case.release": "Case released",
+    "case.reopen": "Case reopened",
+    "case.view": "Case viewed",
+    "clinic.fhir_export": "Cases exported for the EHR (FHIR NDJSON)",
+    "policy.preview": "Policy change previewed",
+    "queue.view": "Review queue viewed",
+    "rescreen.start": "Re-screening started",
+}
+
 
 class ScreeningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "screening"
+
+    def ready(self) -> None:
+        from core import audit
+
+        audit.register_actions(AUDIT_ACTIONS)

@@ -1,8 +1,8 @@
-"""The psychiatrist's review queue and case pages (included at the site root)."""
+"""The review queue, case pages, screening policy and EHR pages (included at the site root)."""
 
 from django.urls import path
 
-from . import views, views_ehr
+from . import views, views_ehr, views_policy
 
 app_name = "screening"
 
@@ -20,6 +20,8 @@ urlpatterns = [
     path(f"{_case}ask/", views.case_request_info, name="case_request_info"),
     path(f"{_case}reassign/", views.case_reassign, name="case_reassign"),
     path(f"{_case}reopen/", views.case_reopen, name="case_reopen"),
+    path("staff/<slug:clinic_slug>/policy/", views_policy.policy, name="policy"),
+    path("staff/<slug:clinic_slug>/policy/v<int:version>/", views_policy.policy_version, name="policy_version"),
     path("staff/<slug:clinic_slug>/ehr/", views_ehr.ehr, name="ehr"),
     path("staff/<slug:clinic_slug>/ehr/export.zip", views_ehr.ehr_export, name="ehr_export"),
     path(

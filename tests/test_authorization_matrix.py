@@ -49,11 +49,11 @@ EXPECTED: dict[str, Expect | tuple[Expect, ...]] = {
     "clinics:member_deactivate": staff("admin_a", status=302, method="post"),
     "clinics:member_reactivate": staff("admin_a", status=302, method="post"),
     "clinics:invitation_revoke": staff("admin_a", status=302, method="post"),
-    "clinics:policy": (
+    "screening:policy": (
         staff("admin_a", "psychiatrist_a"),
         Expect(statuses={"anonymous": 302, "admin_a": 200, "psychiatrist_a": 403}, method="post"),
     ),
-    "clinics:policy_version": staff("admin_a", "psychiatrist_a"),
+    "screening:policy_version": staff("admin_a", "psychiatrist_a"),
     "clinics:audit_log": staff("admin_a"),
     # intake: a patient's own records only; staff accounts hold no intake of their own
     "intake:dashboard": Expect(

@@ -22,6 +22,8 @@ PATIENT_SOURCES = (
     "core/services.py",
     "core/middleware.py",
     "core/notification_kinds.py",
+    "core/notifications.py",
+    "screening/notification_kinds.py",
     "clinics/forms.py",
     "clinics/notification_kinds.py",
     "clinics/models.py",

@@ -281,7 +281,7 @@ PSYCHIATRIST_PAGES = (
     "screening:case",
     "screening:case",
     "notifications:inbox",
-    "clinics:policy",
+    "screening:policy",
 )
 COORDINATOR_PAGES = (
     "clinics:staff_home",
@@ -291,7 +291,7 @@ COORDINATOR_PAGES = (
     "clinics:appointment",
     "clinics:directory",
 )
-ADMIN_PAGES = ("clinics:dashboard", "clinics:audit_log", "clinics:members", "clinics:policy")
+ADMIN_PAGES = ("clinics:dashboard", "clinics:audit_log", "clinics:members", "screening:policy")
 MATRIX_ROLE = {"psychiatrist": "psychiatrist_a", "coordinator": "coordinator_a", "clinic_admin": "admin_a"}
 
 

@@ -34,8 +34,8 @@ def world():
     slug = clinic.slug
     pages = [
         ("get", reverse("clinics:members", kwargs={"clinic_slug": slug}), ADMIN_ONLY),
-        ("get", reverse("clinics:policy", kwargs={"clinic_slug": slug}), READERS),
-        ("get", reverse("clinics:policy_version", kwargs={"clinic_slug": slug, "version": 1}), READERS),
+        ("get", reverse("screening:policy", kwargs={"clinic_slug": slug}), READERS),
+        ("get", reverse("screening:policy_version", kwargs={"clinic_slug": slug, "version": 1}), READERS),
         ("get", reverse("clinics:audit_log", kwargs={"clinic_slug": slug}), ADMIN_ONLY),
         (
             "post",

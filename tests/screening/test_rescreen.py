@@ -314,7 +314,7 @@ def test_the_policy_page_previews_and_publishes_only_what_the_admin_saw(
     client, clinic, world, django_capture_on_commit_callbacks
 ):
     login_staff(client, clinic.admin)
-    url = reverse("clinics:policy", kwargs={"clinic_slug": clinic.slug})
+    url = reverse("screening:policy", kwargs={"clinic_slug": clinic.slug})
 
     preview = client.post(url, _form(alcohol_max_drinks_per_week=5, action="preview"))
     html = preview.content.decode()
@@ -342,7 +342,7 @@ def test_the_policy_page_previews_and_publishes_only_what_the_admin_saw(
 @pytest.mark.django_db
 def test_a_preview_is_stale_once_the_open_cases_change(client, clinic, world):
     login_staff(client, clinic.admin)
-    url = reverse("clinics:policy", kwargs={"clinic_slug": clinic.slug})
+    url = reverse("screening:policy", kwargs={"clinic_slug": clinic.slug})
     token = _token(client.post(url, _form(alcohol_max_drinks_per_week=5, action="preview")).content.decode())
     send(clinic, UserFactory(full_name="New Arrival"), **_drinks(9))  # another patient who would move
 
@@ -355,7 +355,7 @@ def test_a_preview_is_stale_once_the_open_cases_change(client, clinic, world):
 @pytest.mark.django_db
 def test_a_change_that_moves_nobody_publishes_at_once(client, clinic, world):
     login_staff(client, clinic.admin)
-    url = reverse("clinics:policy", kwargs={"clinic_slug": clinic.slug})
+    url = reverse("screening:policy", kwargs={"clinic_slug": clinic.slug})
 
     response = client.post(url, _form(alcohol_max_drinks_per_week=16))
 

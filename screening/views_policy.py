@@ -15,14 +15,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from clinics.forms import POLICY_LABELS, POLICY_ORDER, PolicyForm
+from clinics.models import Role
+from clinics.permissions import clinic_role_required
+from clinics.selectors import policy_diff, policy_flatten, policy_history_with_changes, policy_version_with_previous
 from core.audit import audit_record
-from screening.selectors import Impact, policy_impact, rescreen_runs_recent
-from screening.services import policy_publish_and_rescreen
 
-from ..forms import POLICY_LABELS, POLICY_ORDER, PolicyForm
-from ..models import Role
-from ..permissions import clinic_role_required
-from ..selectors import policy_diff, policy_flatten, policy_history_with_changes, policy_version_with_previous
+from .selectors import Impact, policy_impact, rescreen_runs_recent
+from .services import policy_publish_and_rescreen
 
 readers = clinic_role_required(Role.CLINIC_ADMIN, Role.PSYCHIATRIST)
 
@@ -115,7 +115,7 @@ def policy(request: HttpRequest, clinic_slug: str) -> HttpResponse:
                                 f"the {run.total} open submission{'s' if run.total != 1 else ''} "
                                 f"{'are' if run.total != 1 else 'is'} being re-screened under it.",
                             )
-                            return redirect("clinics:policy", clinic_slug=clinic_slug)
+                            return redirect("screening:policy", clinic_slug=clinic_slug)
         else:
             form = PolicyForm(initial=PolicyForm.initial_from(current.values if current else {}))
     context = {
@@ -131,7 +131,7 @@ def policy(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         "preview_rows": preview.changed[: preview.listed] if preview else [],
         "runs": rescreen_runs_recent(clinic=clinic),
     }
-    return render(request, "clinics/policy.html", context)
+    return render(request, "screening/policy.html", context)
 
 
 def _audit_preview(request: HttpRequest, impact: Impact) -> None:
@@ -161,4 +161,4 @@ def policy_version(request: HttpRequest, clinic_slug: str, version: int) -> Http
         "rows": _value_rows(policy.values, {c.key for c in changes} if previous else set()),
         "changes": _labelled(changes) if previous else [],
     }
-    return render(request, "clinics/policy_version.html", context)
+    return render(request, "screening/policy_version.html", context)

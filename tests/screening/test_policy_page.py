@@ -40,11 +40,11 @@ def admin_user(clinic, client):
 
 
 def _url(clinic) -> str:
-    return reverse("clinics:policy", kwargs={"clinic_slug": clinic.slug})
+    return reverse("screening:policy", kwargs={"clinic_slug": clinic.slug})
 
 
 def _version_url(clinic, version: int) -> str:
-    return reverse("clinics:policy_version", kwargs={"clinic_slug": clinic.slug, "version": version})
+    return reverse("screening:policy_version", kwargs={"clinic_slug": clinic.slug, "version": version})
 
 
 def _field_error(html: str, field: str) -> str:
