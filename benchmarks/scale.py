@@ -45,11 +45,11 @@ class Page:
 PAGES = (
     Page("review queue", "screening:queue", "psychiatrist"),
     Page("case", "screening:case", "psychiatrist", "case"),
-    Page("worklist", "clinics:worklist", "coordinator"),
-    Page("worklist entry", "clinics:worklist_entry", "coordinator", "entry"),
-    Page("calendar", "clinics:calendar", "coordinator"),
-    Page("appointment", "clinics:appointment", "coordinator", "appointment"),
-    Page("dashboard", "clinics:dashboard", "clinic_admin"),
+    Page("worklist", "scheduling:worklist", "coordinator"),
+    Page("worklist entry", "scheduling:worklist_entry", "coordinator", "entry"),
+    Page("calendar", "scheduling:calendar", "coordinator"),
+    Page("appointment", "scheduling:appointment", "coordinator", "appointment"),
+    Page("dashboard", "dashboard:dashboard", "clinic_admin"),
     Page("audit log", "clinics:audit_log", "clinic_admin"),
     Page("inbox (psychiatrist)", "notifications:inbox", "psychiatrist"),
     Page("staff home", "clinics:staff_home", "psychiatrist"),
@@ -117,8 +117,8 @@ def _records(clinic: Any) -> dict[str, Any]:
     """Comparable records at both clinics: the newest of each kind (same state where it matters)."""
     from django.apps import apps
 
-    from clinics.models import WorklistEntry
     from intake.models import IntakeSubmission
+    from scheduling.models import WorklistEntry
     from screening.models import ReviewCase
 
     records: dict[str, Any] = {

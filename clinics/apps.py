@@ -4,19 +4,6 @@ from django.apps import AppConfig
 AUDIT_ACTIONS = {
     "api_token.create": "EHR API key created",
     "api_token.revoke": "EHR API key revoked",
-    "appointment.book": "Appointment booked",
-    "appointment.cancel": "Appointment cancelled",
-    "appointment.mark": "Appointment marked attended or missed",
-    "appointment.reschedule": "Appointment moved",
-    "appointment.view": "Appointment viewed",
-    "availability.exception_add": "Time off added",
-    "availability.exception_remove": "Time off removed",
-    "availability.window_add": "Working hours added",
-    "availability.window_remove": "Working hours removed",
-    "booking.view": "Booking page viewed",
-    "calendar.view": "Calendar viewed",
-    "checklist.tick": "Checklist item changed",
-    "export.csv": "Data exported (CSV)",
     "invitation.accept": "Invitation accepted",
     "invitation.create": "Invitation sent",
     "invitation.revoke": "Invitation revoked",
@@ -25,10 +12,6 @@ AUDIT_ACTIONS = {
     "membership.reactivate": "Staff member reactivated",
     "membership.role_change": "Staff role changed",
     "policy.change": "Screening policy changed",
-    "worklist.attempt": "Call logged",
-    "worklist.list": "Worklist viewed",
-    "worklist.unreachable": "Patient marked unreachable",
-    "worklist.view": "Worklist entry viewed",
 }
 
 

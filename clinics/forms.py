@@ -261,36 +261,3 @@ class AuditFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", "The end date must be on or after the start date.")
         return cleaned
-
-
-# --- the coordinators' worklist -------------------------------------------------------------------------
-
-from .models import ContactAttempt, WorklistEntry  # noqa: E402 - this section's models, kept with it
-
-
-class ContactAttemptForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label="What happened?",
-        choices=ContactAttempt.Outcome.choices,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Choose what happened on the call.",
-            "invalid_choice": "Choose what happened on the call.",
-        },
-    )
-    note = forms.CharField(
-        label="Note (optional)",
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For the clinic's staff only: for example when to call back. Never e-mailed.",
-        error_messages={"max_length": "Keep the note under 500 characters (it has %(show_value)d)."},
-    )
-
-
-WORKLIST_STATUSES = [(value, label) for value, label in WorklistEntry.Status.choices]
-
-
-def worklist_status(raw: str | None) -> str:
-    """The status filter from the query string; anything unknown shows the patients still to contact."""
-    return raw if raw in WorklistEntry.Status.values else WorklistEntry.Status.TO_CONTACT

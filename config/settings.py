@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "clinics",
     "intake",
     "screening",
+    "scheduling",
+    "dashboard",
     "demo",
 ]
 
@@ -219,12 +221,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
     "appointment-reminders": {
-        "task": "clinics.tasks.appointment_reminders_due",
+        "task": "scheduling.tasks.appointment_reminders_due",
         "schedule": 300.0,
         "options": {"expires": 290},
     },
     "dashboard-refresh": {
-        "task": "clinics.tasks.dashboard_refresh",
+        "task": "dashboard.tasks.dashboard_refresh",
         "schedule": 300.0,
         "options": {"expires": 290},
     },

@@ -21,6 +21,8 @@ urlpatterns = [
     path("notifications/", include("core.urls_notifications")),
     path("", include("clinics.urls")),
     path("", include("screening.urls")),
+    path("", include("scheduling.urls")),
+    path("", include("dashboard.urls")),
     path("patient/", include("intake.urls")),
     path("fhir/R4/", include("intake.urls_fhir")),
     # One sign-in page for everyone (lockout, second factor, audit), the admin's included.

@@ -7,9 +7,10 @@ from datetime import time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from clinics.models import Appointment, AvailabilityWindow, Clinic, Role, WorklistEntry
-from clinics.scheduling import SlotTaken, appointment_book
-from clinics.scheduling_selectors import clinic_zone, clinicians, free_slots
+from clinics.models import Clinic, Role
+from scheduling.models import Appointment, AvailabilityWindow, WorklistEntry
+from scheduling.selectors import clinic_zone, clinicians, free_slots
+from scheduling.services import SlotTaken, appointment_book
 
 # Monday to Friday, a morning and an afternoon, in the clinic's time zone.
 DEMO_HOURS = ((time(9), time(12)), (time(13), time(17)))

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
-from clinics.models import Clinic, WorklistEntry
+from clinics.models import Clinic
+from scheduling.models import WorklistEntry
 from screening.models import ReviewCase, ReviewDecision, ScreeningResult
 
 from .models import IntakeDraft, IntakeSubmission

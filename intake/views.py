@@ -19,7 +19,7 @@ from django.views import View
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from formtools.wizard.views import NamedUrlWizardView, StepsHelper
 
-from clinics.models import WorklistEntry
+from scheduling.models import WorklistEntry
 from screening.models import Outcome, Priority, ReviewCase
 from screening.rules import suggestion_names
 from screening.selectors import case_latest, outcome_change_latest, result_latest

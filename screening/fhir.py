@@ -171,7 +171,7 @@ APPOINTMENT_STATUS = {"booked": "booked", "cancelled": "cancelled", "attended": 
 
 
 def _appointments(submission: Any) -> list[FhirAppointment]:
-    from clinics.models import Appointment
+    from scheduling.models import Appointment
 
     rows = Appointment.objects.filter(patient_id=submission.patient_id, clinic_id=submission.clinic_id).select_related(
         "clinician"

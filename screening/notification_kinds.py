@@ -39,13 +39,13 @@ def queue_link(notification: Any) -> str:
 
 
 def worklist_link(notification: Any) -> str:
-    return first_url(("clinics:worklist", {"clinic_slug": clinic_slug(notification)}), ("clinics:staff_home", {}))
+    return first_url(("scheduling:worklist", {"clinic_slug": clinic_slug(notification)}), ("clinics:staff_home", {}))
 
 
 def worklist_entry_link(notification: Any) -> str:
     return first_url(
-        ("clinics:worklist_entry", {"clinic_slug": clinic_slug(notification), "entry_id": notification.object_id}),
-        ("clinics:worklist", {"clinic_slug": clinic_slug(notification)}),
+        ("scheduling:worklist_entry", {"clinic_slug": clinic_slug(notification), "entry_id": notification.object_id}),
+        ("scheduling:worklist", {"clinic_slug": clinic_slug(notification)}),
     )
 
 

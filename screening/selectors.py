@@ -21,7 +21,8 @@ from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from clinics.models import Clinic, Membership, Role, WorklistEntry
+from clinics.models import Clinic, Membership, Role
+from scheduling.models import WorklistEntry
 
 from .models import RescreenRun, ReviewCase, ReviewDecision, ScreeningResult
 from .rules import IntakeDocument, Policy, PolicyError, evaluate

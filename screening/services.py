@@ -19,10 +19,11 @@ from django.db.models.deletion import ProtectedError
 from django.http import HttpRequest
 from django.utils import timezone
 
-from clinics.models import Clinic, Membership, Role, ScreeningPolicy, WorklistEntry
+from clinics.models import Clinic, Membership, Role, ScreeningPolicy
 from clinics.selectors import engine_policy
 from core.audit import audit_record
 from core.outbox import delay_on_commit_safely, outbox_add, outbox_add_many
+from scheduling.models import WorklistEntry
 
 from .models import Outcome, Priority, RescreenRun, ReviewCase, ReviewDecision, ScreeningResult
 from .rules import RULESET, IntakeDocument, evaluate

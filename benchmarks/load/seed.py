@@ -42,11 +42,12 @@ def seed(args: argparse.Namespace, run_id: str) -> Seeded:
     from django.utils.crypto import get_random_string
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from clinics.models import AvailabilityWindow, Clinic, Membership, Role
+    from clinics.models import Clinic, Membership, Role
     from clinics.services import clinic_create
     from core.services import SESSION_LAST_ACTIVITY_KEY, SESSION_STARTED_KEY
     from intake import steps
     from intake.models import IntakeDraft
+    from scheduling.models import AvailabilityWindow
     from tests.intake.answers import raw_answers, scenario
 
     User = get_user_model()

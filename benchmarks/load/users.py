@@ -205,15 +205,15 @@ def book_evaluation(browser: Browser, world: World, rng: random.Random) -> None:
     _, _, page = browser.get(f"{path}?{urlencode({'type': 'evaluation_60', 'clinician': clinician})}")
     slots = SLOT_INPUT.findall(page)
     if not slots:
-        browser._unexpected("GET clinics:book", "no free time offered")
+        browser._unexpected("GET scheduling:book", "no free time offered")
     think(rng, world.args)
     data = {"type": "evaluation_60", "clinician": clinician, "slot": rng.choice(slots[:40]).decode()}
     status, location, _ = browser.request("POST", path, data)
     if status == 200:  # refused: someone booked that time a moment ago (the page says so)
-        browser.stats.add("POST clinics:book (slot taken)", 0.0)
+        browser.stats.add("POST scheduling:book (slot taken)", 0.0)
         return
     if status != 302 or "/appointments/" not in location:
-        browser._unexpected("POST clinics:book", f"{status} {location}")
+        browser._unexpected("POST scheduling:book", f"{status} {location}")
     browser.follow(urlsplit(location).path)
 
 
@@ -221,7 +221,8 @@ def discover_pages(world: World) -> Pages:
     """Staff pages by role, from the URL configuration as it is now (queue, case, worklist... when present)."""
     from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-    from clinics.models import Clinic, WorklistEntry
+    from clinics.models import Clinic
+    from scheduling.models import WorklistEntry
 
     clinic = Clinic.objects.get(slug=world.seeded.clinic_slug)
     ids = _record_ids(clinic)
@@ -285,13 +286,13 @@ PSYCHIATRIST_PAGES = (
 )
 COORDINATOR_PAGES = (
     "clinics:staff_home",
-    "clinics:worklist",
-    "clinics:worklist_entry",
-    "clinics:calendar",
-    "clinics:appointment",
+    "scheduling:worklist",
+    "scheduling:worklist_entry",
+    "scheduling:calendar",
+    "scheduling:appointment",
     "clinics:directory",
 )
-ADMIN_PAGES = ("clinics:dashboard", "clinics:audit_log", "clinics:members", "screening:policy")
+ADMIN_PAGES = ("dashboard:dashboard", "clinics:audit_log", "clinics:members", "screening:policy")
 MATRIX_ROLE = {"psychiatrist": "psychiatrist_a", "coordinator": "coordinator_a", "clinic_admin": "admin_a"}
 
 
@@ -313,8 +314,8 @@ def _allowed(name: str, role: str) -> bool:
 def _record_ids(clinic: Any) -> dict[str, list[Any]]:
     from django.apps import apps
 
-    from clinics.models import WorklistEntry
     from intake.models import IntakeSubmission
+    from scheduling.models import WorklistEntry
     from screening.models import ReviewCase
 
     ids: dict[str, list[Any]] = {

@@ -3,11 +3,11 @@ patient's own booking), and the world records they need."""
 
 from datetime import time, timedelta
 
-from clinics.models import Appointment, AvailabilityException, AvailabilityWindow, WorklistEntry
-from clinics.scheduling import appointment_book
+from scheduling.models import Appointment, AvailabilityException, AvailabilityWindow, WorklistEntry
+from scheduling.services import appointment_book
 from screening.services import worklist_add
 from tests.authz.helpers import ALL_STAFF_A, Expect, patient_own, staff
-from tests.clinics.test_scheduling_support import next_local
+from tests.scheduling.test_scheduling_support import next_local
 
 SCHEDULERS = ("coordinator_a", "admin_a")
 
@@ -19,29 +19,29 @@ def _own_hours(status: int) -> Expect:
 
 EXPECTED = {
     # Every clinician keeps their own hours; a clinic admin keeps everyone's.
-    "clinics:availability": (staff(*ALL_STAFF_A), staff(*ALL_STAFF_A, method="post")),
-    "clinics:availability_window_remove": _own_hours(302),
-    "clinics:availability_exception_remove": _own_hours(302),
+    "scheduling:availability": (staff(*ALL_STAFF_A), staff(*ALL_STAFF_A, method="post")),
+    "scheduling:availability_window_remove": _own_hours(302),
+    "scheduling:availability_exception_remove": _own_hours(302),
     # Who is booked when, for every clinician of the clinic.
-    "clinics:calendar": staff(*ALL_STAFF_A),
+    "scheduling:calendar": staff(*ALL_STAFF_A),
     # Booking, moving and cancelling: the coordinators' job (and the admins'); an empty POST shows its errors.
-    "clinics:book": (staff(*SCHEDULERS), staff(*SCHEDULERS, method="post")),
-    "clinics:appointment_reschedule": (staff(*SCHEDULERS), staff(*SCHEDULERS, method="post")),
-    "clinics:appointment_cancel": staff(*SCHEDULERS, method="post"),
+    "scheduling:book": (staff(*SCHEDULERS), staff(*SCHEDULERS, method="post")),
+    "scheduling:appointment_reschedule": (staff(*SCHEDULERS), staff(*SCHEDULERS, method="post")),
+    "scheduling:appointment_cancel": staff(*SCHEDULERS, method="post"),
     # The appointment itself and attendance: anyone at the clinic who may see or hold it.
-    "clinics:appointment": staff(*ALL_STAFF_A),
-    "clinics:appointment_mark": staff(*ALL_STAFF_A, method="post"),
-    "clinics:checklist_tick": staff(*ALL_STAFF_A, status=302, method="post"),
+    "scheduling:appointment": staff(*ALL_STAFF_A),
+    "scheduling:appointment_mark": staff(*ALL_STAFF_A, method="post"),
+    "scheduling:checklist_tick": staff(*ALL_STAFF_A, status=302, method="post"),
     # Figures and the export: clinic admins.
-    "clinics:dashboard": staff("admin_a"),
-    "clinics:export_csv": staff("admin_a"),
+    "dashboard:dashboard": staff("admin_a"),
+    "dashboard:export_csv": staff("admin_a"),
     # The patient on the worklist books their own free call and sees their own appointments.
-    "clinics:patient_book": (patient_own(), patient_own(method="post")),
-    "clinics:patient_appointment": patient_own(),
-    "clinics:patient_appointment_ics": patient_own(),
+    "scheduling:patient_book": (patient_own(), patient_own(method="post")),
+    "scheduling:patient_appointment": patient_own(),
+    "scheduling:patient_appointment_ics": patient_own(),
     # ... and moves or cancels them, up to the clinic's cut-off (the cancel asks first, then redirects).
-    "clinics:patient_appointment_move": (patient_own(), patient_own(method="post")),
-    "clinics:patient_appointment_cancel": (patient_own(), patient_own(302, method="post")),
+    "scheduling:patient_appointment_move": (patient_own(), patient_own(method="post")),
+    "scheduling:patient_appointment_cancel": (patient_own(), patient_own(302, method="post")),
 }
 
 

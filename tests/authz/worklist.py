@@ -1,8 +1,8 @@
 """Matrix entries for the coordinators' worklist and the notifications inbox, and their world records."""
 
-from clinics.models import WorklistEntry
 from core.models import Notification
 from core.outbox import outbox_add
+from scheduling.models import WorklistEntry
 from screening.services import worklist_add
 from tests.authz.helpers import Expect, patient_own, signed_in, staff
 
@@ -10,12 +10,12 @@ WORKLIST = ("coordinator_a", "admin_a")
 
 EXPECTED = {
     # Minimum necessary: coordinators and clinic admins; psychiatrists have the review queue instead.
-    "clinics:worklist": staff(*WORKLIST),
-    "clinics:worklist_entry": (
+    "scheduling:worklist": staff(*WORKLIST),
+    "scheduling:worklist_entry": (
         staff(*WORKLIST),
         staff(*WORKLIST, method="post"),  # an empty form comes back with its errors
     ),
-    "clinics:worklist_unreachable": staff(*WORKLIST, status=302, method="post"),
+    "scheduling:worklist_unreachable": staff(*WORKLIST, status=302, method="post"),
     # Everyone signed in has an inbox; a notification is opened only by its recipient.
     "notifications:inbox": signed_in(),
     "notifications:read_all": signed_in(302, "post"),

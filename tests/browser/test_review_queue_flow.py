@@ -15,9 +15,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from clinics.models import ContactAttempt, Role, WorklistEntry
+from clinics.models import Role
 from core.models import AuditEvent
 from intake.models import IntakeSubmission
+from scheduling.models import ContactAttempt, WorklistEntry
 from screening.models import RescreenRun, ReviewCase
 from screening.services import rescreen_run_start
 from screening.tasks import rescreen_clinic

@@ -11,12 +11,13 @@ from django.urls import reverse
 from django.utils.text import slugify
 from playwright.sync_api import Page, expect
 
-from clinics.models import Appointment, PreEvaluationChecklist, Role, WorklistEntry
-from clinics.scheduling import appointment_book
-from clinics.scheduling_selectors import slot_value
+from clinics.models import Role
+from scheduling.models import Appointment, PreEvaluationChecklist, WorklistEntry
+from scheduling.selectors import slot_value
+from scheduling.services import appointment_book
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.clinics.test_scheduling_support import next_local, on_worklist, scheduling_clinic
 from tests.factories import PASSWORD, UserFactory, current_code, make_staff
+from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 TAKEN = "That time was just booked by someone else. Please choose another slot."
@@ -97,13 +98,13 @@ def test_a_coordinator_books_moves_and_cannot_double_book_an_evaluation(live_ser
     # The colleague opens the booking page for another patient and sees 10:00 free with Dr. Raman.
     other = browser.new_context(viewport=DESKTOP).new_page()
     other_errors = console_errors(other)
-    other_book = reverse("clinics:book", kwargs={"clinic_slug": clinic.slug, "entry_id": other_entry.pk})
+    other_book = reverse("scheduling:book", kwargs={"clinic_slug": clinic.slug, "entry_id": other_entry.pk})
     sign_in(other, live_server, colleague, other_book)
     show_evaluation_slots(other)
     choose_slot(other, slot)
 
     # The coordinator books 10:00 for Jordan first.
-    book_url = reverse("clinics:book", kwargs={"clinic_slug": clinic.slug, "entry_id": entry.pk})
+    book_url = reverse("scheduling:book", kwargs={"clinic_slug": clinic.slug, "entry_id": entry.pk})
     sign_in(page, live_server, coordinator, book_url)
     expect(page.get_by_role("heading", name="Book an appointment")).to_be_visible()
     assert "Jordan Quill" in page.locator("main").inner_text()
@@ -137,7 +138,7 @@ def test_a_coordinator_books_moves_and_cannot_double_book_an_evaluation(live_ser
     # The patient sees it.
     patient_page = browser.new_context(viewport=DESKTOP).new_page()
     appointment = Appointment.objects.get(patient=patient)
-    own = reverse("clinics:patient_appointment", kwargs={"appointment_id": appointment.pk})
+    own = reverse("scheduling:patient_appointment", kwargs={"appointment_id": appointment.pk})
     sign_in(patient_page, live_server, patient, own, second_factor=False)
     expect(patient_page.get_by_role("heading", name="Your psychiatric evaluation")).to_be_visible()
     expect(patient_page.locator("[data-appointment-time]")).to_have_text(slot.strftime("%A %-d %B %Y"))
@@ -178,7 +179,7 @@ def test_a_patient_books_the_free_phone_call(live_server, page, screenshot):
     errors = console_errors(page)
     slot = next_local(2, time(11, 15))
 
-    path = reverse("clinics:patient_book", kwargs={"clinic_slug": clinic.slug})
+    path = reverse("scheduling:patient_book", kwargs={"clinic_slug": clinic.slug})
     sign_in(page, live_server, patient, path, second_factor=False)
     expect(page.get_by_role("heading", name="Book a free phone call")).to_be_visible()
     page.get_by_role("button", name="Book this call").click()
@@ -218,7 +219,7 @@ def test_calendar_availability_checklist_and_dashboard(live_server, page, screen
         )
     errors = console_errors(page)
 
-    calendar = reverse("clinics:calendar", kwargs={"clinic_slug": clinic.slug})
+    calendar = reverse("scheduling:calendar", kwargs={"clinic_slug": clinic.slug})
     week = f"{live_server.url}{calendar}?week={next_local(1, time(9)).date().isoformat()}"
     sign_in(page, live_server, admin, calendar)
     page.goto(week)

@@ -5,8 +5,9 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from clinics.models import ContactAttempt, Role, WorklistEntry
+from clinics.models import Role
 from core.outbox import outbox_add
+from scheduling.models import ContactAttempt, WorklistEntry
 from screening.services import worklist_add
 from tests.browser.test_staff_sign_in_flow import fill_sign_in, watch_console
 from tests.core.test_outbox_support import submission_for
@@ -44,7 +45,7 @@ def test_a_coordinator_sees_a_cleared_patient_and_logs_a_call(live_server, page,
     screenshot(page, "notifications-inbox")
 
     # The worklist: the patient, how to reach them, and why they are there.
-    page.goto(live_server.url + reverse("clinics:worklist", kwargs={"clinic_slug": clinic.slug}))
+    page.goto(live_server.url + reverse("scheduling:worklist", kwargs={"clinic_slug": clinic.slug}))
     assert page.get_by_role("heading", name="Worklist").is_visible()
     row = page.locator(f'[data-entry="{entry.pk}"]')
     assert "Alex Example" in row.inner_text()
@@ -101,11 +102,11 @@ def test_an_empty_worklist_says_so(live_server, page, screenshot):
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(live_server.url + reverse("clinics:staff_home"))
 
-    page.goto(live_server.url + reverse("clinics:worklist", kwargs={"clinic_slug": clinic.slug}))
+    page.goto(live_server.url + reverse("scheduling:worklist", kwargs={"clinic_slug": clinic.slug}))
 
     assert page.get_by_text("Nobody is waiting to be contacted.").is_visible()
     page.goto(live_server.url + reverse("notifications:inbox"))
     assert page.get_by_text("You have no notifications yet.").is_visible()
     screenshot(page, "notifications-inbox-empty")
-    page.goto(live_server.url + reverse("clinics:worklist", kwargs={"clinic_slug": clinic.slug}))
+    page.goto(live_server.url + reverse("scheduling:worklist", kwargs={"clinic_slug": clinic.slug}))
     screenshot(page, "worklist-empty")

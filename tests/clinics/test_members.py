@@ -257,7 +257,7 @@ def test_staff_home_lists_clinics_with_role_and_links(client, clinic):
     assert "Psychiatrist" in html
     assert _url("members", clinic) in html
     assert _url("audit_log", clinic) in html
-    assert _url("policy", other) in html
+    assert reverse("screening:policy", kwargs={"clinic_slug": other.slug}) in html
     assert _url("members", other) not in html
 
 

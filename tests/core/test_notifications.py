@@ -63,7 +63,7 @@ def test_links_lead_to_the_page_about_the_notification(world):
     received = notification(world, "submission.received", "patient", "submission")
 
     assert inbox_link(cleared) == reverse(
-        "clinics:worklist_entry", kwargs={"clinic_slug": world.clinic.slug, "entry_id": world.entry.pk}
+        "scheduling:worklist_entry", kwargs={"clinic_slug": world.clinic.slug, "entry_id": world.entry.pk}
     )
     assert inbox_link(received) == reverse("intake:submission", kwargs={"submission_id": world.submission.pk})
     assert world.clinic.slug in inbox_link(urgent)

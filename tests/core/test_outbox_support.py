@@ -8,9 +8,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from clinics.models import Clinic, Role, WorklistEntry
+from clinics.models import Clinic, Role
 from core.models import Notification
 from intake.models import IntakeDraft, IntakeSubmission
+from scheduling.models import WorklistEntry
 from screening.models import Priority, ReviewCase
 from screening.rules.sample import random_document
 from screening.services import screening_result_create, worklist_add

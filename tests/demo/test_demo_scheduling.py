@@ -2,10 +2,11 @@
 
 import pytest
 
-from clinics.models import Appointment, AvailabilityWindow, Role, WorklistEntry
+from clinics.models import Role
 from demo.scheduling import demo_schedule
-from tests.clinics.test_scheduling_support import on_worklist
+from scheduling.models import Appointment, AvailabilityWindow, WorklistEntry
 from tests.factories import make_clinic, make_staff
+from tests.scheduling.test_scheduling_support import on_worklist
 
 pytestmark = pytest.mark.django_db
 

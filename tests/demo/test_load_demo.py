@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from clinics.models import Appointment, WorklistEntry
 from intake.models import IntakeDraft, IntakeSubmission
+from scheduling.models import Appointment, WorklistEntry
 from screening.models import ReviewCase
 
 

@@ -3,10 +3,11 @@
 import pytest
 from django.core.management import call_command
 
-from clinics.models import Clinic, WorklistEntry
+from clinics.models import Clinic
 from core.audit import audit_record, audit_verify
 from core.models import AuditEvent
 from intake.models import IntakeSubmission
+from scheduling.models import WorklistEntry
 from screening.models import ReviewCase, ScreeningResult
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from clinics.models import Appointment, AvailabilityWindow, Role, WorklistEntry
+from clinics.models import Role
 from intake.services import submission_submit
+from scheduling.models import Appointment, AvailabilityWindow, WorklistEntry
 from screening.models import ReviewCase, ReviewDecision
 from tests.factories import UserFactory, make_staff
 
@@ -62,7 +63,7 @@ def test_ten_concurrent_claims_have_one_winner(transactional_db):
 
 
 def test_ten_concurrent_bookings_of_one_slot_have_one_winner(transactional_db):
-    from clinics.scheduling import SlotTaken, appointment_book
+    from scheduling.services import SlotTaken, appointment_book
 
     world = IntakeWorld(psychiatrists=1)
     clinic, psychiatrist = world.clinic, world.psychiatrists[0]

@@ -8,8 +8,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from clinics.models import WorklistEntry
 from intake.models import IntakeDraft, IntakeSubmission
+from scheduling.models import WorklistEntry
 from screening.models import ReviewCase
 from screening.services import (
     review_case_claim,

@@ -14,10 +14,10 @@ from core.models import Notification
 from core.phone import InvalidPhone, phone_display, phone_normalise
 from intake.models import IntakeSubmission
 from screening.services import worklist_add
-from tests.clinics.test_scheduling_support import next_local, on_worklist, scheduling_clinic
-from tests.clinics.test_scheduling_views import book
 from tests.core.test_outbox_support import submission_for
 from tests.factories import login_staff
+from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic
+from tests.scheduling.test_scheduling_views import book
 
 from .answers import BASE, post_data, scenario
 from .conftest import fill, step_url, submit
@@ -139,12 +139,12 @@ def test_coordinators_see_a_call_link_and_a_no_voicemail_warning(client, clinic,
     entry = worklist_add(submission=submission, source="eligible")
     login_staff(client, clinic.coordinator)
 
-    listing = client.get(reverse("clinics:worklist", kwargs={"clinic_slug": clinic.slug})).content.decode()
+    listing = client.get(reverse("scheduling:worklist", kwargs={"clinic_slug": clinic.slug})).content.decode()
     assert 'href="tel:+15035550123"' in listing and "(503) 555-0123" in listing
     assert "No voicemail" in listing and "Evening (5 to 8)" in listing
 
     detail = client.get(
-        reverse("clinics:worklist_entry", kwargs={"clinic_slug": clinic.slug, "entry_id": entry.pk})
+        reverse("scheduling:worklist_entry", kwargs={"clinic_slug": clinic.slug, "entry_id": entry.pk})
     ).content.decode()
     assert "Do not leave a voicemail" in detail and 'href="tel:+15035550123"' in detail
 
@@ -159,7 +159,7 @@ def test_a_patient_who_allows_voicemail_gets_no_warning(client):
     login_staff(client, coordinator)
 
     page = client.get(
-        reverse("clinics:appointment", kwargs={"clinic_slug": clinic.slug, "appointment_id": appointment.pk})
+        reverse("scheduling:appointment", kwargs={"clinic_slug": clinic.slug, "appointment_id": appointment.pk})
     ).content.decode()
     assert 'href="tel:+12065550111"' in page and "(206) 555-0111" in page and "Morning (9 to 12)" in page
     assert "No voicemail" not in page

@@ -556,7 +556,7 @@ def test_a_state_the_clinic_does_not_serve_is_explained_and_nothing_typed_is_los
 
 
 def test_an_eligible_patient_lands_on_the_coordinators_worklist_once(patient_client, complete, clinic, patient):
-    from clinics.models import WorklistEntry
+    from scheduling.models import WorklistEntry
 
     draft = complete("eligible")
     submit(patient_client, draft)

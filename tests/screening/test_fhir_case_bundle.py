@@ -127,7 +127,7 @@ def test_fhir_case_bundle_without_the_stored_answers_still_has_the_patient_and_o
 
 
 def test_fhir_case_bundle_lists_the_patients_appointments_at_the_clinic(client, clinic):
-    from clinics.models import Appointment
+    from scheduling.models import Appointment
 
     case = case_of(send(clinic, UserFactory(), "needs_review"))
     start = timezone.now() + timedelta(days=3)

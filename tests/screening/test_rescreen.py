@@ -11,8 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from clinics.models import ContactAttempt, WorklistEntry
 from core.models import AuditEvent, Notification
+from scheduling.models import ContactAttempt, WorklistEntry
 from screening.models import Outcome, Priority, RescreenRun, ReviewCase, ScreeningResult
 from screening.rules import RULESET, Policy
 from screening.selectors import policy_impact

@@ -10,11 +10,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 
-from clinics.models import WorklistEntry
 from core.audit import audit_verify
 from core.models import AuditEvent, Notification
 from intake.models import IntakeSubmission
 from intake.services import AmendmentNotAllowed, draft_start_amendment
+from scheduling.models import WorklistEntry
 from screening.models import Outcome, Priority, ReviewCase, ReviewDecision, ScreeningResult
 from screening.services import (
     CaseActionError,

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinics.models import WorklistEntry
 from core.models import AuditEvent
+from scheduling.models import WorklistEntry
 from screening.models import ReviewCase, ReviewDecision
 from screening.services import review_case_claim, review_case_clear, review_case_request_info
 from tests.factories import UserFactory, login_staff

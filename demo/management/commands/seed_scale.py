@@ -30,12 +30,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from clinics.models import Clinic, FunnelDay, Membership, Role, WorklistEntry
+from clinics.models import Clinic, Membership, Role
 from clinics.selectors import engine_policy, policy_current
 from clinics.services import clinic_create
 from core.audit import _CHAIN_LOCK, GENESIS
 from core.models import AuditEvent, Notification
+from dashboard.models import FunnelDay
 from intake.models import IntakeDraft, IntakeSubmission
+from scheduling.models import WorklistEntry
 from screening.models import Outcome, Priority, ReviewCase, ScreeningResult
 from screening.rules import IntakeDocument, evaluate
 from screening.rules.sample import random_document
@@ -271,7 +273,7 @@ class _Context:
 
 def _used_slots(clinic: Clinic) -> set[tuple[Any, datetime]]:
     """Evaluation slots already taken by a clinician (a top-up must not double-book anyone)."""
-    model = _optional_model("clinics.Appointment")
+    model = _optional_model("scheduling.Appointment")
     if model is None:
         return set()
     return set(model.objects.filter(clinic=clinic).values_list("clinician_id", "starts_at"))
@@ -279,7 +281,7 @@ def _used_slots(clinic: Clinic) -> set[tuple[Any, datetime]]:
 
 def _tables() -> list[str]:
     models_ = [IntakeDraft, IntakeSubmission, ScreeningResult, ReviewCase, WorklistEntry, AuditEvent, Notification]
-    for label in ("clinics.Appointment", "clinics.ContactAttempt", "screening.ReviewDecision"):
+    for label in ("scheduling.Appointment", "scheduling.ContactAttempt", "screening.ReviewDecision"):
         if (model := _optional_model(label)) is not None:
             models_.append(model)
     return [m._meta.db_table for m in models_]
@@ -382,11 +384,11 @@ def _seed_batch(ctx: _Context, *, first: int, moments: list[datetime]) -> dict[s
     WorklistEntry.objects.bulk_create(entries)
     attempts, appointments, more_events = _worklist_follow_up(ctx, entries)
     events += more_events
-    contact_model = _optional_model("clinics.ContactAttempt")
+    contact_model = _optional_model("scheduling.ContactAttempt")
     if contact_model is not None and attempts:
         contact_model.objects.bulk_create(attempts)
     if appointments:
-        _optional_model("clinics.Appointment").objects.bulk_create(appointments)
+        _optional_model("scheduling.Appointment").objects.bulk_create(appointments)
     Notification.objects.bulk_create(notes)
     _audit_chain(events)
     return {
@@ -474,8 +476,8 @@ def _entry(ctx: _Context, submission, source: str, at: datetime) -> WorklistEntr
 
 def _worklist_follow_up(ctx: _Context, entries: list[WorklistEntry]):
     """Contact attempts for entries that were worked on; an evaluation for each scheduled one."""
-    contact_model = _optional_model("clinics.ContactAttempt")
-    appointment_model = _optional_model("clinics.Appointment")
+    contact_model = _optional_model("scheduling.ContactAttempt")
+    appointment_model = _optional_model("scheduling.Appointment")
     attempts, appointments, events = [], [], []
     rng = ctx.rng
     for entry in entries:

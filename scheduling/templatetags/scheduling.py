@@ -1,0 +1,119 @@
+"""Template tags other pages use: the patient's appointments on their dashboard, the checklist panel.
+
+{% load scheduling %}
+{% patient_appointments user %}      two queries
+{% checklist_panel entry %}          one query (needs `request` in the context)
+{% calendar_item item before after %} one appointment of the week view, no query
+{% slot_buttons day chosen %}         one day's free times as radio buttons, no query
+"""
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from ..selectors import (
+    CalendarItem,
+    SlotDay,
+    checklist_of,
+    checklist_rows,
+    clock,
+    patient_bookable_entries,
+    patient_upcoming,
+)
+
+register = template.Library()
+
+
+@register.simple_tag
+def slot_buttons(day: SlotDay, chosen: str) -> SafeString:
+    """A day's free times as radio buttons named "slot". A tag, not template markup: four weeks of free times are
+    several hundred buttons, and drawing each through the template engine cost ~60 ms a page."""
+    buttons = []
+    for slot, local in day.slots:
+        value = slot.value
+        ident = value.lower().replace(":", "")  # what slugify makes of "2026-12-04T16:00Z"
+        buttons.append((ident, value, " checked" if value == chosen else "", ident, clock(local, meridiem=True)))
+    return format_html_join(
+        "",
+        '<input type="radio" class="btn-check" name="slot" id="slot-{}" value="{}" autocomplete="off"{}>'
+        '<label class="btn btn-outline-primary slot-button" for="slot-{}">{}</label>',
+        buttons,
+    )
+
+
+@register.simple_tag
+def calendar_item(item: CalendarItem, link_before: str, link_after: str) -> SafeString:
+    """One appointment in the week view. A tag, not template markup: a busy week draws a hundred or more, and
+    the template engine's per-variable cost made the calendar grow with the week (benchmarks/README.md)."""
+    return format_html(
+        # Spaces between the parts: a screen reader reads the link's text as one name.
+        '<a class="calendar-item kind-{} status-{}" href="{}{}{}">'
+        '<span class="calendar-time">{}</span> <span class="calendar-what">{}</span> '
+        '<span class="calendar-who">{}</span> <span class="calendar-with small">with {}</span></a>',
+        item.kind,
+        item.status,
+        link_before,
+        item.pk,
+        link_after,
+        item.when,
+        item.what,
+        item.patient,
+        item.clinician,
+    )
+
+
+@register.inclusion_tag("scheduling/_patient_appointments.html")
+def patient_appointments(user: Any) -> dict[str, Any]:
+    """The patient's upcoming appointments, and a link to book the free phone call where they may."""
+    now = timezone.now()
+    upcoming = patient_upcoming(user, now=now)
+    called = {a.clinic_id for a in upcoming if a.kind == "consultation"}
+    entries, seen = [], set()
+    for entry in patient_bookable_entries(user):
+        if entry.clinic_id not in called and entry.clinic_id not in seen:
+            seen.add(entry.clinic_id)
+            entries.append(entry)
+    return {"upcoming": upcoming, "bookable": entries}
+
+
+@register.inclusion_tag("scheduling/_checklist_panel.html", takes_context=True)
+def checklist_panel(context: template.Context, entry: Any) -> dict[str, Any]:
+    """The pre-evaluation checklist of the entry's patient at its clinic, with tick / untick buttons."""
+    request = context.get("request")
+    checklist = checklist_of(clinic_id=entry.clinic_id, patient_id=entry.patient_id)
+    rows = checklist_rows(checklist)
+    return {
+        "entry": entry,
+        "rows": rows,
+        "done": sum(1 for r in rows if r.at),
+        "total": len(rows),
+        "next": request.get_full_path() if request is not None else "",
+        "time_zone": entry.clinic.time_zone,
+        "clinic_slug": entry.clinic.slug,
+    }
+
+
+@register.simple_tag
+def checklist_progress(entry: Any) -> str:
+    """ "2 of 4" for an entry annotated by scheduling.selectors.with_checklist_progress (no query)."""
+    from scheduling.models import PreEvaluationChecklist
+
+    items = PreEvaluationChecklist.ITEMS
+    done = sum(1 for item in items if getattr(entry, f"checklist_{item}", False))
+    return f"{done} of {len(items)}"
+
+
+@register.filter
+def duration_words(value: Any) -> str:
+    """A timedelta in words, to the two largest units: "2 days 3 hours", "45 minutes"."""
+    if value is None:
+        return ""
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    words = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
+    return " ".join(words[:2]) or "under a minute"
