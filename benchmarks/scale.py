@@ -53,8 +53,8 @@ PAGES = (
     Page("audit log", "clinics:audit_log", "clinic_admin"),
     Page("inbox (psychiatrist)", "notifications:inbox", "psychiatrist"),
     Page("staff home", "clinics:staff_home", "psychiatrist"),
-    Page("patient dashboard", "intake:dashboard", "patient"),
-    Page("patient result", "intake:submission", "patient", "submission"),
+    Page("patient dashboard", "patients:dashboard", "patient"),
+    Page("patient result", "patients:submission", "patient", "submission"),
 )
 
 

@@ -193,3 +193,23 @@ def api_tokens(clinic: Clinic) -> QuerySet[ApiToken]:
 
 def api_token_in_clinic(clinic: Clinic, token_id: Any) -> ApiToken | None:
     return ApiToken.objects.filter(clinic=clinic, pk=token_id).first()
+
+
+# --- who is told -----------------------------------------------------------------------------------
+
+
+def active_members(clinic_id: Any, roles: list[str]) -> list[Membership]:
+    """The clinic's active members in these roles, oldest membership first."""
+    return list(
+        Membership.objects.filter(clinic_id=clinic_id, role__in=roles, is_active=True, user__is_active=True)
+        .select_related("user")
+        .order_by("created_at")
+    )
+
+
+def review_recipients(clinic_id: Any) -> list[Any]:
+    """Who is alerted about a case: active psychiatrists, or the clinic admins when there is none
+    (a human must always be alerted)."""
+    members = active_members(clinic_id, [Role.PSYCHIATRIST, Role.CLINIC_ADMIN])
+    psychiatrists = [m.user for m in members if m.role == Role.PSYCHIATRIST]
+    return psychiatrists or [m.user for m in members]

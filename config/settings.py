@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "intake",
     "screening",
     "scheduling",
+    "patients",
     "dashboard",
     "demo",
 ]

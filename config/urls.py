@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("scheduling.urls")),
     path("", include("dashboard.urls")),
     path("patient/", include("intake.urls")),
+    path("patient/", include("patients.urls")),
     path("fhir/R4/", include("intake.urls_fhir")),
     # One sign-in page for everyone (lockout, second factor, audit), the admin's included.
     path("admin/login/", RedirectView.as_view(url=reverse_lazy("account:login"), query_string=True)),

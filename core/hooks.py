@@ -1,8 +1,9 @@
 """The few questions core asks of the apps above it, answered by whichever app registers in AppConfig.ready().
 
 Core is the foundation and imports no app (tests/test_architecture.py). Where it needs to know something
-only an app above it knows (is this user clinic staff?), it asks here; clinics answers. Notification kinds and
-audit actions register the same way (core.notifications, core.audit).
+only an app above it knows (is this user clinic staff?), it asks here; clinics answers. An app may ask the apps
+above it the same way (intake asks screening to screen a submission). Notification kinds and audit actions
+register through core.notifications and core.audit.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-# name → what the function answers
+# The questions core itself asks (an app above may ask its own: intake asks screening; see each app's apps.py).
 QUESTIONS = {
     "is_clinic_staff": "(user) → bool: the user holds an active membership at some clinic",
     "is_staff_at": "(user, clinic_id) → bool: the user holds an active membership at this clinic",
@@ -22,26 +23,28 @@ _answers: dict[str, Callable[..., Any]] = {}
 
 
 def provide(name: str, func: Callable[..., Any]) -> None:
-    if name not in QUESTIONS:
-        raise ImproperlyConfigured(f"core.hooks has no question {name!r}; it asks {sorted(QUESTIONS)}")
+    """Answer the question `name`; one app answers each (a second answer replaces the first: tests only)."""
     _answers[name] = func
 
 
-def _ask(name: str, *args: Any) -> Any:
+def ask(name: str, *args: Any, **kwargs: Any) -> Any:
+    """The answer of the app that provides `name`; a question nobody answers is a configuration error, never a
+    silent default (a submission that nobody screens must not look submitted)."""
     try:
         func = _answers[name]
     except KeyError:
-        raise ImproperlyConfigured(f"no installed app answers core.hooks {name!r} ({QUESTIONS[name]})") from None
-    return func(*args)
+        what = QUESTIONS.get(name, "")
+        raise ImproperlyConfigured(f"no installed app answers core.hooks {name!r} {what}".rstrip()) from None
+    return func(*args, **kwargs)
 
 
 def is_clinic_staff(user: Any) -> bool:
-    return bool(_ask("is_clinic_staff", user))
+    return bool(ask("is_clinic_staff", user))
 
 
 def is_staff_at(user: Any, clinic_id: Any) -> bool:
-    return bool(_ask("is_staff_at", user, clinic_id))
+    return bool(ask("is_staff_at", user, clinic_id))
 
 
 def clinic_public(slug: str) -> Any | None:
-    return _ask("clinic_public", slug)
+    return ask("clinic_public", slug)

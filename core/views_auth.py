@@ -51,7 +51,7 @@ def _reverse_or_home(name: str) -> str:
 
 def patient_home_url() -> str:
     """Where a patient lands after signing up or in: their intake dashboard."""
-    return _reverse_or_home("intake:dashboard")
+    return _reverse_or_home("patients:dashboard")
 
 
 def staff_home_url() -> str:

@@ -24,11 +24,11 @@ from core.notifications import (
 
 
 def patient_home_link(notification: Any) -> str:
-    return url_or_empty("intake:dashboard")
+    return url_or_empty("patients:dashboard")
 
 
 def submission_link(notification: Any) -> str:
-    return url_or_empty("intake:submission", submission_id=notification.object_id) or patient_home_link(notification)
+    return url_or_empty("patients:submission", submission_id=notification.object_id) or patient_home_link(notification)
 
 
 def _queue_link(notification: Any) -> str:

@@ -11,18 +11,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from clinics.models import Clinic
-from clinics.selectors import policy_current
+from clinics.selectors import review_recipients
+from core import hooks
 from core.outbox import outbox_add, outbox_add_many
 from core.services import contact_details_save
-from screening.models import ReviewCase
 from screening.rules import evaluate, validate_document
-from screening.services import (
-    review_case_amend,
-    review_recipients,
-    screening_notify,
-    screening_result_create,
-    submission_route,
-)
 
 from . import steps
 from .builder import build_document, safety_probe_document
@@ -153,15 +146,9 @@ def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
         signed_name=consent["signed_name"],
         submitted_at=now,
     )
-    result = screening_result_create(submission=submission, policy=policy_current(clinic))
-    submission.results = [result]  # as the selectors prefetch it: the result page's redirect needs no query
-    # An amendment answers a psychiatrist's question: the case moves to the new version and re-opens
-    # for that psychiatrist, whatever the new outcome (they asked, so they decide).
-    case = review_case_amend(previous=previous, submission=submission, result=result) if previous else None
     outbox_add(kind="submission.received", recipient=patient, obj=submission, clinic=clinic)
-    if case is None:
-        case = submission_route(submission=submission, result=result)
-        screening_notify(submission=submission, result=result, case=case)
+    # Screening sits above intake (tests/test_architecture.py): it answers, in this transaction, or the submit fails.
+    hooks.ask("screen_submission", submission=submission, previous=previous)
     return submission
 
 
@@ -182,8 +169,7 @@ def draft_start_amendment(*, submission: IntakeSubmission, patient: Any) -> Inta
         return existing
     if IntakeSubmission.objects.filter(amends=submission).exists():
         raise AmendmentNotAllowed("These answers have already been updated.")
-    waiting = ReviewCase.objects.filter(submission=submission, status=ReviewCase.Status.AWAITING_PATIENT).exists()
-    if not waiting:
+    if not hooks.ask("submission_awaits_patient", submission):
         raise AmendmentNotAllowed("The clinic is not waiting for new answers from you.")
     if IntakeDraft.objects.filter(patient=patient, clinic_id=submission.clinic_id, submitted_at__isnull=True).exists():
         raise AmendmentNotAllowed("You already have answers for this clinic that are not sent yet.")

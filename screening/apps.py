@@ -23,6 +23,13 @@ class ScreeningConfig(AppConfig):
     name = "screening"
 
     def ready(self) -> None:
-        from core import audit
+        from core import audit, hooks
+
+        from . import selectors, services
 
         audit.register_actions(AUDIT_ACTIONS)
+        # Intake sits below screening and asks it (core.hooks): screen a submission as it is saved, and two
+        # questions about the review that the patient's update depends on.
+        hooks.provide("screen_submission", services.submission_screen)
+        hooks.provide("submission_awaits_patient", selectors.submission_awaits_patient)
+        hooks.provide("amendment_question", selectors.amendment_question)

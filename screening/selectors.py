@@ -438,3 +438,26 @@ def rescreen_runs_recent(*, clinic: Clinic, limit: int = 5) -> list[RescreenRun]
 
 def rescreen_run_for(*, clinic: Clinic, run_id: Any) -> RescreenRun | None:
     return clinic.rescreen_runs.select_related("policy").filter(pk=run_id).first()
+
+
+# --- what intake asks screening (core.hooks, provided in apps.py) -----------------------------------------
+
+
+def amendment_question(draft: Any) -> ReviewDecision | None:
+    """The psychiatrist's latest question about the version this draft updates (shown while the patient edits)."""
+    if not draft.amends_id:
+        return None
+    return (
+        ReviewDecision.objects.filter(
+            case__submission_id=draft.amends_id,
+            kind=ReviewDecision.Kind.INFO_REQUESTED,
+            case__clinic_id=draft.clinic_id,
+        )
+        .order_by("-at")
+        .first()
+    )
+
+
+def submission_awaits_patient(submission: Any) -> bool:
+    """A psychiatrist asked the patient to update these answers and is waiting for them."""
+    return ReviewCase.objects.filter(submission=submission, status=ReviewCase.Status.AWAITING_PATIENT).exists()

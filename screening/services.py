@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from clinics.models import Clinic, Membership, Role, ScreeningPolicy
-from clinics.selectors import engine_policy
+from clinics.selectors import active_members, engine_policy, policy_current, review_recipients
 from core.audit import audit_record
 from core.outbox import delay_on_commit_safely, outbox_add, outbox_add_many
 from scheduling.models import WorklistEntry
@@ -128,20 +128,20 @@ def worklist_withdraw(*, submission: Any) -> bool:
     return True
 
 
-def _members(clinic_id: Any, roles: list[str]) -> list[Membership]:
-    return list(
-        Membership.objects.filter(clinic_id=clinic_id, role__in=roles, is_active=True, user__is_active=True)
-        .select_related("user")
-        .order_by("created_at")
-    )
+@transaction.atomic(savepoint=False)
+def submission_screen(*, submission: Any, previous: Any = None) -> ScreeningResult:
+    """Screen a submission in the transaction that saves it (intake asks through core.hooks "screen_submission").
 
-
-def review_recipients(clinic_id: Any) -> list[Any]:
-    """Who is alerted about a case: active psychiatrists, or the clinic admins when there is none
-    (a human must always be alerted)."""
-    members = _members(clinic_id, [Role.PSYCHIATRIST, Role.CLINIC_ADMIN])
-    psychiatrists = [m.user for m in members if m.role == Role.PSYCHIATRIST]
-    return psychiatrists or [m.user for m in members]
+    The result; for an amendment, the psychiatrist's case moves to the new version and re-opens for them,
+    whatever the new outcome (they asked, so they decide); otherwise the routing and the staff alerts.
+    """
+    result = screening_result_create(submission=submission, policy=policy_current(submission.clinic))
+    submission.results = [result]  # as the selectors prefetch it: the page after submit needs no query
+    case = review_case_amend(previous=previous, submission=submission, result=result) if previous else None
+    if case is None:
+        case = submission_route(submission=submission, result=result)
+        screening_notify(submission=submission, result=result, case=case)
+    return result
 
 
 @transaction.atomic(savepoint=False)
@@ -158,7 +158,7 @@ def screening_notify(*, submission: Any, result: ScreeningResult, case: ReviewCa
             kind=kind, recipients=review_recipients(clinic.pk), obj=case, clinic=clinic, event_key=event_key
         )
     elif result.outcome == Outcome.ELIGIBLE:
-        coordinators = [membership.user for membership in _members(clinic.pk, [Role.COORDINATOR])]
+        coordinators = [membership.user for membership in active_members(clinic.pk, [Role.COORDINATOR])]
         outbox_add_many(
             kind="patient.eligible", recipients=coordinators, obj=submission, clinic=clinic, event_key=event_key
         )
@@ -384,7 +384,7 @@ def review_case_clear(
     )
     entry = worklist_add(submission=case.submission, source=WorklistEntry.Source.CLEARED)
     # Coordinators schedule the evaluation; with none at the clinic, its admins must hear of it.
-    members = _members(case.clinic_id, [Role.COORDINATOR]) or _members(case.clinic_id, [Role.CLINIC_ADMIN])
+    members = active_members(case.clinic_id, [Role.COORDINATOR]) or active_members(case.clinic_id, [Role.CLINIC_ADMIN])
     outbox_add_many(kind="case.cleared", recipients=[m.user for m in members], obj=entry, clinic=case.clinic)
     return decision
 

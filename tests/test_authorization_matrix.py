@@ -56,7 +56,7 @@ EXPECTED: dict[str, Expect | tuple[Expect, ...]] = {
     "screening:policy_version": staff("admin_a", "psychiatrist_a"),
     "clinics:audit_log": staff("admin_a"),
     # intake: a patient's own records only; staff accounts hold no intake of their own
-    "intake:dashboard": Expect(
+    "patients:dashboard": Expect(
         statuses={"patient": 200, "other_patient": 200, "other_clinic_patient": 200}, default=302
     ),  # with nothing started, a user is sent to the clinic directory
     "intake:start": (
@@ -66,8 +66,8 @@ EXPECTED: dict[str, Expect | tuple[Expect, ...]] = {
     "intake:resume": patient_own(302),
     "intake:step": (patient_own(), patient_own(302, "post")),
     "intake:reach_out": patient_own(),
-    "intake:submission": patient_own(),
-    "intake:submission_help": patient_own(),
+    "patients:submission": patient_own(),
+    "patients:submission_help": patient_own(),
 }
 
 

@@ -33,7 +33,7 @@ EXPECTED = {
     "screening:case_reopen": staff("admin_a", status=302, method="post"),  # not decided: sent back to the case
     "screening:rescreen_progress": staff(*READERS),
     # The case is not waiting for the patient: they are sent back to their submission page.
-    "intake:amend": patient_own(302, "post"),
+    "patients:amend": patient_own(302, "post"),
 }
 
 

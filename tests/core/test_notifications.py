@@ -65,7 +65,7 @@ def test_links_lead_to_the_page_about_the_notification(world):
     assert inbox_link(cleared) == reverse(
         "scheduling:worklist_entry", kwargs={"clinic_slug": world.clinic.slug, "entry_id": world.entry.pk}
     )
-    assert inbox_link(received) == reverse("intake:submission", kwargs={"submission_id": world.submission.pk})
+    assert inbox_link(received) == reverse("patients:submission", kwargs={"submission_id": world.submission.pk})
     assert world.clinic.slug in inbox_link(urgent)
     assert email_link(cleared).endswith(inbox_link(cleared))
 
@@ -111,7 +111,7 @@ def test_opening_a_notification_marks_it_read_and_goes_to_its_page(client, world
     response = client.post(reverse("notifications:read", kwargs={"notification_id": row.pk}), {"open": "1"})
 
     assert response.status_code == 302
-    assert response.url == reverse("intake:submission", kwargs={"submission_id": world.submission.pk})
+    assert response.url == reverse("patients:submission", kwargs={"submission_id": world.submission.pk})
     row.refresh_from_db()
     assert row.read_at is not None
 

@@ -66,7 +66,7 @@ def test_with_redis_stopped_a_submission_is_saved_shown_and_its_e_mail_sent_once
 
     submission = IntakeSubmission.objects.get(patient=patient)
     assert ScreeningResult.objects.filter(submission=submission).exists()
-    assert response.url == reverse("intake:submission", kwargs={"submission_id": submission.pk})
+    assert response.url == reverse("patients:submission", kwargs={"submission_id": submission.pk})
     page = client.get(response.url)
     assert page.status_code == 200
     assert f"answers were sent to {intake_world.clinic.name}" in page.content.decode()

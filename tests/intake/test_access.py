@@ -28,8 +28,8 @@ def world(patient_client, complete, clinic, patient):
     other_patient_other_clinic = UserFactory()
     return {
         "submission_urls": [
-            reverse("intake:submission", args=[submission.pk]),
-            reverse("intake:submission_help", args=[submission.pk]),
+            reverse("patients:submission", args=[submission.pk]),
+            reverse("patients:submission_help", args=[submission.pk]),
         ],
         "draft_urls": [
             reverse("intake:resume", args=[open_draft.pk]),
@@ -75,6 +75,6 @@ def test_everyone_else_gets_the_same_404_as_for_a_missing_record(client, world, 
 
 def test_signed_out_visitors_are_asked_to_sign_in_on_every_page(client, world):
     client.logout()
-    for url in [reverse("intake:dashboard"), *world["submission_urls"], *world["draft_urls"]]:
+    for url in [reverse("patients:dashboard"), *world["submission_urls"], *world["draft_urls"]]:
         response = client.get(url)
         assert response.status_code == 302 and reverse("account:login") in response["Location"], url

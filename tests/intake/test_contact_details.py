@@ -101,7 +101,7 @@ def test_answers_sent_before_the_phone_was_asked_still_show(patient_client, comp
     about.pop("about-call_time", None)
     type(draft).objects.filter(pk=draft.pk).update(answers={**draft.answers, "about": about})
 
-    page = patient_client.get(reverse("intake:submission", args=[submission.pk])).content.decode()
+    page = patient_client.get(reverse("patients:submission", args=[submission.pk])).content.decode()
     assert "27 March 1985" in page  # the first step's answers are still listed
     assert "Mobile phone number" in page and "Not answered" in page
 

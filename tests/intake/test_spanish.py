@@ -80,7 +80,7 @@ def walk(client, clinic, language: str, name: str, *, check_pages: bool = False)
 def test_every_intake_page_is_in_spanish_for_a_spanish_reader(client, clinic):
     submission = walk(client, clinic, "es", "eligible", check_pages=True)
 
-    page = client.get(reverse("intake:submission", kwargs={"submission_id": submission.pk})).content.decode()
+    page = client.get(reverse("patients:submission", kwargs={"submission_id": submission.pk})).content.decode()
     assert '<html lang="es">' in page
     assert "Buenas noticias: según sus respuestas" in page
     assert "Good news" not in page
@@ -113,7 +113,7 @@ def test_the_submission_records_the_consent_the_patient_read_in_their_language(c
 def test_an_ineligible_spanish_reader_is_told_why_in_spanish_with_what_to_do_instead(client, clinic):
     submission = walk(client, clinic, "es", "ineligible")
 
-    page = client.get(reverse("intake:submission", kwargs={"submission_id": submission.pk})).content.decode()
+    page = client.get(reverse("patients:submission", kwargs={"submission_id": submission.pk})).content.decode()
     assert "no puede ofrecerle tratamiento con ketamina por ahora" in page
     assert "Lo que puede hacer en su lugar:" in page
     assert 'href="tel:988"' in page

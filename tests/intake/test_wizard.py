@@ -41,7 +41,7 @@ def test_eligible_patient_sees_a_coordinator_will_call_and_staff_are_told(patien
     response = submit(patient_client, draft)
 
     submission = IntakeSubmission.objects.get()
-    assert response["Location"] == reverse("intake:submission", args=[submission.pk])
+    assert response["Location"] == reverse("patients:submission", args=[submission.pk])
     page = patient_client.get(response["Location"]).content.decode()
     assert "care coordinator" in page and "psychiatric evaluation" in page
     assert "TRD" not in page and "ELIGIBLE" not in page
@@ -121,13 +121,13 @@ def test_urgent_answers_show_help_at_once_and_alert_every_psychiatrist(patient_c
     response = submit(patient_client, draft)
 
     submission = IntakeSubmission.objects.get()
-    assert response["Location"] == reverse("intake:submission_help", args=[submission.pk])
+    assert response["Location"] == reverse("patients:submission_help", args=[submission.pk])
     help_page = patient_client.get(response["Location"]).content.decode()
-    assert "Call 988" in help_page and reverse("intake:submission", args=[submission.pk]) in help_page
+    assert "Call 988" in help_page and reverse("patients:submission", args=[submission.pk]) in help_page
     case = ReviewCase.objects.get()
     assert case.priority == "urgent"
     assert timedelta(hours=3, minutes=59) <= case.due_at - case.created_at <= timedelta(hours=4, minutes=1)
-    result_page = patient_client.get(reverse("intake:submission", args=[submission.pk])).content.decode()
+    result_page = patient_client.get(reverse("patients:submission", args=[submission.pk])).content.decode()
     assert "will contact you soon" in result_page and "Call 988" in result_page
     assert kinds(kind="case.urgent") == sorted(
         [("case.urgent", clinic.psychiatrist.email), ("case.urgent", clinic.psychiatrist2.email)]
@@ -208,13 +208,13 @@ def test_save_and_finish_later_then_sign_in_elsewhere_resumes_at_the_first_incom
     fill(patient_client, draft, answers, until="heart")
     half = {"hypertension": "controlled", "systolic": "135"}
     response = patient_client.post(step_url(draft, "heart"), post_data("heart", half, action="save"))
-    assert response["Location"] == reverse("intake:dashboard")
+    assert response["Location"] == reverse("patients:dashboard")
     assert "Your answers are saved" in patient_client.get(response["Location"]).content.decode()
     patient_client.logout()
 
     other_device = Client()
     other_device.force_login(patient)
-    dashboard = other_device.get(reverse("intake:dashboard")).content.decode()
+    dashboard = other_device.get(reverse("patients:dashboard")).content.decode()
     resume = other_device.get(reverse("intake:resume", args=[draft.pk]))
 
     assert "7 of 13 pages done" in dashboard
@@ -408,7 +408,7 @@ def test_review_lists_every_answer_with_edit_links(patient_client, complete):
 
 
 def test_dashboard_without_a_chosen_clinic_sends_the_patient_to_the_directory(patient_client):
-    assert patient_client.get(reverse("intake:dashboard"))["Location"] == reverse("clinics:directory")
+    assert patient_client.get(reverse("patients:dashboard"))["Location"] == reverse("clinics:directory")
 
 
 def test_dashboard_offers_the_clinic_chosen_at_sign_up(patient_client, clinic):
@@ -416,7 +416,7 @@ def test_dashboard_offers_the_clinic_chosen_at_sign_up(patient_client, clinic):
     session["chosen_clinic"] = clinic.slug
     session.save()
 
-    page = patient_client.get(reverse("intake:dashboard")).content.decode()
+    page = patient_client.get(reverse("patients:dashboard")).content.decode()
 
     assert "Start your intake with Harbor Ketamine Clinic" in page
     assert reverse("intake:start", args=[clinic.slug]) in page
@@ -426,10 +426,10 @@ def test_dashboard_lists_drafts_and_submissions_with_plain_status(patient_client
     draft = complete("needs_review")
     submit(patient_client, draft)
 
-    page = patient_client.get(reverse("intake:dashboard")).content.decode()
+    page = patient_client.get(reverse("patients:dashboard")).content.decode()
 
     assert "Being reviewed by a psychiatrist" in page
-    assert reverse("intake:submission", args=[IntakeSubmission.objects.get().pk]) in page
+    assert reverse("patients:submission", args=[IntakeSubmission.objects.get().pk]) in page
 
 
 def test_starting_twice_resumes_the_same_draft(patient_client, draft, clinic):
@@ -477,14 +477,14 @@ def test_each_page_runs_a_fixed_number_of_queries(patient_client, complete, clin
 
     submit(patient_client, draft)
     submission = IntakeSubmission.objects.get()
-    detail = _queries(patient_client, reverse("intake:submission", args=[submission.pk]))
-    dashboard_one = _queries(patient_client, reverse("intake:dashboard"))
+    detail = _queries(patient_client, reverse("patients:submission", args=[submission.pk]))
+    dashboard_one = _queries(patient_client, reverse("patients:dashboard"))
     for other_clinic_number in range(3):
         from tests.factories import make_clinic
 
         other = make_clinic(name=f"Other {other_clinic_number}")
         patient_client.post(reverse("intake:start", args=[other.slug]))
-    assert _queries(patient_client, reverse("intake:dashboard")) == dashboard_one
+    assert _queries(patient_client, reverse("patients:dashboard")) == dashboard_one
     assert detail <= 12  # the result page: submission, results, case, decisions, worklist, appointments
 
 
@@ -504,9 +504,9 @@ def test_pages_need_no_inline_script_or_style_for_the_content_security_policy(pa
     submit(patient_client, draft)
     submission = IntakeSubmission.objects.get()
     urls += [
-        reverse("intake:submission", args=[submission.pk]),
-        reverse("intake:submission_help", args=[submission.pk]),
-        reverse("intake:dashboard"),
+        reverse("patients:submission", args=[submission.pk]),
+        reverse("patients:submission_help", args=[submission.pk]),
+        reverse("patients:dashboard"),
     ]
     for url in urls:
         response = patient_client.get(url, follow=True)

@@ -421,7 +421,7 @@ def test_a_patient_whose_outcome_changes_gets_a_message_and_sees_why_on_their_pa
     assert [m.subject for m in sent] == [f"You have a new message from {clinic.name}"]
     assert "alcohol" not in sent[0].body.lower() and "review" not in sent[0].body.lower()  # PHI-free
     client.force_login(moved.patient)
-    page = client.get(reverse("intake:submission", args=[moved.pk])).content.decode()
+    page = client.get(reverse("patients:submission", args=[moved.pk])).content.decode()
     assert "data-rescreened" in page and "checked your answers again" in page
     assert "Being reviewed by a psychiatrist" in page or "A psychiatrist" in page
     inbox = client.get(reverse("notifications:inbox")).content.decode()
@@ -453,7 +453,7 @@ def test_a_patient_made_ineligible_by_a_new_minimum_age_is_told_and_sees_the_rea
     light = world["light"]
     assert _told(light) == [light.patient.pk]
     client.force_login(light.patient)
-    page = client.get(reverse("intake:submission", args=[light.pk])).content.decode()
+    page = client.get(reverse("patients:submission", args=[light.pk])).content.decode()
     assert "checked your answers again" in page
     assert "cannot offer ketamine treatment at the moment" in page
     assert '<ul class="reasons">\n            \n              <li>' in page  # with the reason, in plain words

@@ -452,7 +452,7 @@ def test_the_amendment_submit_keeps_the_one_transaction_guarantee(clinic, case, 
     def boom(**kwargs):
         raise RuntimeError("screening failed")
 
-    monkeypatch.setattr("intake.services.review_case_amend", boom)
+    monkeypatch.setattr("screening.services.review_case_amend", boom)
     from intake.services import submission_submit
 
     with pytest.raises(RuntimeError):
