@@ -18,6 +18,8 @@ DOMAINS = ("django", "djangojs")
 # What a patient meets; staff pages may stay in English.
 PATIENT_SOURCES = (
     "intake/",
+    "patients/",
+    "templates/patients/",
     "core/forms.py",
     "core/services.py",
     "core/middleware.py",
