@@ -8,72 +8,20 @@ makes `test_every_named_url_has_an_entry` fail. Forbidden and missing records bo
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.authz.helpers import ALL_STAFF_A, Expect, anonymous_only, patient_own, public, signed_in, staff
+from tests.authz.helpers import Expect
 from tests.authz_world import ROLES, World, area_modules, build_world
 
 # Namespaces left to their own framework's checks: Django admin requires is_staff superusers.
 SKIPPED_NAMESPACES = {"admin"}
 
 
-EXPECTED: dict[str, Expect | tuple[Expect, ...]] = {
-    # core
-    "home": public(),
-    "crisis": public(),
-    "healthz": public(),
-    "language_set": public(302, "post"),
-    "javascript_catalog": public(),
-    # account: sign-in, sign-up and token links are public; the rest needs a session
-    "account:login": anonymous_only(),
-    "account:signup": anonymous_only(),
-    "account:logout": public(302, "post"),
-    "account:sign_out_everywhere": public(302, "post"),
-    "account:two_factor": public(302),  # staff here are verified already, patients never need it
-    "account:verify_email": public(),
-    "account:verify_email_sent": public(),
-    "account:verify_email_resend": public(302, "post"),
-    "account:password_reset": public(),
-    "account:password_reset_done": public(),
-    # A valid link redirects to hide its token; the owner signing in (last_login) makes it stale.
-    "account:password_reset_confirm": Expect(statuses={"patient": 200}, default=302),
-    "account:password_reset_complete": public(),
-    "account:keepalive": Expect(statuses={"anonymous": 401}, default=200, method="post"),
-    "account:security": signed_in(),
-    "account:contact": (signed_in(), signed_in(method="post")),
-    # clinics: the public directory, then staff pages by role
-    "clinics:invitation_accept": public(),
-    "clinics:directory": public(),
-    "clinics:detail": public(),
-    "clinics:staff_home": signed_in(404, **dict.fromkeys((*ALL_STAFF_A, "staff_b"), 200)),
-    "clinics:members": (staff("admin_a"), staff("admin_a", method="post")),
-    "clinics:member_role": staff("admin_a", method="post"),
-    "clinics:member_deactivate": staff("admin_a", status=302, method="post"),
-    "clinics:member_reactivate": staff("admin_a", status=302, method="post"),
-    "clinics:invitation_revoke": staff("admin_a", status=302, method="post"),
-    "screening:policy": (
-        staff("admin_a", "psychiatrist_a"),
-        Expect(statuses={"anonymous": 302, "admin_a": 200, "psychiatrist_a": 403}, method="post"),
-    ),
-    "screening:policy_version": staff("admin_a", "psychiatrist_a"),
-    "clinics:audit_log": staff("admin_a"),
-    # intake: a patient's own records only; staff accounts hold no intake of their own
-    "patients:dashboard": Expect(
-        statuses={"patient": 200, "other_patient": 200, "other_clinic_patient": 200}, default=302
-    ),  # with nothing started, a user is sent to the clinic directory
-    "intake:start": (
-        Expect(statuses={"anonymous": 302, "patient": 302, "other_patient": 302}, default=200),
-        Expect(default=302, method="post"),
-    ),
-    "intake:resume": patient_own(302),
-    "intake:step": (patient_own(), patient_own(302, "post")),
-    "intake:reach_out": patient_own(),
-    "patients:submission": patient_own(),
-    "patients:submission_help": patient_own(),
-}
-
-
-# Each area's entries live beside its world records in tests/authz/<area>.py.
+# Each app's entries live beside its world records in tests/authz/<area>.py; a URL named twice is a mistake.
+EXPECTED: dict[str, Expect | tuple[Expect, ...]] = {}
 for _module in area_modules():
-    EXPECTED.update(getattr(_module, "EXPECTED", {}))
+    _entries = getattr(_module, "EXPECTED", {})
+    _twice = set(_entries) & set(EXPECTED)
+    assert not _twice, f"{_module.__name__} repeats matrix entries: {sorted(_twice)}"
+    EXPECTED.update(_entries)
 
 
 def _named_patterns(patterns, prefix: str = ""):

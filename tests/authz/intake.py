@@ -1,0 +1,13 @@
+"""Matrix entries for intake: a patient's own drafts only; staff accounts hold no intake of their own."""
+
+from tests.authz.helpers import Expect, patient_own
+
+EXPECTED = {
+    "intake:start": (
+        Expect(statuses={"anonymous": 302, "patient": 302, "other_patient": 302}, default=200),
+        Expect(default=302, method="post"),
+    ),
+    "intake:resume": patient_own(302),
+    "intake:step": (patient_own(), patient_own(302, "post")),
+    "intake:reach_out": patient_own(),
+}
