@@ -1,4 +1,5 @@
-"""The dashboard's per-day figures (dashboard.funnel keeps them fresh)."""
+"""The dashboard's per-day figures (dashboard.funnel keeps them fresh). The table keeps the name it had in
+clinics (db_table): the move changed no data."""
 
 from django.db import models
 
@@ -18,7 +19,7 @@ class FunnelDay(models.Model):
     computed_at = models.DateTimeField()  # when the computation started
 
     class Meta:
-        db_table = "clinics_funnelday"  # the table it had in clinics: moved, not copied
+        db_table = "clinics_funnelday"
         constraints = [models.UniqueConstraint(fields=["clinic", "day"], name="funnel_day_unique")]
 
     def __str__(self) -> str:

@@ -45,7 +45,7 @@ class WorklistEntry(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        db_table = "clinics_worklistentry"  # the table it had in clinics: moved, not copied
+        db_table = "clinics_worklistentry"
         ordering = ["created_at", "id"]
         constraints = [
             # One entry per intake submission: a re-screen or a second clearance never queues a patient twice.
@@ -72,7 +72,7 @@ class ContactAttempt(models.Model):
     note = models.CharField(max_length=500, blank=True)
 
     class Meta:
-        db_table = "clinics_contactattempt"  # the table it had in clinics: moved, not copied
+        db_table = "clinics_contactattempt"
         ordering = ["-at"]
 
     def __str__(self) -> str:
@@ -103,7 +103,7 @@ class AvailabilityWindow(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        db_table = "clinics_availabilitywindow"  # the table it had in clinics: moved, not copied
+        db_table = "clinics_availabilitywindow"
         ordering = ["clinic", "clinician", "weekday", "start_time"]
         constraints = [
             models.CheckConstraint(
@@ -133,7 +133,7 @@ class AvailabilityException(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        db_table = "clinics_availabilityexception"  # the table it had in clinics: moved, not copied
+        db_table = "clinics_availabilityexception"
         ordering = ["clinic", "clinician", "date", "start_time"]
         constraints = [
             models.CheckConstraint(
@@ -201,7 +201,7 @@ class Appointment(models.Model):
     reminder_2h_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        db_table = "clinics_appointment"  # the table it had in clinics: moved, not copied
+        db_table = "clinics_appointment"
         ordering = ["starts_at"]
         constraints = [
             models.CheckConstraint(condition=Q(starts_at__lt=models.F("ends_at")), name="appointment_start_before_end"),
@@ -260,7 +260,7 @@ class AppointmentEvent(models.Model):
     reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        db_table = "clinics_appointmentevent"  # the table it had in clinics: moved, not copied
+        db_table = "clinics_appointmentevent"
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -296,7 +296,7 @@ class PreEvaluationChecklist(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        db_table = "clinics_preevaluationchecklist"  # the table it had in clinics: moved, not copied
+        db_table = "clinics_preevaluationchecklist"
         constraints = [models.UniqueConstraint(fields=["clinic", "patient"], name="checklist_one_per_patient")]
 
     def __str__(self) -> str:

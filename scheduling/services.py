@@ -51,7 +51,7 @@ from .selectors import (
 class SlotTaken(Exception):
     """The clinician already has an appointment at that time (often: someone booked it a moment ago)."""
 
-    default_message = gettext_lazy(SLOT_TAKEN_MESSAGE)  # the msgid is marked in clinics/models.py
+    default_message = gettext_lazy(SLOT_TAKEN_MESSAGE)  # the msgid is marked in scheduling/models.py
 
     def __init__(self, message: str | None = None) -> None:
         self.message = message or self.default_message

@@ -1,4 +1,4 @@
-"""Clinic pages: the public directory, and the staff area (members, policy, audit log)."""
+"""Clinic pages: the public directory, the invitation link, and the staff area (members, audit log)."""
 
 import uuid
 from typing import Any
