@@ -103,3 +103,36 @@ def test_two_simultaneous_submits_of_one_draft_make_one_submission(clinic, patie
     assert len(results) == 4 and len(set(results)) == 1
     assert IntakeSubmission.objects.count() == 1
     assert ScreeningResult.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_submission_nobody_screens_is_refused_and_the_draft_stays_open(clinic, patient, monkeypatch):
+    """Intake asks screening through core.hooks; were screening not installed, the submit must fail loudly,
+    never save a submission that no rule has looked at (a high-risk patient would go unseen)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from core import hooks
+
+    answers = {name: func for name, func in hooks._answers.items() if name != "screen_submission"}
+    monkeypatch.setattr(hooks, "_answers", answers)
+    draft = draft_get_or_start(patient=patient, clinic=clinic)
+    draft.answers = raw_answers(scenario("urgent"))
+    draft.save()
+
+    with pytest.raises(ImproperlyConfigured, match="screen_submission"):
+        submission_submit(draft=draft, patient=patient)
+
+    draft.refresh_from_db()
+    assert draft.submitted_at is None
+    assert IntakeSubmission.objects.filter(draft=draft).count() == 0
+
+
+@pytest.mark.django_db
+def test_a_submission_is_screened_in_the_transaction_that_saves_it(clinic, patient):
+    draft = draft_get_or_start(patient=patient, clinic=clinic)
+    draft.answers = raw_answers(scenario("eligible"))
+    draft.save()
+
+    submission = submission_submit(draft=draft, patient=patient)
+
+    assert ScreeningResult.objects.filter(submission=submission).count() == 1
