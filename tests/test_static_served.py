@@ -2,7 +2,7 @@
 
 The browser tests run on the test server, which serves static files by itself; this starts what a newcomer
 starts (migrate, load_demo, runserver with no environment but a fresh SQLite file) and fetches every
-stylesheet and script the home, sign-in, directory and an intake step page link.
+stylesheet, script and icon the home, sign-in, directory and an intake step page link.
 """
 
 import http.cookiejar
@@ -23,7 +23,7 @@ from tests.conftest import ROOT
 
 DEMO_PATIENT = "sky@patients.cedar.demo.example"  # intake half done
 DEMO_PASSWORD = "demo-password-2026"
-EXPECTED_TYPES = {".css": "text/css", ".js": "javascript"}
+EXPECTED_TYPES = {".css": "text/css", ".js": "javascript", ".svg": "image/svg+xml"}
 
 
 class _Assets(HTMLParser):
@@ -35,7 +35,7 @@ class _Assets(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
-        if tag == "link" and found.get("rel") == "stylesheet" and found.get("href"):
+        if tag == "link" and found.get("rel") in ("stylesheet", "icon") and found.get("href"):
             self.urls.append(found["href"])
         elif tag == "script" and found.get("src"):
             self.urls.append(found["src"])
@@ -101,6 +101,8 @@ def _assert_assets_served(opener, base: str, page_url: str, assets: _Assets) -> 
     local = [url for url in assets.urls if not urllib.parse.urlsplit(url).netloc]
     assert any(url.endswith(".css") for url in local), f"{page_url} links no stylesheet"
     assert any("bootstrap" in url for url in local), f"{page_url} does not link Bootstrap"
+    # Without an icon the browser asks for /favicon.ico, a 404 in every visitor's console.
+    assert any(url.endswith("favicon.svg") for url in local), f"{page_url} links no icon"
     problems = []
     for url in local:
         try:
