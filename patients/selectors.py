@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
 
 from intake.models import IntakeSubmission
-from scheduling.models import WorklistEntry
+from scheduling.models import Appointment, WorklistEntry
 from screening.models import ReviewCase, ReviewDecision, ScreeningResult
 
 # What the patient is told about their case, oldest first: the psychiatrist's messages and their own updates.
@@ -19,15 +20,24 @@ PATIENT_TIMELINE = (
 )
 
 
+def booked_ahead(submission: Any) -> QuerySet[Appointment]:
+    """The submission's appointments still to come, an evaluation first ("-kind" puts it before "consultation")."""
+    return Appointment.objects.filter(
+        entry__submission=submission, status=Appointment.Status.BOOKED, ends_at__gt=timezone.now()
+    ).order_by("-kind", "starts_at")
+
+
 def _with_screening(submissions: QuerySet[IntakeSubmission]) -> QuerySet[IntakeSubmission]:
     """Each submission with `.results` (newest first) and `.cases` (each with `.timeline`, oldest first)."""
     timeline = ReviewDecision.objects.filter(kind__in=PATIENT_TIMELINE).order_by("at", "id")
     # amendment_draft: the update the patient started from this version, if any.
     # worklist_status: where the coordinators are with the patient (None when not on the worklist).
+    # booked_kind: the kind of what is booked ahead (see booked_ahead).
     worklist = WorklistEntry.objects.filter(submission=OuterRef("pk")).values("status")[:1]
+    booked = booked_ahead(OuterRef("pk"))
     return (
         submissions.select_related("clinic", "amendment_draft")
-        .annotate(worklist_status=Subquery(worklist))
+        .annotate(worklist_status=Subquery(worklist), booked_kind=Subquery(booked.values("kind")[:1]))
         .prefetch_related(
             Prefetch("screening_results", queryset=ScreeningResult.objects.order_by("-version"), to_attr="results"),
             Prefetch(

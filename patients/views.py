@@ -21,7 +21,7 @@ from intake import services as intake_services
 from intake import steps
 from intake.models import IntakeDraft, IntakeSubmission
 from intake.patient_messages import ineligible_reasons
-from scheduling.models import WorklistEntry
+from scheduling.models import Appointment, WorklistEntry
 from screening.models import Outcome, Priority, ReviewCase
 from screening.selectors import case_latest, outcome_change_latest, result_latest
 
@@ -49,7 +49,15 @@ def _worklist_state(submission: IntakeSubmission) -> str | None:
     return WorklistEntry.objects.filter(submission=submission).values_list("status", flat=True).first()
 
 
-def _worklist_status(status: str, clinic: Any) -> dict[str, str] | None:
+def _booked_kind(submission: IntakeSubmission) -> str | None:
+    """What is booked ahead for the submission (annotated by the selectors), "evaluation" before "consultation"."""
+    if hasattr(submission, "booked_kind"):
+        return submission.booked_kind
+    return selectors.booked_ahead(submission).values_list("kind", flat=True).first()
+
+
+def _worklist_status(status: str, submission: IntakeSubmission) -> dict[str, str] | None:
+    clinic = submission.clinic
     if status == WorklistEntry.Status.TO_CONTACT:
         return {
             "label": _("Next: a call from the clinic"),
@@ -67,6 +75,12 @@ def _worklist_status(status: str, clinic: Any) -> dict[str, str] | None:
             "label": _("Please call the clinic"),
             "text": _("We tried to reach you; please call the clinic at %(phone)s.") % {"phone": clinic.phone},
             "tone": "warning",
+        }
+    if status == WorklistEntry.Status.SCHEDULED and _booked_kind(submission) == Appointment.Kind.CONSULTATION:
+        return {
+            "label": _("Phone call booked"),
+            "text": _("Your phone consultation with the clinic is booked. The clinic will remind you before it."),
+            "tone": "success",
         }
     if status == WorklistEntry.Status.SCHEDULED:
         return {
@@ -114,7 +128,7 @@ def status_for(submission: IntakeSubmission) -> dict[str, str]:
             "tone": "secondary",
         }
     on_worklist = _worklist_state(submission)
-    if on_worklist is not None and (worded := _worklist_status(on_worklist, clinic)) is not None:
+    if on_worklist is not None and (worded := _worklist_status(on_worklist, submission)) is not None:
         return worded
     if status == ReviewCase.Status.CLEARED or (on_worklist is not None and result.outcome == Outcome.ELIGIBLE):
         # The coordinators closed the entry (or it is not there yet).
