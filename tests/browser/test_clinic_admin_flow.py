@@ -26,8 +26,8 @@ def test_clinic_admin_edits_the_policy_and_sees_version_two(live_server, page, s
 
     _sign_in(page, live_server, admin, policy_url)
 
-    assert page.get_by_role("heading", name="Screening policy", level=1).is_visible()
-    assert page.get_by_text("Changes apply to new screenings").is_visible()
+    expect(page.get_by_role("heading", name="Screening policy", level=1)).to_be_visible()
+    expect(page.get_by_text("Changes apply to new screenings")).to_be_visible()
     screenshot(page, "clinics-policy")
 
     # A bad value first: the engine's message appears at the field and the typing is kept.
@@ -36,7 +36,7 @@ def test_clinic_admin_edits_the_policy_and_sees_version_two(live_server, page, s
     page.get_by_label("Reason for the change").fill("Board decision, March")
     page.get_by_role("button", name="Save as version 2").click()
     summary = page.locator("[data-error-summary]")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     expect(summary).to_be_focused()
     assert page.locator("#id_min_age_error").inner_text().strip() == "Must be a whole number between 0 and 120."
     assert page.get_by_label("Reason for the change").input_value() == "Board decision, March"
@@ -49,17 +49,17 @@ def test_clinic_admin_edits_the_policy_and_sees_version_two(live_server, page, s
     page.get_by_label("No, any two trials can count").check()
     page.get_by_role("button", name="Save as version 2").click()
 
-    assert page.get_by_text("Saved as version 2.").is_visible()
+    expect(page.get_by_text("Saved as version 2.")).to_be_visible()
     history = page.locator(".policy-history")
-    assert history.get_by_role("link", name="Version 2").is_visible()
+    expect(history.get_by_role("link", name="Version 2")).to_be_visible()
     assert "Ada Admin" in history.inner_text()
     assert "Minimum age (years): 18 → 21" in history.inner_text()
     assert ScreeningPolicy.objects.filter(clinic=clinic).count() == 2
     screenshot(page, "clinics-policy-saved")
 
     history.get_by_role("link", name="Version 2").click()
-    assert page.get_by_role("heading", name="Screening policy, version 2").is_visible()
-    assert page.get_by_role("heading", name="What changed from version 1").is_visible()
+    expect(page.get_by_role("heading", name="Screening policy, version 2")).to_be_visible()
+    expect(page.get_by_role("heading", name="What changed from version 1")).to_be_visible()
     screenshot(page, "clinics-policy-version")
 
 
@@ -73,20 +73,20 @@ def test_clinic_admin_staff_and_audit_pages(live_server, page, screenshot):
     audit_record(action="policy.change", clinic=clinic, actor=admin, detail={"version": 2, "changed": ["min_age"]})
 
     _sign_in(page, live_server, admin, "/staff/")
-    assert page.get_by_role("heading", name="Staff home").is_visible()
+    expect(page.get_by_role("heading", name="Staff home")).to_be_visible()
     screenshot(page, "clinics-staff-home")
 
     page.get_by_role("link", name="Staff and invitations").click()
-    assert page.get_by_role("heading", name="Staff and invitations").is_visible()
+    expect(page.get_by_role("heading", name="Staff and invitations")).to_be_visible()
     screenshot(page, "clinics-members")
 
     # The only admin tries to step down: the reason is shown, nothing changes.
     page.get_by_label("Role for Ada Admin").select_option(label="Coordinator")
     page.get_by_role("button", name="Change role for Ada Admin").click()
-    assert page.get_by_text("A clinic needs at least one active clinic admin.").first.is_visible()
+    expect(page.get_by_text("A clinic needs at least one active clinic admin.").first).to_be_visible()
     screenshot(page, "clinics-members-last-admin")
 
     page.get_by_role("link", name="Audit log").click()
-    assert page.get_by_role("heading", name="Audit log").is_visible()
-    assert page.locator("table.audit-table").get_by_text("policy.change").is_visible()
+    expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
+    expect(page.locator("table.audit-table").get_by_text("policy.change")).to_be_visible()
     screenshot(page, "clinics-audit-log")

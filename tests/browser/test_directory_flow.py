@@ -19,27 +19,27 @@ def test_a_visitor_filters_by_state_and_opens_a_clinic_page(live_server, page, s
     make_clinic(name="Closed Door Clinic", states=("WA",), accepting_patients=False)
 
     page.goto(live_server.url + "/clinics/")
-    assert page.get_by_role("heading", name="Find a clinic in your state").is_visible()
-    assert page.get_by_text("Golden State Ketamine").is_visible()
-    assert page.get_by_text("Closed Door Clinic").count() == 0
+    expect(page.get_by_role("heading", name="Find a clinic in your state")).to_be_visible()
+    expect(page.get_by_text("Golden State Ketamine")).to_be_visible()
+    expect(page.get_by_text("Closed Door Clinic")).to_have_count(0)
     screenshot(page, "clinics-directory")
 
     page.get_by_label("Which state do you live in?").select_option(label="Washington")
     page.get_by_role("button", name="Show clinics").click()
-    assert page.get_by_role("heading", name="Clinics serving Washington").is_visible()
-    assert page.get_by_role("link", name="Cascade Ketamine Care").is_visible()
-    assert page.get_by_text("Golden State Ketamine").count() == 0
+    expect(page.get_by_role("heading", name="Clinics serving Washington")).to_be_visible()
+    expect(page.get_by_role("link", name="Cascade Ketamine Care")).to_be_visible()
+    expect(page.get_by_text("Golden State Ketamine")).to_have_count(0)
     assert page.get_by_label("Which state do you live in?").input_value() == "WA"
     screenshot(page, "clinics-directory-filtered")
 
     page.get_by_role("link", name="Cascade Ketamine Care").click()
-    assert page.get_by_role("heading", name="Cascade Ketamine Care", level=1).is_visible()
-    assert page.get_by_text("Oregon, Washington").is_visible()
-    assert page.get_by_text("503-555-0142").is_visible()
+    expect(page.get_by_role("heading", name="Cascade Ketamine Care", level=1)).to_be_visible()
+    expect(page.get_by_text("Oregon, Washington")).to_be_visible()
+    expect(page.get_by_text("503-555-0142")).to_be_visible()
     start = page.get_by_role("link", name="Start your intake")
-    assert start.is_visible()
+    expect(start).to_be_visible()
     assert start.get_attribute("href").endswith(f"?clinic={clinic.slug}")
-    assert page.get_by_role("link", name="Need help now?").is_visible()
+    expect(page.get_by_role("link", name="Need help now?")).to_be_visible()
     screenshot(page, "clinics-detail")
 
 
@@ -49,12 +49,12 @@ def test_no_clinic_in_the_state_is_said_kindly_with_the_crisis_line(live_server,
 
     page.goto(live_server.url + "/clinics/?state=TX")
 
-    assert page.get_by_text("No clinic on this site serves Texas yet.").is_visible()
-    assert page.get_by_role("link", name="988").first.is_visible()
+    expect(page.get_by_text("No clinic on this site serves Texas yet.")).to_be_visible()
+    expect(page.get_by_role("link", name="988").first).to_be_visible()
     screenshot(page, "clinics-directory-empty")
 
     page.goto(live_server.url + "/clinics/?state=ZZ")
     summary = page.locator("[data-error-summary]")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     expect(summary).to_be_focused()  # focus moved to the summary
     screenshot(page, "clinics-directory-unknown-state")

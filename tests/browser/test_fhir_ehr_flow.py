@@ -6,6 +6,7 @@ import json
 import zipfile
 
 import pytest
+from playwright.sync_api import expect
 
 from clinics.models import ApiToken, Role
 from tests.browser.test_clinic_admin_flow import _sign_in
@@ -23,14 +24,14 @@ def test_fhir_clinic_admin_makes_a_key_downloads_the_export_and_revokes_the_key(
 
     _sign_in(page, live_server, admin, f"/staff/{clinic.slug}/ehr/")
 
-    assert page.get_by_role("heading", name="EHR connection", level=1).is_visible()
+    expect(page.get_by_role("heading", name="EHR connection", level=1)).to_be_visible()
     assert page.get_by_role("link", name="EHR").get_attribute("aria-current") == "page"
-    assert page.get_by_text("No keys yet.").is_visible()
+    expect(page.get_by_text("No keys yet.")).to_be_visible()
     page.get_by_label("Name of the key").fill("OpenEMR production")
     page.get_by_role("button", name="Make the key").click()
     key = page.get_by_label("The new API key").input_value()
     assert key.startswith("kci_")
-    assert page.get_by_text("It is shown only this once").is_visible()
+    expect(page.get_by_text("It is shown only this once")).to_be_visible()
     assert_accessible(page, "EHR page with a new key")
     screenshot(page, "fhir-ehr-new-key")
     endpoint = f"{live_server.url}/fhir/R4/Patient/{patient.pk}"
@@ -49,13 +50,13 @@ def test_fhir_clinic_admin_makes_a_key_downloads_the_export_and_revokes_the_key(
     page.get_by_label("Submitted from").fill("2026-12-05")
     page.get_by_label("Submitted until").fill("2026-12-01")
     page.get_by_role("button", name="Download the export (.zip)").click()
-    assert page.get_by_text("The export was not made").is_visible()
+    expect(page.get_by_text("The export was not made")).to_be_visible()
     assert page.get_by_label("Submitted from").input_value() == "2026-12-05"
     screenshot(page, "fhir-ehr-export-error")
 
     page.get_by_role("button", name="Revoke the key OpenEMR production").click()
-    assert page.get_by_text("is revoked").is_visible()
-    assert page.locator("[data-key]").get_by_text("Revoked").is_visible()
+    expect(page.get_by_text("is revoked")).to_be_visible()
+    expect(page.locator("[data-key]").get_by_text("Revoked")).to_be_visible()
     assert not ApiToken.objects.get().is_active
     refused = page.request.get(endpoint, headers={"Authorization": f"Bearer {key}"})
     assert refused.status == 401

@@ -6,6 +6,7 @@ from base64 import b32decode
 import pytest
 from django.urls import reverse
 from django_otp.oath import totp
+from playwright.sync_api import expect
 
 from clinics.models import Role
 from clinics.services import invitation_create
@@ -30,7 +31,7 @@ def test_invited_user_sets_a_password_and_enrols_a_second_factor(live_server, pa
     link = re.search(r"https?://[^/\s]+(/account/invitation/\S+/)", mailoutbox[0].body).group(1)
 
     page.goto(live_server.url + link)
-    assert page.get_by_role("heading", name="Join Cedar Ketamine Clinic").is_visible()
+    expect(page.get_by_role("heading", name="Join Cedar Ketamine Clinic")).to_be_visible()
     screenshot(page, "account-invitation-accept")
     page.get_by_label("Your full name").fill("Sam Ortiz")
     page.locator("#id_password1").fill(PASSWORD)
@@ -38,9 +39,9 @@ def test_invited_user_sets_a_password_and_enrols_a_second_factor(live_server, pa
     page.get_by_role("button", name="Set password and continue").click()
 
     page.wait_for_url("**" + reverse("account:two_factor") + "**")
-    assert page.get_by_role("heading", name="Set up your sign-in code").is_visible()
+    expect(page.get_by_role("heading", name="Set up your sign-in code")).to_be_visible()
     qr = page.locator(".qr-code svg")
-    assert qr.is_visible()
+    expect(qr).to_be_visible()
     assert qr.bounding_box()["width"] >= 150  # large enough to scan from a screen
     screenshot(page, "account-two-factor-enrol")
     secret = page.locator("[data-totp-secret]").inner_text()
@@ -48,10 +49,10 @@ def test_invited_user_sets_a_password_and_enrols_a_second_factor(live_server, pa
     page.get_by_role("button", name="Confirm and continue").click()
 
     page.wait_for_url(live_server.url + staff_home_url())
-    assert page.get_by_text("Your authenticator app is set up").is_visible()
-    assert page.get_by_role("link", name="Staff").is_visible()
+    expect(page.get_by_text("Your authenticator app is set up")).to_be_visible()
+    expect(page.get_by_role("link", name="Staff")).to_be_visible()
     screenshot(page, "account-invitation-staff-home")
 
     page.goto(live_server.url + link)  # the link works once
-    assert page.get_by_role("heading", name="This invitation link cannot be used").is_visible()
+    expect(page.get_by_role("heading", name="This invitation link cannot be used")).to_be_visible()
     screenshot(page, "account-invitation-invalid")

@@ -21,7 +21,7 @@ def test_patient_signs_up_from_a_clinic_page_and_confirms_the_e_mail(live_server
     clinic = make_clinic(name="Cedar Ketamine Clinic")
 
     page.goto(f"{live_server.url}{reverse('account:signup')}?clinic={clinic.slug}")
-    assert page.get_by_text("You are applying to Cedar Ketamine Clinic").is_visible()
+    expect(page.get_by_text("You are applying to Cedar Ketamine Clinic")).to_be_visible()
     screenshot(page, "account-sign-up")
     page.get_by_label("E-mail").fill("jamie@example.org")
     page.locator("#id_password1").fill(PASSWORD)
@@ -29,7 +29,7 @@ def test_patient_signs_up_from_a_clinic_page_and_confirms_the_e_mail(live_server
     page.get_by_role("button", name="Create account").click()
 
     summary = page.locator("[data-error-summary]")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     expect(summary).to_be_focused()
     assert page.get_by_label("E-mail").input_value() == "jamie@example.org"
     screenshot(page, "account-sign-up-errors")
@@ -39,18 +39,18 @@ def test_patient_signs_up_from_a_clinic_page_and_confirms_the_e_mail(live_server
     page.locator("#id_password2").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
 
-    assert page.get_by_role("heading", name="Check your e-mail").is_visible()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
     screenshot(page, "account-verify-email-sent")
     page.get_by_role("link", name="Continue").click()
-    assert page.get_by_text("Please confirm your e-mail.").is_visible()
-    assert page.get_by_role("button", name="Sign out").is_visible()
+    expect(page.get_by_text("Please confirm your e-mail.")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     screenshot(page, "account-verify-email-banner")
 
     assert len(mailoutbox) == 1
     assert "jamie" not in mailoutbox[0].body
     page.goto(live_server.url + path_in(mailoutbox[0].body, "/account/confirm-email/"))
-    assert page.get_by_role("heading", name="Thank you, your e-mail is confirmed").is_visible()
-    assert page.get_by_text("Please confirm your e-mail.").count() == 0
+    expect(page.get_by_role("heading", name="Thank you, your e-mail is confirmed")).to_be_visible()
+    expect(page.get_by_text("Please confirm your e-mail.")).to_have_count(0)
     screenshot(page, "account-verify-email-done")
 
 
@@ -60,24 +60,24 @@ def test_patient_resets_a_forgotten_password(live_server, page, screenshot, mail
 
     page.goto(live_server.url + reverse("account:login"))
     page.get_by_role("link", name="Forgotten your password?").click()
-    assert page.get_by_role("heading", name="Reset your password").is_visible()
+    expect(page.get_by_role("heading", name="Reset your password")).to_be_visible()
     screenshot(page, "account-password-reset")
     page.get_by_label("E-mail").fill(user.email)
     page.get_by_role("button", name="Send me the link").click()
-    assert page.get_by_role("heading", name="Check your e-mail").is_visible()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
     screenshot(page, "account-password-reset-sent")
 
     page.goto(live_server.url + path_in(mailoutbox[0].body, "/account/password-reset/"))
-    assert page.get_by_role("heading", name="Choose a new password").is_visible()
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
     screenshot(page, "account-password-reset-confirm")
     page.locator("#id_new_password1").fill(NEW_PASSWORD)
     page.locator("#id_new_password2").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Save new password").click()
-    assert page.get_by_role("heading", name="Your password has been changed").is_visible()
+    expect(page.get_by_role("heading", name="Your password has been changed")).to_be_visible()
     screenshot(page, "account-password-reset-complete")
 
     page.get_by_role("link", name="Sign in").last.click()
     page.locator("#id_username").fill(user.email)
     page.locator("#id_password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("button", name="Sign out").is_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()

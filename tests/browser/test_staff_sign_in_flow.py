@@ -38,20 +38,20 @@ def test_staff_member_signs_in_with_password_and_totp_code(live_server, page, sc
     errors = watch_console(page)
 
     page.goto(live_server.url + reverse("account:login"))
-    assert page.get_by_role("heading", name="Sign in").is_visible()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     screenshot(page, "account-sign-in")
     fill_sign_in(page, staff.email, PASSWORD)
 
     page.wait_for_url("**" + reverse("account:two_factor") + "**")
-    assert page.get_by_role("heading", name="Enter your sign-in code").is_visible()
+    expect(page.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
     screenshot(page, "account-two-factor-verify")
     page.get_by_label("6-digit code from your authenticator app").fill(current_code(staff))
     page.get_by_role("button", name="Continue").click()
 
     page.wait_for_url(live_server.url + staff_home_url())
-    assert page.get_by_role("button", name="Sign out").is_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     page.goto(live_server.url + reverse("account:security"))
-    assert page.get_by_role("heading", name="Your account and sessions").is_visible()
+    expect(page.get_by_role("heading", name="Your account and sessions")).to_be_visible()
     assert page.locator("body").get_attribute("data-idle-seconds") == "900"
     screenshot(page, "account-security")
     assert errors == []
@@ -64,7 +64,7 @@ def test_five_wrong_passwords_show_the_lockout_message(live_server, page, screen
 
     fill_sign_in(page, user.email, "not my password 1")
     summary = page.locator("[data-error-summary]")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     expect(summary).to_be_focused()
     assert page.locator("#id_username").input_value() == user.email  # kept; the password is not
     assert page.locator("#id_password").input_value() == ""
@@ -73,13 +73,13 @@ def test_five_wrong_passwords_show_the_lockout_message(live_server, page, screen
         fill_sign_in(page, user.email, f"not my password {attempt}")
 
     heading = page.get_by_role("heading", name="Signing in is paused for 15 minutes")
-    assert heading.is_visible()
-    assert page.get_by_role("link", name="Reset my password").is_visible()
+    expect(heading).to_be_visible()
+    expect(page.get_by_role("link", name="Reset my password")).to_be_visible()
     screenshot(page, "account-locked-out")
 
     page.goto(live_server.url + reverse("account:login"))
     fill_sign_in(page, user.email, PASSWORD)  # the right password is refused until the wait is over
-    assert page.get_by_role("heading", name="Signing in is paused for 15 minutes").is_visible()
+    expect(page.get_by_role("heading", name="Signing in is paused for 15 minutes")).to_be_visible()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -103,7 +103,7 @@ def test_a_minute_before_sign_out_a_warning_offers_to_stay_signed_in(live_server
     assert keepalive.value.status == 200
     warning.wait_for(state="detached")
     page.reload()
-    assert page.get_by_role("heading", name="Your account and sessions").is_visible()
+    expect(page.get_by_role("heading", name="Your account and sessions")).to_be_visible()
     assert errors == []
 
 
@@ -132,7 +132,7 @@ def test_when_time_runs_out_what_was_typed_comes_back_after_signing_in(live_serv
     page.locator("input[name=secret_word]").fill("hunter2")
 
     page.wait_for_url("**" + reverse("account:login") + "?next=*", timeout=20_000)
-    assert page.get_by_text("without activity. Sign in to carry on; nothing you saved is lost.").is_visible()
+    expect(page.get_by_text("without activity. Sign in to carry on; nothing you saved is lost.")).to_be_visible()
     screenshot(page, "account-signed-out-idle")
     settings.PATIENT_IDLE_TIMEOUT = timedelta(minutes=30)
     fill_sign_in(page, user.email, PASSWORD)
@@ -140,6 +140,6 @@ def test_when_time_runs_out_what_was_typed_comes_back_after_signing_in(live_serv
     page.wait_for_url(live_server.url + reverse("account:security"))
     assert page.locator("#note").input_value() == NOTE
     assert page.locator("input[name=secret_word]").input_value() == ""  # passwords are never kept
-    assert page.locator("[data-restored-note]").is_visible()
+    expect(page.locator("[data-restored-note]")).to_be_visible()
     stored = page.evaluate("() => Object.keys(sessionStorage).filter(k => k.startsWith('ketamine.unsaved:'))")
     assert stored == []  # restored once, then forgotten

@@ -4,6 +4,7 @@ their notifications, and logs calls: a mistake first, then a call that reaches t
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from clinics.models import Role
 from core.outbox import outbox_add
@@ -46,7 +47,7 @@ def test_a_coordinator_sees_a_cleared_patient_and_logs_a_call(live_server, page,
 
     # The worklist: the patient, how to reach them, and why they are there.
     page.goto(live_server.url + reverse("scheduling:worklist", kwargs={"clinic_slug": clinic.slug}))
-    assert page.get_by_role("heading", name="Worklist").is_visible()
+    expect(page.get_by_role("heading", name="Worklist")).to_be_visible()
     row = page.locator(f'[data-entry="{entry.pk}"]')
     assert "Alex Example" in row.inner_text()
     assert "(503) 555-0123" in row.inner_text()
@@ -56,7 +57,7 @@ def test_a_coordinator_sees_a_cleared_patient_and_logs_a_call(live_server, page,
 
     row.get_by_role("link", name="Alex Example").click()
     page.wait_for_url("**" + str(entry.pk) + "/")
-    assert page.get_by_role("heading", name="Alex Example").is_visible()
+    expect(page.get_by_role("heading", name="Alex Example")).to_be_visible()
     assert page.get_by_role("link", name="(503) 555-0123").get_attribute("href") == "tel:+15035550123"
     screenshot(page, "worklist-entry")
 
@@ -70,7 +71,7 @@ def test_a_coordinator_sees_a_cleared_patient_and_logs_a_call(live_server, page,
 
     page.get_by_label("No answer").check()
     page.get_by_role("button", name="Log this call").click()
-    assert page.get_by_text("Call logged: no answer.").is_visible()
+    expect(page.get_by_text("Call logged: no answer.")).to_be_visible()
     history = page.locator(".contact-history")
     assert "No answer" in history.inner_text()
     assert NOTE in history.inner_text()
@@ -78,7 +79,7 @@ def test_a_coordinator_sees_a_cleared_patient_and_logs_a_call(live_server, page,
 
     page.get_by_label("Reached").check()
     page.get_by_role("button", name="Log this call").click()
-    assert page.get_by_text("Call logged: you reached the patient.").is_visible()
+    expect(page.get_by_text("Call logged: you reached the patient.")).to_be_visible()
     assert page.locator("[data-entry-status]").inner_text() == "Reached"
     screenshot(page, "worklist-entry-logged")
 
@@ -104,9 +105,9 @@ def test_an_empty_worklist_says_so(live_server, page, screenshot):
 
     page.goto(live_server.url + reverse("scheduling:worklist", kwargs={"clinic_slug": clinic.slug}))
 
-    assert page.get_by_text("Nobody is waiting to be contacted.").is_visible()
+    expect(page.get_by_text("Nobody is waiting to be contacted.")).to_be_visible()
     page.goto(live_server.url + reverse("notifications:inbox"))
-    assert page.get_by_text("You have no notifications yet.").is_visible()
+    expect(page.get_by_text("You have no notifications yet.")).to_be_visible()
     screenshot(page, "notifications-inbox-empty")
     page.goto(live_server.url + reverse("scheduling:worklist", kwargs={"clinic_slug": clinic.slug}))
     screenshot(page, "worklist-empty")
