@@ -97,6 +97,70 @@ class User(AbstractBaseUser, PermissionsMixin):
         ).hexdigest()
 
 
+class PatientProfile(models.Model):
+    """Who a patient is: asked once (the intake's first step, /account/), kept on the account, editable.
+
+    Names, the address and the contacts are PHI: never in logs, URLs, e-mails or task arguments.
+    `User.full_name` mirrors the legal name ("First Last") so every staff page that names a user names the patient.
+    """
+
+    class Payment(models.TextChoices):
+        SELF_PAY = "self_pay", _("I will pay myself (self-pay)")
+        INSURANCE = "insurance", _("Health insurance")
+
+    class Subscriber(models.TextChoices):
+        SELF = "self", _("Me")
+        SPOUSE = "spouse", _("My spouse or partner")
+        PARENT = "parent", _("My parent")
+        OTHER = "other", _("Someone else")
+
+    user = models.OneToOneField(User, primary_key=True, on_delete=models.CASCADE, related_name="profile")
+    first_name = models.CharField("legal first name", max_length=80)
+    last_name = models.CharField("legal last name", max_length=80)
+    preferred_name = models.CharField(max_length=80, blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
+    street = models.CharField("street address", max_length=200)
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=2)  # USPS code, validated by localflavor's form field
+    zip_code = models.CharField("ZIP code", max_length=10)
+    emergency_name = models.CharField("emergency contact's name", max_length=150)
+    emergency_relationship = models.CharField("emergency contact's relationship", max_length=60)
+    emergency_phone = models.CharField("emergency contact's phone", max_length=30)  # E.164
+    pcp_name = models.CharField("primary care clinician", max_length=150, blank=True)
+    pcp_practice = models.CharField("primary care practice", max_length=150, blank=True)
+    pcp_phone = models.CharField("primary care phone", max_length=30, blank=True)
+    prescriber_name = models.CharField("current prescriber or therapist", max_length=150, blank=True)
+    prescriber_practice = models.CharField("prescriber's practice", max_length=150, blank=True)
+    prescriber_phone = models.CharField("prescriber's phone", max_length=30, blank=True)
+    referred = models.BooleanField("referred by a clinician", default=False)
+    referrer_name = models.CharField("referring clinician", max_length=150, blank=True)
+    payment = models.CharField(max_length=12, choices=Payment.choices, default=Payment.SELF_PAY)
+    payer_name = models.CharField("insurance company", max_length=150, blank=True)
+    member_id = models.CharField("member ID", max_length=60, blank=True)
+    group_number = models.CharField(max_length=60, blank=True)
+    subscriber_relationship = models.CharField(max_length=10, choices=Subscriber.choices, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(payment="insurance") | (~models.Q(payer_name="") & ~models.Q(member_id="")),
+                name="profile_insurance_has_payer_and_member",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(referred=True) | models.Q(referrer_name=""),
+                name="profile_referrer_only_when_referred",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Profile {self.pk}"
+
+    @property
+    def legal_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs: object) -> int:
         raise PermissionError("Audit events are append-only.")
