@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class IntakeDraft(models.Model):
@@ -90,3 +91,69 @@ class IntakeSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"Intake submission {self.pk} v{self.version}"
+
+
+# Uploads: what a psychiatrist asks for, in what form, how big, how many.
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+DOCUMENTS_PER_PATIENT = 20
+
+
+class DocumentKind(models.TextChoices):
+    REFERRAL = "referral", _("Referral letter")
+    LABS = "labs", _("Recent lab results")
+    ECG = "ecg", _("ECG (heart tracing)")
+    TREATMENT_RECORDS = "treatment_records", _("Prior treatment or pharmacy records")
+    OTHER = "other", _("Other")
+
+
+class DocumentType(models.TextChoices):
+    """The only content accepted, recognised from the file's first bytes (never its name or browser's type)."""
+
+    PDF = "application/pdf", "PDF"
+    JPEG = "image/jpeg", "JPEG"
+    PNG = "image/png", "PNG"
+
+
+class Document(models.Model):
+    """A record a patient uploaded, or staff attached, for a clinic's psychiatrist to read.
+
+    The file lives in the private "documents" storage (settings.STORAGES) under a generated name; the name it
+    was uploaded with is kept, cleaned, for display only. Read only through access-checked download views.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="documents")
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    storage_name = models.CharField(max_length=100, unique=True, editable=False)
+    original_name = models.CharField(max_length=120, blank=True)
+    content_type = models.CharField(max_length=40, choices=DocumentType.choices)
+    size = models.PositiveIntegerField()
+    sha1 = models.CharField(max_length=40)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(content_type__in=DocumentType.values), name="document_content_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(size__gt=0, size__lte=DOCUMENT_MAX_BYTES), name="document_size_within_limit"
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "clinic", "-uploaded_at"], name="document_patient_clinic")]
+
+    def __str__(self) -> str:
+        return f"Document {self.pk} ({self.kind})"
+
+    @property
+    def extension(self) -> str:
+        return {DocumentType.PDF: "pdf", DocumentType.JPEG: "jpg", DocumentType.PNG: "png"}[self.content_type]
+
+    @property
+    def download_name(self) -> str:
+        """The name a download is saved under: the kind and date, never the patient's name."""
+        return f"{self.kind}-{self.uploaded_at:%Y-%m-%d}-{str(self.pk)[:8]}.{self.extension}"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("Patient/<str:resource_id>", views_fhir.patient_read, name="patient"),
     path("QuestionnaireResponse", views_fhir.response_search, name="response_search"),
     path("QuestionnaireResponse/<str:resource_id>", views_fhir.response_read, name="response"),
+    path("Binary/<str:resource_id>", views_fhir.binary_read, name="binary"),
     # Anything else under the base answers as FHIR does (an OperationOutcome), not with the site's 404 page.
     path("<path:path>", views_fhir.unknown, name="unknown"),
 ]

@@ -202,3 +202,16 @@ def response_search(request: HttpRequest) -> HttpResponse:
         return fhir_api.response_search(clinic, patient=patients[0] if patients else None, **kwargs)
 
     return _search(request, "QuestionnaireResponse", run)
+
+
+@fhir_view()
+def binary_read(request: HttpRequest, resource_id: str) -> HttpResponse:
+    """A document's file (a DocumentReference's attachment.url), as its own type: PDF, JPEG or PNG."""
+    from .downloads import document_response
+    from .selectors_documents import document_for_staff
+
+    token = request.api_token
+    document = document_for_staff(clinic=token.clinic, document_id=resource_id) if fhir_api._uuid(resource_id) else None
+    if document is None:
+        return _not_found("Binary", resource_id)
+    return document_response(request, document, actor=None, via="fhir", key=f"{token.name} ({token.prefix}…)")

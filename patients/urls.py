@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_documents
 
 app_name = "patients"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("sent/<uuid:submission_id>/", views.submission_detail, name="submission"),
     path("sent/<uuid:submission_id>/help-now/", views.submission_help, name="submission_help"),
     path("sent/<uuid:submission_id>/update/", views.amend, name="amend"),
+    path("documents/", views_documents.documents, name="documents"),
+    path("documents/<uuid:document_id>/", views_documents.document_download, name="document"),
 ]

@@ -1,7 +1,8 @@
 """A review case as one FHIR R4 Bundle (type "collection"): the Patient, the QuestionnaireResponse of the
 version under review, Observations for the PHQ-9 total and the blood pressure the patient gave, the screening
 result as a RiskAssessment, a MedicationStatement per current medicine and per antidepressant tried, and an
-Appointment per consultation or evaluation at the clinic.
+Appointment per consultation or evaluation at the clinic, and a DocumentReference per document the patient
+sent (or staff attached) to the clinic.
 
 Every resource is built and validated with `fhir.resources`; nothing here is hand-written FHIR JSON.
 """
@@ -24,6 +25,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.riskassessment import RiskAssessment
 
 from intake.fhir import LOINC, PHQ9_TOTAL, patient_resource, questionnaire_response
+from intake.fhir_documents import api_download_url, document_references, staff_download_url
 
 BLOOD_PRESSURE_PANEL = "85354-9"
 SYSTOLIC = "8480-6"
@@ -203,11 +205,15 @@ RESOURCE_TYPES = (
     "RiskAssessment",
     "MedicationStatement",
     "Appointment",
+    "DocumentReference",
 )
 
 
-def case_resources(case: Any, kinds: Collection[str] = RESOURCE_TYPES) -> list[Any]:
-    """The case's resources of the given types, validated, in the bundle's order."""
+def case_resources(
+    case: Any, kinds: Collection[str] = RESOURCE_TYPES, *, document_url: Any = api_download_url
+) -> list[Any]:
+    """The case's resources of the given types, validated, in the bundle's order; `document_url(document)` is
+    where each DocumentReference's file is downloaded (the FHIR API's Binary unless told otherwise)."""
     submission = case.submission
     # Without the answers in a form FHIR can carry faithfully (submitted_answers), the bundle still has the
     # patient and the rest, which come from the frozen document and the result. The RiskAssessment is based on
@@ -226,11 +232,14 @@ def case_resources(case: Any, kinds: Collection[str] = RESOURCE_TYPES) -> list[A
         found += _medication_statements(submission, case.result)
     if "Appointment" in kinds:
         found += _appointments(submission)
+    if "DocumentReference" in kinds:
+        found += document_references(patient_id=submission.patient_id, clinic=case.clinic, url_for=document_url)
     return found
 
 
 def case_bundle(case: Any) -> Bundle:
-    resources = case_resources(case)
+    """For a psychiatrist to download: each document's link is the staff download (signed in, audited)."""
+    resources = case_resources(case, document_url=staff_download_url)
     return Bundle.model_validate(
         {
             "resourceType": "Bundle",

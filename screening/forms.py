@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from intake.models import DocumentKind
+
 from .selectors import STATUS_FILTERS, QueueFilters
 
 MESSAGE_MAX = 4000
@@ -89,6 +91,13 @@ class RequestInfoForm(forms.Form):
         required=True,
         rows=6,
         help_text="The patient reads it in the app, then can update their answers; you will be told when they do.",
+    )
+    requested_document = forms.ChoiceField(
+        label="Ask for a document (optional)",
+        required=False,
+        choices=[("", "No document"), *((kind.value, kind.label) for kind in DocumentKind)],
+        help_text="The patient's page asks them to upload it; their upload appears on this case.",
+        error_messages={"invalid_choice": "Choose a kind of document from the list."},
     )
     note = _text("Note for the clinical team (optional)", required=False, rows=3)
 

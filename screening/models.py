@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
+from intake.models import DocumentKind
+
 
 class Outcome(models.TextChoices):
     ELIGIBLE = "eligible", "Eligible"
@@ -195,6 +197,10 @@ class ReviewDecision(models.Model):
     result = models.ForeignKey(ScreeningResult, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     note = models.TextField("note for clinicians", max_length=4000, blank=True)
     patient_message = models.TextField("message to the patient", max_length=4000, blank=True)
+    # Asking for more information can ask for a document (intake.DocumentKind); an upload of that kind answers it.
+    requested_document = models.CharField(
+        "document asked for", max_length=20, choices=DocumentKind.choices, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["at", "id"]
@@ -227,6 +233,12 @@ class ReviewDecision(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="reassigned") | Q(assignee__isnull=False),
                 name="review_decision_reassign_has_assignee",
+            ),
+            # Only a request for more information asks for a document.
+            models.CheckConstraint(
+                condition=Q(requested_document="")
+                | Q(kind="info_requested", requested_document__in=DocumentKind.values),
+                name="review_decision_requested_document_valid",
             ),
         ]
         indexes = [models.Index(fields=["case", "at"], name="review_decision_case")]

@@ -23,6 +23,7 @@ from clinics.models import Clinic, Membership, Role, ScreeningPolicy
 from clinics.selectors import active_members, engine_policy, policy_current, review_recipients
 from core.audit import audit_record
 from core.outbox import delay_on_commit_safely, outbox_add, outbox_add_many
+from intake.models import DocumentKind
 from scheduling.models import WorklistEntry
 
 from .models import Outcome, Priority, RescreenRun, ReviewCase, ReviewDecision, ScreeningResult
@@ -410,14 +411,23 @@ def review_case_decline(
 
 @transaction.atomic
 def review_case_request_info(
-    *, case_id: Any, user: Any, patient_message: str, note: str = "", request: HttpRequest | None = None
+    *,
+    case_id: Any,
+    user: Any,
+    patient_message: str,
+    note: str = "",
+    requested_document: str = "",
+    request: HttpRequest | None = None,
 ) -> ReviewDecision:
     """Ask the patient for more information; they read the question in the app and can update their answers.
 
-    The case stays with the psychiatrist who asked (status awaiting_patient)."""
+    It may ask for a document of one kind (intake.DocumentKind): the patient's task list names it until they
+    upload one. The case stays with the psychiatrist who asked (status awaiting_patient)."""
     _required(patient_message, "patient_message", "Write the question the patient will read.")
+    if requested_document and requested_document not in DocumentKind.values:
+        raise ValidationError({"requested_document": "Choose a kind of document from the list."})
     case = _holder_locked(case_id, user, allowed=(ReviewCase.Status.CLAIMED, ReviewCase.Status.AWAITING_PATIENT))
-    return _decide(
+    decision = _decide(
         case,
         status=ReviewCase.Status.AWAITING_PATIENT,
         kind=ReviewDecision.Kind.INFO_REQUESTED,
@@ -427,6 +437,10 @@ def review_case_request_info(
         request=request,
         patient_kind="case.info_requested",
     )
+    if requested_document:
+        decision.requested_document = requested_document
+        decision.save(update_fields=["requested_document"])
+    return decision
 
 
 @transaction.atomic

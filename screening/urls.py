@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_ehr, views_policy
+from . import views, views_documents, views_ehr, views_policy
 
 app_name = "screening"
 
@@ -20,6 +20,8 @@ urlpatterns = [
     path(f"{_case}ask/", views.case_request_info, name="case_request_info"),
     path(f"{_case}reassign/", views.case_reassign, name="case_reassign"),
     path(f"{_case}reopen/", views.case_reopen, name="case_reopen"),
+    path(f"{_case}documents/", views_documents.case_document_attach, name="case_document_attach"),
+    path("staff/<slug:clinic_slug>/documents/<uuid:document_id>/", views_documents.document_download, name="document"),
     path("staff/<slug:clinic_slug>/policy/", views_policy.policy, name="policy"),
     path("staff/<slug:clinic_slug>/policy/v<int:version>/", views_policy.policy_version, name="policy_version"),
     path("staff/<slug:clinic_slug>/ehr/", views_ehr.ehr, name="ehr"),

@@ -1,8 +1,11 @@
 """Shared fixtures: which database the suite runs on, eager Celery by default, a real worker on demand."""
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -24,6 +27,13 @@ def _database_line() -> str:
 def pytest_configure(config: pytest.Config) -> None:
     # Real hashing costs ~0.3 s a user; tests create hundreds. Production keeps Django's default.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Patients' documents go to a temporary folder of this run (each xdist worker its own), never var/.
+    documents = tempfile.mkdtemp(prefix="ketamine-documents-")
+    atexit.register(shutil.rmtree, documents, ignore_errors=True)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": documents}},
+    }
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -1,0 +1,64 @@
+"""Patients' documents for the clinic's staff: the access-checked download, and attaching a file to a case.
+
+Any staff role of the document's clinic may download (coordinators prepare the evaluation with the labs and
+the ECG); anyone else, another clinic's staff included, gets 404. Every download is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from clinics.models import Role
+from clinics.permissions import clinic_role_required
+from intake.downloads import document_response
+from intake.forms_documents import DocumentUploadForm
+from intake.selectors_documents import document_for_staff
+from intake.services_documents import document_upload
+
+from . import views
+
+all_staff = clinic_role_required(Role.PSYCHIATRIST, Role.CLINIC_ADMIN, Role.COORDINATOR)
+
+
+@require_GET
+@all_staff
+def document_download(request: HttpRequest, clinic_slug: str, document_id: Any) -> HttpResponse:
+    document = document_for_staff(clinic=request.clinic, document_id=document_id)
+    if document is None:
+        raise Http404("No such document.")
+    return document_response(request, document, actor=request.user, via="staff")
+
+
+@require_POST
+@views.readers
+def case_document_attach(request: HttpRequest, clinic_slug: str, case_id: Any) -> HttpResponse:
+    """A psychiatrist (or clinic admin) attaches a record to the case's patient, e.g. one that came by fax."""
+    case = views._case_or_404(request, case_id)
+    form = DocumentUploadForm(request.POST, request.FILES, auto_id="id_document_%s")
+    if form.is_valid():
+        try:
+            document_upload(
+                patient=case.submission.patient,
+                clinic=case.clinic,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                uploaded_by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, "The document is attached to this patient's record.")
+            return redirect(views._case_url(case))
+    context = views._case_context(request, case)
+    context["document_form"] = form
+    views._audit_view(request, case, "case")
+    return render(request, "screening/case.html", context)
