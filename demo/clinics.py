@@ -94,6 +94,7 @@ def load_demo() -> list[str]:
             _demo_device(user)
             lines.append(f"  {email:<36} {ROLES[key].label} at {clinic.name}")
     lines.append("Demo patients (same password), one per state of the flow:")
+    from .documents import demo_documents
     from .patients import demo_patients
     from .scheduling import demo_schedule
 
@@ -101,6 +102,7 @@ def load_demo() -> list[str]:
         clinic = Clinic.objects.get(slug=spec["slug"])
         lines += demo_patients(clinic, DEMO_PASSWORD)
         lines += demo_schedule(clinic)
+        lines += demo_documents(clinic)
     _demo_api_key(Clinic.objects.get(slug=CLINICS[0]["slug"]))
     lines.append(f"FHIR endpoint key of {CLINICS[0]['name']}: {DEMO_API_KEY} (README, FHIR).")
     lines.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from typing import Any
 
 
 def _pdf_text(value: str) -> str:
@@ -61,3 +62,72 @@ def sample_png(width: int = 240, height: int = 120, *, trace: bool = True) -> by
     raw = zlib.compress(b"".join(rows), 9)
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", raw) + _chunk(b"IEND", b"")
+
+
+# (patient e-mail local part, [(kind, uploaded name, file maker, by staff)]): drew was cleared with records in
+# hand, morgan's case is being read with a referral letter; taylor was asked for lab results and has not sent them.
+DEMO_DOCUMENTS = {
+    "drew": [
+        ("referral", "Referral letter - Dr Lee.pdf", "referral", False),
+        ("labs", "Blood tests November.pdf", "labs", False),
+        ("ecg", "ECG.png", "ecg", True),
+    ],
+    "morgan": [("referral", "referral.pdf", "referral", False)],
+}
+
+
+def _demo_file(what: str, clinic_name: str) -> bytes:
+    if what == "ecg":
+        return sample_png(480, 160)
+    if what == "labs":
+        return sample_pdf(
+            "Laboratory report (demo)",
+            [
+                "Comprehensive metabolic panel",
+                "Sodium 140 mmol/L (135-145)",
+                "Potassium 4.1 mmol/L (3.5-5.1)",
+                "Creatinine 0.9 mg/dL (0.6-1.2)",
+                "ALT 22 U/L (7-56)",
+                "Fictional data for the demo.",
+            ],
+        )
+    return sample_pdf(
+        "Referral letter (demo)",
+        [
+            f"To the psychiatrists of {clinic_name},",
+            "I refer my patient for an assessment for ketamine treatment.",
+            "Two antidepressant trials at adequate dose and duration did not help.",
+            "Fictional letter for the demo.",
+        ],
+    )
+
+
+def demo_documents(clinic: Any) -> list[str]:
+    """Idempotent: a demo patient who has documents at the clinic already is left as they are."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from clinics.models import Membership, Role
+    from intake.models import Document
+    from intake.services_documents import document_upload
+
+    User = get_user_model()
+    coordinator = (
+        Membership.objects.filter(clinic=clinic, role=Role.COORDINATOR, is_active=True).select_related("user").first()
+    )
+    lines = []
+    domain = clinic.slug.split("-")[0]
+    for local, files in DEMO_DOCUMENTS.items():
+        patient = User.objects.filter(email=f"{local}@patients.{domain}.demo.example").first()
+        if patient is None or Document.objects.filter(patient=patient, clinic=clinic).exists():
+            continue
+        for kind, name, what, by_staff in files:
+            document_upload(
+                patient=patient,
+                clinic=clinic,
+                kind=kind,
+                upload=SimpleUploadedFile(name, _demo_file(what, clinic.name)),
+                uploaded_by=coordinator.user if by_staff and coordinator else patient,
+            )
+        lines.append(f"  {patient.email:<40} {len(files)} document(s)")
+    return lines

@@ -61,7 +61,9 @@ def _after(case: ReviewCase | None, what: str | None, psychiatrist: Any) -> None
             case_id=case.pk,
             user=psychiatrist,
             patient_message="Thank you for your answers. Could you tell us the dose of Zoloft you took, "
-            "and whether your mood lifted at all on it? You can update your answers from your page.",
+            "and whether your mood lifted at all on it? You can update your answers from your page. "
+            "Please also upload your most recent blood test results.",
+            requested_document="labs",
         )
     elif what == "cleared":
         review_case_clear(case_id=case.pk, user=psychiatrist, note="History of hypomania is remote; fine to evaluate.")
