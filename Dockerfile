@@ -14,6 +14,8 @@ RUN for po in locale/*/LC_MESSAGES/*.po; do [ -e "$po" ] || continue; pybabel -q
 RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 1000 app
+# Patients' documents when no bucket is configured (docker-compose.yml mounts a private volume here).
+RUN mkdir -p /app/var/documents && chown app /app/var/documents && chmod 700 /app/var/documents
 USER app
 EXPOSE 8000
 # --timeout 120: the EHR tab streams its FHIR export for a minute or more at a busy clinic.
