@@ -210,3 +210,20 @@ def test_the_bulk_export_and_the_fhir_api_serve_documents_behind_the_key(client,
     assert b"".join(response.streaming_content) == LAB_REPORT
     event = AuditEvent.objects.get(action="document.download")
     assert event.detail["via"] == "fhir" and event.clinic == clinic
+
+
+def test_coordinators_see_the_documents_on_the_worklist_entry(client, clinic, patient):
+    from scheduling.models import WorklistEntry
+
+    send(clinic, patient, "eligible")
+    document = add(patient, clinic)
+    entry = WorklistEntry.objects.get(patient=patient)
+    login_staff(client, clinic.coordinator)
+
+    page = client.get(reverse("scheduling:worklist_entry", kwargs={"clinic_slug": clinic.slug, "entry_id": entry.pk}))
+
+    assert page.status_code == 200
+    assert "Recent lab results" in text(page)
+    download = reverse("screening:document", kwargs={"clinic_slug": clinic.slug, "document_id": document.pk})
+    assert download in page.content.decode()
+    assert client.get(download).status_code == 200
