@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from clinics.models import Clinic, Membership
+from core import hooks
 from core.audit import audit_record
 from core.models import User
 
@@ -144,6 +145,8 @@ def document_upload(
             request=request,
             detail={"kind": kind, "content_type": content_type, "size": document.size},
         )
+        if uploaded_by.pk == patient.pk:
+            hooks.ask("document_received", document=document)
     except Exception:
         storage.delete(document.storage_name)
         raise

@@ -33,3 +33,5 @@ class ScreeningConfig(AppConfig):
         hooks.provide("screen_submission", services.submission_screen)
         hooks.provide("submission_awaits_patient", selectors.submission_awaits_patient)
         hooks.provide("amendment_question", selectors.amendment_question)
+        # A patient's upload may answer a psychiatrist's request for a document: the case holder is told.
+        hooks.provide("document_received", services.case_document_received)

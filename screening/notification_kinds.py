@@ -133,6 +133,20 @@ def case_amended(notification: Any) -> Message:
 
 
 @notification_kind(
+    "case.document_received",
+    audience="staff",
+    in_app="A patient sent the document you asked for at {clinic}.",
+    link=case_link,
+)
+def case_document_received(notification: Any) -> Message:
+    clinic = clinic_name(notification)
+    return Message(
+        subject=f"A patient sent a document at {clinic}",
+        body=staff_body(notification, f"A patient you asked for a document at {clinic} has uploaded it."),
+    )
+
+
+@notification_kind(
     "case.reassigned", audience="staff", in_app="A case at {clinic} was assigned to you.", link=case_link
 )
 def case_reassigned(notification: Any) -> Message:

@@ -52,3 +52,22 @@ def document_requests_open(*, patient: Any) -> list[DocumentRequest]:
         if not any(c == d.case.clinic_id and k == d.requested_document and at >= d.at for c, k, at in uploads)
     ]
     return sorted(found, key=lambda r: r.asked_at)
+
+
+def cases_waiting_for_document(*, document: Any) -> list[ReviewCase]:
+    """Undecided cases of the document's patient at its clinic whose latest question asked for this kind, before
+    the document came (the cases this upload answers)."""
+    questions = (
+        ReviewDecision.objects.filter(
+            case__clinic_id=document.clinic_id,
+            case__submission__patient_id=document.patient_id,
+            case__status__in=ReviewCase.UNDECIDED,
+            kind=ReviewDecision.Kind.INFO_REQUESTED,
+        )
+        .select_related("case", "case__claimed_by", "case__clinic")
+        .order_by("at", "id")
+    )
+    latest: dict[Any, ReviewDecision] = {}
+    for decision in questions:
+        latest[decision.case_id] = decision
+    return [d.case for d in latest.values() if d.requested_document == document.kind and d.at <= document.uploaded_at]

@@ -28,6 +28,7 @@ from scheduling.models import WorklistEntry
 
 from .models import Outcome, Priority, RescreenRun, ReviewCase, ReviewDecision, ScreeningResult
 from .rules import RULESET, IntakeDocument, evaluate
+from .selectors_documents import cases_waiting_for_document
 
 URGENT_WITHIN = timedelta(hours=4)
 ROUTINE_BUSINESS_DAYS = 2
@@ -768,3 +769,22 @@ def policy_publish_and_rescreen(
         policy = policy_publish(clinic=clinic, values=values, actor=actor, note=note, request=request)
         run = rescreen_run_start(clinic=clinic, reason=RescreenRun.Reason.POLICY, triggered_by=actor)
     return policy, run
+
+
+# --- documents -----------------------------------------------------------------------------------------
+
+
+def case_document_received(*, document: Any) -> list[ReviewCase]:
+    """A patient uploaded a document a psychiatrist asked for: tell whoever holds each such case (every
+    psychiatrist of the clinic when nobody does). Called by intake (core.hooks) in the upload's transaction."""
+    cases = cases_waiting_for_document(document=document)
+    for case in cases:
+        holder = case.claimed_by if _still_psychiatrist(case.claimed_by, case.clinic_id) else None
+        outbox_add_many(
+            kind="case.document_received",
+            recipients=[holder] if holder else review_recipients(case.clinic_id),
+            obj=case,
+            clinic=case.clinic,
+            event_key=str(document.pk),
+        )
+    return cases

@@ -227,3 +227,20 @@ def test_coordinators_see_the_documents_on_the_worklist_entry(client, clinic, pa
     download = reverse("screening:document", kwargs={"clinic_slug": clinic.slug, "document_id": document.pk})
     assert download in page.content.decode()
     assert client.get(download).status_code == 200
+
+
+def test_the_psychiatrist_is_told_when_the_document_they_asked_for_arrives(clinic, patient, case):
+    from core.models import Notification
+
+    review_case_claim(case_id=case.pk, user=clinic.psychiatrist)
+    review_case_request_info(
+        case_id=case.pk, user=clinic.psychiatrist, patient_message="Please send your ECG.", requested_document="ecg"
+    )
+    add(patient, clinic, kind="labs")  # not what was asked: nobody is told
+    assert not Notification.objects.filter(kind="case.document_received").exists()
+
+    add(patient, clinic, kind="ecg", content=sample_png(), name="ecg.png")
+
+    told = Notification.objects.filter(kind="case.document_received")
+    assert [n.recipient for n in told] == [clinic.psychiatrist]
+    assert told.get().object_id == str(case.pk)
