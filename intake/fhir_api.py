@@ -289,6 +289,12 @@ def capability_statement(*, base: str) -> CapabilityStatement:
                                 _LAST_UPDATED,
                             ],
                         },
+                        {
+                            "type": "Binary",
+                            "interaction": [{"code": "read"}],
+                            "documentation": "A document's file, as its own type (PDF, JPEG or PNG): the url of each "
+                            "DocumentReference in the bulk export.",
+                        },
                     ],
                 }
             ],
