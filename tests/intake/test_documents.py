@@ -230,3 +230,16 @@ def test_documents_are_kept_outside_static_files_in_a_git_ignored_folder(documen
     # Development's folder (when DOCUMENTS_S3_BUCKET is unset) is var/documents, which git ignores.
     assert Path(settings.DOCUMENTS_STORAGE["OPTIONS"]["location"]) == Path(settings.BASE_DIR) / "var" / "documents"
     assert "/var/" in (Path(settings.BASE_DIR) / ".gitignore").read_text().splitlines()
+
+
+def test_a_spanish_reader_gets_the_page_and_its_errors_in_spanish(client, clinic):
+    patient = UserFactory(language="es")
+    draft_get_or_start(patient=patient, clinic=clinic)
+    client.force_login(patient)
+
+    page = client.get(reverse(UPLOAD))
+    refused = upload(client, "labs.pdf", EXECUTABLE)
+
+    assert "Sus documentos" in text(page) and "Resultados de laboratorio recientes" in text(page)
+    assert "Este archivo no es un PDF, JPEG ni PNG" in text(refused)
+    assert "not a PDF" not in text(refused)
