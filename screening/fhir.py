@@ -292,9 +292,12 @@ def bulk_lines(
     # cases, their appointments, are written once): memory does not grow with the clinic.
     patient_id, seen = None, set()
     for case in cases.order_by("submission__patient_id", "submission__submitted_at", "pk").iterator(chunk_size=200):
-        if case.submission.patient_id != patient_id:
+        first = case.submission.patient_id != patient_id
+        if first:
             patient_id, seen = case.submission.patient_id, set()
-        for resource in case_resources(case, kinds):
+        # The patient's documents belong to the patient at the clinic, not to a case: read them once per patient.
+        wanted = kinds if first else [kind for kind in kinds if kind != "DocumentReference"]
+        for resource in case_resources(case, wanted):
             kind = resource.get_resource_type()
             if (kind, resource.id) in seen:
                 continue
