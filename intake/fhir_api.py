@@ -290,6 +290,20 @@ def capability_statement(*, base: str) -> CapabilityStatement:
                             ],
                         },
                         {
+                            "type": "DocumentReference",
+                            "interaction": [{"code": "read"}, {"code": "search-type"}],
+                            "searchParam": [
+                                {
+                                    "name": "patient",
+                                    "type": "reference",
+                                    "documentation": "The patient's documents: patient=<id> or Patient/<id>.",
+                                },
+                                _LAST_UPDATED,
+                            ],
+                            "documentation": "Documents the patient sent or staff attached; each attachment.url is "
+                            "the file's Binary.",
+                        },
+                        {
                             "type": "Binary",
                             "interaction": [{"code": "read"}],
                             "documentation": "A document's file, as its own type (PDF, JPEG or PNG): the url of each "

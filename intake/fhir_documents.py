@@ -74,3 +74,37 @@ def document_references(*, patient_id: Any, clinic: Any, url_for: Any = api_down
     """The patient's documents at the clinic, oldest first; `url_for(document)` gives each download address."""
     documents = Document.objects.select_related("clinic").filter(patient_id=patient_id, clinic=clinic)
     return [document_reference(d, url=url_for(d)) for d in documents.order_by("uploaded_at", "id")]
+
+
+# --- the read API (/fhir/R4/DocumentReference), behind the clinic's key -----------------------------------------
+
+
+def document_reference_read(clinic: Any, resource_id: str) -> Any | None:
+    """One of the clinic's documents, or None when it is not the clinic's."""
+    from .fhir_api import _uuid, _with_meta
+
+    found = _uuid(resource_id)
+    document = Document.objects.select_related("clinic").filter(pk=found, clinic=clinic).first() if found else None
+    if document is None:
+        return None
+    return _with_meta(document_reference(document, url=api_download_url(document)), document.uploaded_at)
+
+
+def document_reference_search(
+    clinic: Any, *, patient: str | None, last_updated: dict[str, Any], offset: int, count: int
+) -> Any:
+    """The clinic's documents (one patient's with `patient`), oldest first, a page at a time."""
+    from .fhir_api import Page, SearchError, _time_lookups, _uuid, _with_meta
+
+    rows = Document.objects.select_related("clinic").filter(clinic=clinic, **_time_lookups("uploaded_at", last_updated))
+    if patient is not None:
+        patient_id = _uuid(patient.removeprefix("Patient/"))
+        if patient_id is None:
+            raise SearchError(f"patient={patient} is not a Patient id of this server (Patient/<id>).")
+        rows = rows.filter(patient_id=patient_id)
+    total = rows.count()
+    resources = [
+        _with_meta(document_reference(d, url=api_download_url(d)), d.uploaded_at)
+        for d in rows.order_by("uploaded_at", "pk")[offset : offset + count]
+    ]
+    return Page(resources, total, offset, count)

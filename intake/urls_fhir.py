@@ -13,6 +13,8 @@ urlpatterns = [
     path("Patient/<str:resource_id>", views_fhir.patient_read, name="patient"),
     path("QuestionnaireResponse", views_fhir.response_search, name="response_search"),
     path("QuestionnaireResponse/<str:resource_id>", views_fhir.response_read, name="response"),
+    path("DocumentReference", views_fhir.document_reference_search, name="document_reference_search"),
+    path("DocumentReference/<str:resource_id>", views_fhir.document_reference_read, name="document_reference"),
     path("Binary/<str:resource_id>", views_fhir.binary_read, name="binary"),
     # Anything else under the base answers as FHIR does (an OperationOutcome), not with the site's 404 page.
     path("<path:path>", views_fhir.unknown, name="unknown"),

@@ -215,3 +215,28 @@ def binary_read(request: HttpRequest, resource_id: str) -> HttpResponse:
     if document is None:
         return _not_found("Binary", resource_id)
     return document_response(request, document, actor=None, via="fhir", key=f"{token.name} ({token.prefix}…)")
+
+
+@fhir_view()
+def document_reference_read(request: HttpRequest, resource_id: str) -> HttpResponse:
+    from .fhir_documents import document_reference_read as read
+
+    resource = read(request.api_token.clinic, resource_id)
+    if resource is None:
+        return _not_found("DocumentReference", resource_id)
+    _audit(request, interaction="read", resource_type="DocumentReference", ids=[resource.id])
+    return _resource_response(resource)
+
+
+@fhir_view(parameters={"patient", "subject", "_lastUpdated", "_count", "_offset"})
+def document_reference_search(request: HttpRequest) -> HttpResponse:
+    from .fhir_documents import document_reference_search as search
+
+    patients = request.GET.getlist("patient") + request.GET.getlist("subject")
+    if len(patients) > 1:
+        return operation_outcome(400, "invalid", "Give one patient per search.")
+
+    def run(clinic: Any, **kwargs: Any) -> fhir_api.Page:
+        return search(clinic, patient=patients[0] if patients else None, **kwargs)
+
+    return _search(request, "DocumentReference", run)

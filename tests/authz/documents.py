@@ -20,6 +20,8 @@ EXPECTED = {
     "screening:document": staff(*ALL_STAFF_A),
     "screening:case_document_attach": staff("admin_a", "psychiatrist_a", status=200, method="post"),  # no file
     "fhir:binary": Expect(default=401),
+    "fhir:document_reference": Expect(default=401),
+    "fhir:document_reference_search": Expect(default=401),
 }
 
 

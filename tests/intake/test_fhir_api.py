@@ -64,7 +64,13 @@ def test_fhir_metadata_is_a_capability_statement_without_a_key(client):
     assert response["Content-Type"].startswith("application/fhir+json")
     statement = CapabilityStatement.model_validate_json(response.content)
     served = {r.type: r for r in statement.rest[0].resource}
-    assert set(served) == {"Questionnaire", "Patient", "QuestionnaireResponse", "Binary"}
+    assert set(served) == {
+        "Questionnaire",
+        "Patient",
+        "QuestionnaireResponse",
+        "DocumentReference",
+        "Binary",
+    }
     assert {p.name for p in served["QuestionnaireResponse"].searchParam} == {"patient", "_lastUpdated"}
     assert "Bearer" in statement.rest[0].security.description
     assert statement.implementation.url.endswith("/fhir/R4")

@@ -244,3 +244,32 @@ def test_the_psychiatrist_is_told_when_the_document_they_asked_for_arrives(clini
     told = Notification.objects.filter(kind="case.document_received")
     assert [n.recipient for n in told] == [clinic.psychiatrist]
     assert told.get().object_id == str(case.pk)
+
+
+def test_the_fhir_api_reads_and_searches_document_references_of_its_clinic_only(client, clinic, patient, case):
+    from fhir.resources.R4B.bundle import Bundle as SearchBundle
+
+    document = add(patient, clinic)
+    other = staffed_clinic(name="Other Clinic")
+    stranger = UserFactory()
+    send(other, stranger, "needs_review")
+    add(stranger, other, kind="ecg", content=sample_png(), name="ecg.png")
+    key = api_token_create(clinic=clinic, name="OpenEMR", created_by=clinic.admin)[1]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+    read = client.get(reverse("fhir:document_reference", args=[str(document.pk)]), **auth)
+    found = client.get(reverse("fhir:document_reference_search") + f"?patient=Patient/{patient.pk}", **auth)
+    everything = client.get(reverse("fhir:document_reference_search"), **auth)
+    elsewhere = Document.objects.get(patient=stranger)
+
+    assert read.status_code == 200
+    _check_reference(
+        DocumentReference.model_validate_json(read.content),
+        document,
+        LAB_REPORT,
+        reverse("fhir:binary", kwargs={"resource_id": str(document.pk)}),
+    )
+    assert [e.resource.id for e in SearchBundle.model_validate_json(found.content).entry] == [str(document.pk)]
+    assert SearchBundle.model_validate_json(everything.content).total == 1
+    assert client.get(reverse("fhir:document_reference", args=[str(elsewhere.pk)]), **auth).status_code == 404
+    assert AuditEvent.objects.filter(action="fhir.read", detail__type="DocumentReference").count() == 3
