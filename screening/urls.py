@@ -22,6 +22,11 @@ urlpatterns = [
     path(f"{_case}reopen/", views.case_reopen, name="case_reopen"),
     path(f"{_case}documents/", views_documents.case_document_attach, name="case_document_attach"),
     path("staff/<slug:clinic_slug>/documents/<uuid:document_id>/", views_documents.document_download, name="document"),
+    path(
+        "staff/<slug:clinic_slug>/worklist/<uuid:entry_id>/documents/",
+        views_documents.worklist_document_attach,
+        name="worklist_document_attach",
+    ),
     path("staff/<slug:clinic_slug>/policy/", views_policy.policy, name="policy"),
     path("staff/<slug:clinic_slug>/policy/v<int:version>/", views_policy.policy_version, name="policy_version"),
     path("staff/<slug:clinic_slug>/ehr/", views_ehr.ehr, name="ehr"),

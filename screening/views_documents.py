@@ -12,7 +12,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinics.models import Role
 from clinics.permissions import clinic_role_required
@@ -20,6 +21,7 @@ from intake.downloads import document_response
 from intake.forms_documents import DocumentUploadForm
 from intake.selectors_documents import document_for_staff
 from intake.services_documents import document_upload
+from scheduling.selectors import entry_in_clinic
 
 from . import views
 
@@ -62,3 +64,47 @@ def case_document_attach(request: HttpRequest, clinic_slug: str, case_id: Any) -
     context["document_form"] = form
     views._audit_view(request, case, "case")
     return render(request, "screening/case.html", context)
+
+
+worklist_roles = clinic_role_required(Role.COORDINATOR, Role.CLINIC_ADMIN)
+
+
+@require_http_methods(["GET", "POST"])
+@worklist_roles
+def worklist_document_attach(request: HttpRequest, clinic_slug: str, entry_id: Any) -> HttpResponse:
+    """A coordinator attaches a record that reached the clinic another way (fax, e-mail, paper) to a patient on
+    the worklist; back to the entry once it is stored, the form again with the reason when it is refused."""
+    entry = entry_in_clinic(request.clinic, entry_id)
+    if entry is None:
+        raise Http404("No such worklist entry.")
+    entry_url = reverse("scheduling:worklist_entry", kwargs={"clinic_slug": clinic_slug, "entry_id": entry.pk})
+    form = DocumentUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document_upload(
+                patient=entry.patient,
+                clinic=request.clinic,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                uploaded_by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, "The document is attached to this patient's record.")
+            return redirect(entry_url)
+    return render(
+        request,
+        "screening/document_attach.html",
+        {
+            "clinic": request.clinic,
+            "membership": request.membership,
+            "tab": "worklist",
+            "patient": entry.patient,
+            "form": form,
+            "back_url": entry_url,
+        },
+    )

@@ -4,7 +4,7 @@ Scheduling sits below intake and imports nothing of it; its template loads this 
 named URLs of the apps above them.
 
 {% load staff_documents %}
-{% patient_documents_panel patient clinic %}     one query
+{% patient_documents_panel patient clinic attach_url %}     one query; attach_url optional
 """
 
 from typing import Any
@@ -17,5 +17,9 @@ register = template.Library()
 
 
 @register.inclusion_tag("intake/_staff_documents.html")
-def patient_documents_panel(patient: Any, clinic: Any) -> dict[str, Any]:
-    return {"documents": list(documents_for_staff(clinic=clinic, patient=patient)), "clinic": clinic}
+def patient_documents_panel(patient: Any, clinic: Any, attach_url: str = "") -> dict[str, Any]:
+    return {
+        "documents": list(documents_for_staff(clinic=clinic, patient=patient)),
+        "clinic": clinic,
+        "attach_url": attach_url,
+    }

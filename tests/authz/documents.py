@@ -19,6 +19,10 @@ EXPECTED = {
     # Every staff role of the clinic, another clinic's staff and every patient get 404.
     "screening:document": staff(*ALL_STAFF_A),
     "screening:case_document_attach": staff("admin_a", "psychiatrist_a", status=200, method="post"),  # no file
+    "screening:worklist_document_attach": (
+        staff("admin_a", "coordinator_a"),
+        staff("admin_a", "coordinator_a", status=200, method="post"),  # no file: the form says so
+    ),
     "fhir:binary": Expect(default=401),
     "fhir:document_reference": Expect(default=401),
     "fhir:document_reference_search": Expect(default=401),

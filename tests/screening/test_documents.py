@@ -273,3 +273,24 @@ def test_the_fhir_api_reads_and_searches_document_references_of_its_clinic_only(
     assert SearchBundle.model_validate_json(everything.content).total == 1
     assert client.get(reverse("fhir:document_reference", args=[str(elsewhere.pk)]), **auth).status_code == 404
     assert AuditEvent.objects.filter(action="fhir.read", detail__type="DocumentReference").count() == 3
+
+
+def test_a_coordinator_attaches_a_faxed_ecg_from_the_worklist_entry(client, clinic, patient):
+    from scheduling.models import WorklistEntry
+
+    send(clinic, patient, "eligible")
+    entry = WorklistEntry.objects.get(patient=patient)
+    login_staff(client, clinic.coordinator)
+    attach = reverse("screening:worklist_document_attach", kwargs={"clinic_slug": clinic.slug, "entry_id": entry.pk})
+    entry_url = reverse("scheduling:worklist_entry", kwargs={"clinic_slug": clinic.slug, "entry_id": entry.pk})
+    assert attach in client.get(entry_url).content.decode()
+
+    refused = client.post(attach, {"kind": "ecg", "file": SimpleUploadedFile("ecg.png", b"GIF89a" + b"\0" * 40)})
+    stored = client.post(attach, {"kind": "ecg", "file": SimpleUploadedFile("ecg.png", sample_png())})
+
+    assert refused.status_code == 200 and "This file is not a PDF, JPEG or PNG" in text(refused)
+    assert 'value="ecg" selected' in refused.content.decode()
+    assert stored.status_code == 302 and stored["Location"] == entry_url
+    document = Document.objects.get(patient=patient)
+    assert (document.kind, document.uploaded_by, document.content_type) == ("ecg", clinic.coordinator, "image/png")
+    assert "ECG (heart tracing)" in text(client.get(entry_url))
