@@ -20,7 +20,7 @@ def document_response(request: HttpRequest, document: Document, *, actor: Any, v
         clinic=document.clinic,
         obj=document,
         request=request,
-        detail={"via": via, "kind": document.kind, **detail},
+        detail={"via": via, "kind": document.kind, "patient_id": str(document.patient_id), **detail},
     )
     response = FileResponse(
         documents_storage().open(document.storage_name, "rb"),

@@ -143,7 +143,12 @@ def document_upload(
             clinic=clinic,
             obj=document,
             request=request,
-            detail={"kind": kind, "content_type": content_type, "size": document.size},
+            detail={
+                "kind": kind,
+                "content_type": content_type,
+                "size": document.size,
+                "patient_id": str(patient.pk),
+            },
         )
         if uploaded_by.pk == patient.pk:
             hooks.ask("document_received", document=document)

@@ -186,6 +186,7 @@ def test_the_patient_downloads_their_own_document_audited(patient_client, patien
     _assert_safe_download(response, document)
     event = AuditEvent.objects.filter(action="document.download").get()
     assert event.actor_id == patient.pk and event.detail["via"] == "patient"
+    assert event.detail["patient_id"] == str(patient.pk)  # the audit log can be read per patient
 
 
 @pytest.mark.parametrize("role", ["psychiatrist", "coordinator", "admin"])
