@@ -244,3 +244,22 @@ def test_a_spanish_reader_gets_the_page_and_its_errors_in_spanish(client, clinic
     assert "Sus documentos" in text(page) and "Resultados de laboratorio recientes" in text(page)
     assert "Este archivo no es un PDF, JPEG ni PNG" in text(refused)
     assert "not a PDF" not in text(refused)
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01", "image/jpeg"),
+        (sample_png(4, 4, trace=False), "image/png"),
+        (sample_pdf("x"), "application/pdf"),
+        (b"GIF89a\x01\x00\x01\x00", None),
+        (b"\x7fELF\x02\x01\x01\x00", None),
+        (EXECUTABLE, None),
+        (b"PK\x03\x04" + b"\x00" * 30, None),  # a zip (or a Word file) renamed .pdf
+        (b"<html><script>alert(1)</script>", None),
+    ],
+)
+def test_only_pdf_jpeg_and_png_are_recognised_by_their_first_bytes(head, expected):
+    from intake.services_documents import document_content_type
+
+    assert document_content_type(head) == expected
