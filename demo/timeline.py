@@ -8,7 +8,7 @@ claimed, decided) and gives a believable history. Appointments are booked after 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import F
@@ -17,12 +17,14 @@ from django.utils import timezone
 from intake.models import IntakeDraft, IntakeSubmission
 from scheduling.models import ContactAttempt, WorklistEntry
 from screening.models import ReviewCase, ReviewDecision, ScreeningResult
+from screening.services import review_due_at
 
 # Per demo story (the scenario, or what happened after): hours ago the answers were sent, and hours ago the
 # psychiatrist acted on them (None: nobody has yet).
 STORY_HOURS = {
     "eligible": (74, None),
     "urgent": (1, None),
+    "overdue": (72, None),  # moved further back until it is past due
     "claimed": (20, 2),
     "info_requested": (30, 22),
     "cleared": (96, 70),
@@ -31,6 +33,7 @@ STORY_HOURS = {
     "half_done": (27, None),
 }
 OVERDUE_BY = timedelta(hours=6)
+OVERDUE_SENT = timedelta(days=3)
 MINUTES_TO_FILL_IN = timedelta(minutes=25)
 STARTED_BEFORE_JOINED = timedelta(minutes=5)
 
@@ -44,18 +47,28 @@ def demo_backdate(*, patient: Any, story: str) -> None:
     """Move one demo patient's records into the past, in order (see the module's docstring)."""
     now = timezone.now()
     case = ReviewCase.objects.filter(submission__patient=patient).order_by("created_at").first()
-    if story == "overdue" and case is not None:
-        sent_ago = (case.due_at - now) + OVERDUE_BY
-        decided_ago = None
-    else:
-        hours_sent, hours_decided = STORY_HOURS.get(story, (2, None))
-        sent_ago = timedelta(hours=hours_sent)
-        decided_ago = timedelta(hours=hours_decided) if hours_decided is not None else None
-        if case is not None and case.status in ReviewCase.UNDECIDED:
+    hours_sent, hours_decided = STORY_HOURS.get(story, (2, None))
+    sent_ago = timedelta(hours=hours_sent)
+    due_at = None
+    if case is not None:
+        zone = case.clinic.time_zone
+
+        def due(ago: timedelta) -> datetime:
+            return review_due_at(priority=case.priority, start=case.created_at - ago, time_zone=zone)
+
+        if story == "overdue":
+            # Sent long enough ago to be past its due time (weekends count as no working days).
+            sent_ago = OVERDUE_SENT
+            while due(sent_ago) > now - OVERDUE_BY:
+                sent_ago += timedelta(hours=12)
+        elif case.status in ReviewCase.UNDECIDED:
             # Still waiting for a decision: keep it within its due time.
-            sent_ago = min(sent_ago, max(case.due_at - now - timedelta(hours=1), timedelta(0)))
-        if decided_ago is not None:
-            decided_ago = min(decided_ago, sent_ago / 2)
+            while sent_ago > timedelta(minutes=40) and due(sent_ago) <= now + timedelta(hours=1):
+                sent_ago /= 2
+        due_at = due(sent_ago)
+    decided_ago = timedelta(hours=hours_decided) if hours_decided is not None else None
+    if decided_ago is not None:
+        decided_ago = min(decided_ago, sent_ago / 2)
     _shift(
         type(patient).objects.filter(pk=patient.pk),
         sent_ago + MINUTES_TO_FILL_IN + STARTED_BEFORE_JOINED,
@@ -68,7 +81,9 @@ def demo_backdate(*, patient: Any, story: str) -> None:
     _shift(submissions, sent_ago, "submitted_at")
     _shift(ScreeningResult.objects.filter(submission__patient=patient), sent_ago, "created_at")
     cases = ReviewCase.objects.filter(submission__patient=patient)
-    _shift(cases, sent_ago, "created_at", "due_at")
+    _shift(cases, sent_ago, "created_at")
+    if due_at is not None:
+        cases.update(due_at=due_at)
     decisions = ReviewDecision.objects.filter(case__submission__patient=patient)
     entries = WorklistEntry.objects.filter(patient=patient)
     if decided_ago is None:
