@@ -221,7 +221,7 @@ def free_slots(
 
     A slot is free when it lies inside the clinician's windows for that day, starts after now + notice,
     and overlaps none of the clinician's (or, given a patient, the patient's) active appointments.
-    Three queries for any number of clinicians.
+    Four queries for any number of clinicians (closures among them).
     """
     zone = clinic_zone(clinic)
     ids = list(clinician_ids)
