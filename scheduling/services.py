@@ -410,7 +410,7 @@ def _patient_change_checked(appointment: Appointment, patient: Any, now: datetim
         clinic = locked.clinic
         raise ValidationError(
             _(
-                "It is less than %(hours)s hours to your appointment, so it can no longer be changed here. "
+                "Your appointment is less than %(hours)s hours away, so it can no longer be changed here. "
                 "Please call %(clinic)s at %(phone)s."
             )
             % {"hours": clinic.patient_change_cutoff_hours, "clinic": clinic.name, "phone": clinic.phone}
