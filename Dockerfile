@@ -11,7 +11,7 @@ COPY . .
 # The translation catalogues, compiled with Babel (the same step as `make setup`).
 RUN for po in locale/*/LC_MESSAGES/*.po; do [ -e "$po" ] || continue; pybabel -q compile -i "$po" -o "${po%.po}.mo"; done
 # collectstatic needs a key to import settings; it is not the runtime key.
-RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost SITE_URL=http://localhost python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 1000 app
 # Patients' documents when no bucket is configured (docker-compose.yml mounts a private volume here).

@@ -38,8 +38,10 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py load_demo
 
+# PORT=8001 make run serves on another port; links in e-mails follow it (SITE_URL), unless SITE_URL is set.
+PORT ?= 8000
 run: demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: setup
 	$(PY) manage.py check

@@ -36,7 +36,7 @@ class ClinicAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
     inlines = [ServedStateInline]
     fieldsets = (
-        (None, {"fields": ("name", "slug", "accepting_patients", "description")}),
+        (None, {"fields": ("name", "slug", "accepting_patients", "description", "description_es")}),
         ("Appointments", {"fields": ("patient_change_cutoff_hours",)}),
         ("Address", {"fields": ("address_line", "city", "state", "postal_code", "phone", "time_zone")}),
         ("Registration", {"fields": ("dea_number", "created_at")}),

@@ -5,12 +5,16 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from localflavor.us.us_states import STATE_CHOICES
 
 from core.audit import ACTIONS
 
 from .models import Role
 from .services import policy_validate
+
+# localflavor's Spanish catalogue writes "Islas Virgenes"; ours (LOCALE_PATHS, read first) puts the accent back.
+_SPANISH_SPELLING = (gettext_noop("Virgin Islands"),)
 
 # Armed Forces mail codes are not places a patient lives in; everything else USStateField knows is.
 _NOT_PLACES = {"AA", "AE", "AP"}
@@ -28,7 +32,7 @@ class DirectoryFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=_("Which state do you live in?"),
         required=False,
-        error_messages={"invalid_choice": _("We do not recognise that state. Please choose your state from the list.")},
+        error_messages={"invalid_choice": _("We do not recognize that state. Please choose your state from the list.")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from localflavor.us.models import USStateField
 
 from .validators import validate_dea_number, validate_time_zone
@@ -22,6 +24,18 @@ US_TIME_ZONES = [
     ("Pacific/Honolulu", "Hawaii"),
     ("America/Puerto_Rico", "Atlantic (Puerto Rico)"),
 ]
+# How a patient's page names the clinic's clock ("by 5:00 PM, Pacific time"); Spanish puts the zone after
+# "hora" with its article ("hora del Pacífico"), so each is one translatable phrase.
+TIME_ZONE_PHRASES = {
+    "America/New_York": _("Eastern time"),
+    "America/Chicago": _("Central time"),
+    "America/Denver": _("Mountain time"),
+    "America/Phoenix": _("Arizona time"),
+    "America/Los_Angeles": _("Pacific time"),
+    "America/Anchorage": _("Alaska time"),
+    "Pacific/Honolulu": _("Hawaii time"),
+    "America/Puerto_Rico": _("Atlantic time"),
+}
 
 
 class Clinic(models.Model):
@@ -37,6 +51,12 @@ class Clinic(models.Model):
     dea_number = models.CharField("DEA registration number", max_length=9, validators=[validate_dea_number])
     accepting_patients = models.BooleanField("accepting new patients", default=True)
     description = models.TextField("short public description", max_length=1000, blank=True)
+    description_es = models.TextField(
+        "short public description in Spanish",
+        max_length=1000,
+        blank=True,
+        help_text="Shown to patients reading in Spanish; left empty, they see the English description.",
+    )
     urgent_ack_minutes = models.PositiveSmallIntegerField(
         "minutes to acknowledge an urgent case before clinic admins are alerted", default=30
     )
@@ -59,6 +79,18 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def public_description(self) -> str:
+        """The description in the page's language: Spanish when the clinic gave one, else English."""
+        if (get_language() or "").startswith("es") and self.description_es.strip():
+            return self.description_es
+        return self.description
+
+    @property
+    def time_zone_phrase(self) -> str:
+        """The clinic's clock named for a patient, in the page's language ("Pacific time", "hora del Pacífico")."""
+        return str(TIME_ZONE_PHRASES.get(self.time_zone, self.get_time_zone_display()))
 
 
 class ServedState(models.Model):

@@ -5,7 +5,6 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -16,6 +15,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.outbox import outbox_add
 from core.services import user_end_all_sessions, user_sign_in
+from core.site import public_url
 
 from .models import ApiToken, Clinic, Invitation, Membership, Role, ScreeningPolicy, ServedState
 
@@ -255,8 +255,9 @@ def policy_publish(
     return policy
 
 
-def site_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+def site_url(path: str, request: HttpRequest | None = None) -> str:
+    """An absolute link: SITE_URL, or in development the address the request came in on (core.site)."""
+    return public_url(path, request)
 
 
 # --- added for the staff pages and the Django admin -------------------------------------------

@@ -197,7 +197,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # E-mail: console by default; EMAIL_URL (smtp://user:pass@host:587) in production.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ketamine Clinic Intake <no-reply@localhost>")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The public address in links (core/site.py): e-mails are rendered by Celery without a request, so production
+# must name it (no default); `make run` passes the address it serves, and development pages read the request.
+SITE_URL = env.str("SITE_URL") if PRODUCTION else env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Bounds one SMTP conversation, well inside the outbox's sending lease (core/outbox.py LEASE).
 EMAIL_TIMEOUT = 10
 

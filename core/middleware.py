@@ -35,15 +35,15 @@ def expiry_message(reason: str, idle: timedelta) -> str:
         hours = max(int(settings.SESSION_ABSOLUTE_LIFETIME.total_seconds() // 3600), 1)
         return ngettext(
             "You were signed out because you had been signed in for %(count)d hour. "
-            "Sign in to carry on; nothing you saved is lost.",
+            "Sign in to continue; nothing you saved is lost.",
             "You were signed out because you had been signed in for %(count)d hours. "
-            "Sign in to carry on; nothing you saved is lost.",
+            "Sign in to continue; nothing you saved is lost.",
             hours,
         ) % {"count": hours}
     minutes = _minutes(idle)
     return ngettext(
-        "You were signed out after %(count)d minute without activity. Sign in to carry on; nothing you saved is lost.",
-        "You were signed out after %(count)d minutes without activity. Sign in to carry on; nothing you saved is lost.",
+        "You were signed out after %(count)d minute without activity. Sign in to continue; nothing you saved is lost.",
+        "You were signed out after %(count)d minutes without activity. Sign in to continue; nothing you saved is lost.",
         minutes,
     ) % {"count": minutes}
 

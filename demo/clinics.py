@@ -31,6 +31,8 @@ CLINICS = [
         "dea_number": "AC1234563",
         "description": "Ketamine infusion therapy for treatment-resistant depression, with psychiatric evaluation "
         "and follow-up in a quiet clinic near downtown Portland.",
+        "description_es": "Terapia de infusión de ketamina para la depresión resistente al tratamiento, con evaluación "
+        "psiquiátrica y seguimiento en una clínica tranquila cerca del centro de Portland.",
         "states": ["OR", "WA"],
         "staff": {"admin": "Morgan Lee", "psychiatrist": "Dr. Priya Raman", "coordinator": "Sam Ortiz"},
     },
@@ -46,6 +48,8 @@ CLINICS = [
         "dea_number": "BL7654329",
         "description": "Psychiatrist-led ketamine treatment for depression that has not responded to other "
         "medicines. Evening appointments available.",
+        "description_es": "Tratamiento con ketamina dirigido por psiquiatras para la depresión que no ha mejorado con "
+        "otros medicamentos. Hay citas por la tarde.",
         "states": ["IL", "WI", "IN"],
         "staff": {"admin": "Jordan Kim", "psychiatrist": "Dr. Elena Fischer", "coordinator": "Chris Patel"},
     },

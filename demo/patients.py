@@ -1,10 +1,8 @@
 """Demo patients in every state of the flow, made through the real wizard storage, submit and review services."""
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from clinics.models import Clinic, Membership, Role
 from intake.models import IntakeDraft
@@ -17,6 +15,8 @@ from screening.services import (
     review_case_decline,
     review_case_request_info,
 )
+
+from .timeline import demo_backdate
 
 # (e-mail local part, full name, scenario, what happens after submitting)
 PATIENTS = [
@@ -53,8 +53,7 @@ def _after(case: ReviewCase | None, what: str | None, psychiatrist: Any) -> None
     if case is None or what is None:
         return
     if what == "overdue":
-        ReviewCase.objects.filter(pk=case.pk).update(due_at=timezone.now() - timedelta(hours=6))
-        return
+        return  # demo.timeline moves it past its due time
     review_case_claim(case_id=case.pk, user=psychiatrist)
     if what == "info_requested":
         review_case_request_info(
@@ -101,6 +100,7 @@ def demo_patients(clinic: Clinic, password: str) -> list[str]:
         if then == "half_done":
             _fill(draft, answers, stop_after=6)
             draft_contact_save(draft=draft, patient=patient)
+            demo_backdate(patient=patient, story=then)
             lines.append(f"  {email:<40} intake half done")
             continue
         _fill(draft, answers)
@@ -108,5 +108,6 @@ def demo_patients(clinic: Clinic, password: str) -> list[str]:
         submission = submission_submit(draft=draft, patient=patient)
         case = ReviewCase.objects.filter(submission=submission).first()
         _after(case, then, psychiatrist)
+        demo_backdate(patient=patient, story=then or outcome)
         lines.append(f"  {email:<40} {then or outcome}")
     return lines

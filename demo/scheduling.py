@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from clinics.models import Clinic, Role
-from scheduling.models import Appointment, AvailabilityWindow, WorklistEntry
+from scheduling.models import Appointment, AvailabilityWindow, ClinicClosure, WorklistEntry
 from scheduling.selectors import clinic_zone, clinicians, free_slots
 from scheduling.services import SlotTaken, appointment_book
 
 # Monday to Friday, a morning and an afternoon, in the clinic's time zone.
 DEMO_HOURS = ((time(9), time(12)), (time(13), time(17)))
 WORKDAYS = range(5)
+# Holidays the demo clinic closes on: (month, day, name).
+HOLIDAYS = ((12, 25, "Christmas Day"), (1, 1, "New Year's Day"), (7, 4, "Independence Day"))
+
+
+def _next_holidays(today: date) -> list[tuple[date, str]]:
+    """Each holiday's next date, today included."""
+    found = []
+    for month, day, name in HOLIDAYS:
+        when = date(today.year, month, day)
+        found.append((when if when >= today else date(today.year + 1, month, day), name))
+    return found
 
 
 @transaction.atomic
@@ -31,6 +42,9 @@ def demo_schedule(clinic: Clinic) -> list[str]:
             for start, end in DEMO_HOURS
         )
         lines.append(f"  {person.get_full_name()}: weekdays 9:00-12:00 and 13:00-17:00 at {clinic.name}")
+    today = timezone.now().astimezone(clinic_zone(clinic)).date()
+    for when, name in _next_holidays(today):
+        ClinicClosure.objects.get_or_create(clinic=clinic, date=when, defaults={"name": name})
     if Appointment.objects.filter(clinic=clinic).exists():
         return lines
     entries = list(

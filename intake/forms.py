@@ -12,8 +12,9 @@ from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from localflavor.us.us_states import CONTIGUOUS_STATES, NON_CONTIGUOUS_STATES, US_TERRITORIES
 
@@ -194,7 +195,8 @@ def display_value(field: forms.Field, value: Any) -> str:
     if isinstance(field, forms.BooleanField):
         return str(_("Yes") if value else _("No"))
     if isinstance(value, date):
-        return value.strftime("%-d %B %Y")
+        # In the page's language: "2 February 1988", "2 de febrero de 1988".
+        return dateformat.format(value, gettext("j F Y"))
     return str(choices.get(value, value))
 
 
@@ -346,10 +348,10 @@ class DiagnosesForm(StepForm):
         label=_("Which of these has a doctor or therapist told you that you have?"),
         choices=DIAGNOSIS_CHOICES,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Tick all that apply."),
+        help_text=_("Check all that apply."),
         error_messages={
-            "required": _("Please tick at least one. If you are not sure, tick “Something else, or I am not sure”."),
-            "invalid_choice": _("Please tick only the choices shown."),
+            "required": _("Please check at least one. If you are not sure, check “Something else, or I am not sure”."),
+            "invalid_choice": _("Please check only the choices shown."),
         },
     )
     depressed_now = radio(_("Are you going through a period of depression now?"), DEPRESSED_NOW_CHOICES)
@@ -532,7 +534,7 @@ class TrialForm(RowForm):
             cleaned["dose_mg"] = None
             self.errors.pop("dose_mg", None)
         elif cleaned.get("dose_mg") is None and "dose_mg" not in self.errors:
-            self.add_error("dose_mg", _("Please enter the dose in mg, or tick “I don't know the dose”."))
+            self.add_error("dose_mg", _("Please enter the dose in mg, or check “I don't know the dose”."))
         return cleaned
 
 
@@ -631,8 +633,8 @@ class AntidepressantsForm(RowsStepForm):
     formset_class = TrialFormSet
     none_field = "none_tried"
     row_label = _("Antidepressant")
-    empty_message = _("Please add the antidepressants you have taken, or tick “I have not taken any antidepressants”.")
-    both_message = _("You ticked this box but also listed antidepressants. Please untick it, or remove the rows.")
+    empty_message = _("Please add the antidepressants you have taken, or check “I have not taken any antidepressants”.")
+    both_message = _("You checked this box but also listed antidepressants. Please uncheck it, or remove the rows.")
 
     def display(self) -> list[tuple[str, str]]:
         answers = self.answers()
@@ -661,8 +663,8 @@ class MedicationsForm(RowsStepForm):
     formset_class = MedicationFormSet
     none_field = "none_taking"
     row_label = _("Medicine")
-    empty_message = _("Please add the medicines you take, or tick “I am not taking any medicines”.")
-    both_message = _("You ticked this box but also listed medicines. Please untick it, or remove the rows.")
+    empty_message = _("Please add the medicines you take, or check “I am not taking any medicines”.")
+    both_message = _("You checked this box but also listed medicines. Please uncheck it, or remove the rows.")
 
     def display(self) -> list[tuple[str, str]]:
         answers = self.answers()
@@ -789,7 +791,7 @@ class HeartForm(StepForm):
 class HealthForm(StepForm):
     seizure_disorder = yes_no(_("Do you have epilepsy or have you had seizures?"))
     brain_injury_or_mass = yes_no(
-        _("Have you had a serious head injury, a brain tumour or another growth in the brain?")
+        _("Have you had a serious head injury, a brain tumor or another growth in the brain?")
     )
     glaucoma_or_eye_injury = yes_no(_("Do you have glaucoma or an eye injury?"))
     liver_disease = yes_no(_("Do you have liver disease, such as hepatitis or cirrhosis?"))
@@ -838,7 +840,7 @@ class SubstancesForm(StepForm):
         label=_("About how many alcoholic drinks do you have in a typical week?"),
         min_value=0,
         max_value=500,
-        help_text=_("One drink is a can of beer, a glass of wine or a shot of spirits. Enter 0 if you do not drink."),
+        help_text=_("One drink is a can of beer, a glass of wine or a shot of liquor. Enter 0 if you do not drink."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={
             "required": _("Please enter a number. Enter 0 if you do not drink."),
@@ -872,8 +874,8 @@ class GettingHomeForm(StepForm):
     ride_home = yes_no(
         _("Will someone be able to take you home after each treatment?"),
         help_text=_(
-            "After a ketamine treatment you must not drive until the next day. A friend, a family member or "
-            "a taxi you are accompanied to is fine. If not, the clinic can help you plan."
+            "After a ketamine treatment you must not drive until the next day. A friend or family member can "
+            "drive you, or someone can ride home with you in a taxi. If not, the clinic can help you plan."
         ),
     )
 

@@ -25,7 +25,7 @@ INELIGIBLE_REASONS: dict[str, PatientReason] = {
         _("This clinic offers ketamine treatment only to adults above its minimum age."),
         _(
             "Please talk to your doctor about other treatments for depression. If you are a young person and "
-            "struggling, a parent, a school counsellor or your doctor can help you find support."
+            "struggling, a parent, a school counselor or your doctor can help you find support."
         ),
     ),
     "NO_ANTIDEPRESSANT_TRIAL": PatientReason(

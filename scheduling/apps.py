@@ -14,6 +14,8 @@ AUDIT_ACTIONS = {
     "booking.view": "Booking page viewed",
     "calendar.view": "Calendar viewed",
     "checklist.tick": "Checklist item changed",
+    "closure.add": "Clinic closure added",
+    "closure.remove": "Clinic closure removed",
     "worklist.attempt": "Call logged",
     "worklist.list": "Worklist viewed",
     "worklist.unreachable": "Patient marked unreachable",

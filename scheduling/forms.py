@@ -213,6 +213,31 @@ class AvailabilityExceptionForm(forms.Form):
         return cleaned
 
 
+class ClinicClosureForm(forms.Form):
+    date = forms.DateField(
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Enter the date.", "invalid": "Enter a date like 2026-12-25."},
+    )
+    name = forms.CharField(
+        label="Name (optional)",
+        max_length=80,
+        required=False,
+        help_text="For example “Christmas Day”. Staff see it; patients are simply offered no time that day.",
+        error_messages={"max_length": "Keep the name under 80 characters."},
+    )
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_date(self) -> date | None:
+        value = self.cleaned_data.get("date")
+        if value is not None and value < self.today:
+            raise ValidationError("Choose today or a later date.")
+        return value
+
+
 class ChecklistTickForm(forms.Form):
     item = forms.ChoiceField(choices=[(i, CHECKLIST_LABELS[i][0]) for i in PreEvaluationChecklist.ITEMS])
     done = forms.TypedChoiceField(choices=[("1", "Done"), ("0", "Not done")], coerce=lambda v: v == "1")

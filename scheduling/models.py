@@ -158,6 +158,29 @@ class AvailabilityException(models.Model):
         return f"{self.date:%Y-%m-%d} extra {self.start_time:%H:%M}-{self.end_time:%H:%M}"
 
 
+class ClinicClosure(models.Model):
+    """A date the whole clinic is closed (a holiday): nobody can be booked, whatever their hours say.
+
+    A person's own day off is an AvailabilityException; a closure applies to every clinician at once.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField()
+    name = models.CharField(max_length=80, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["clinic", "date"]
+        constraints = [models.UniqueConstraint(fields=["clinic", "date"], name="closure_one_per_clinic_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} closed"
+
+
 class Appointment(models.Model):
     """A phone consultation or a psychiatric evaluation. Times are stored in UTC.
 

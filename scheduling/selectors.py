@@ -25,6 +25,7 @@ from .models import (
     AppointmentEvent,
     AvailabilityException,
     AvailabilityWindow,
+    ClinicClosure,
     PreEvaluationChecklist,
     WorklistEntry,
 )
@@ -109,9 +110,12 @@ class Availability:
     weekly: dict[int, list[tuple[time, time]]]
     days_off: set[date]
     extra: dict[date, list[tuple[time, time]]]
+    closed: set[date] = field(default_factory=set)
 
     def windows_on(self, day: date) -> list[tuple[datetime, datetime]]:
-        """The UTC intervals the clinician can be booked on this local date, merged."""
+        """The UTC intervals the clinician can be booked on this local date, merged (none when the clinic is closed)."""
+        if day in self.closed:
+            return []
         local = [] if day in self.days_off else list(self.weekly.get(day.weekday(), []))
         local += self.extra.get(day, [])
         return _merge((_instant(day, s, self.zone), _instant(day, e, self.zone)) for s, e in local)
@@ -124,10 +128,15 @@ class Availability:
 def availability_for(
     *, clinic: Clinic, clinician_ids: Iterable[Any], first_day: date, last_day: date
 ) -> dict[Any, Availability]:
-    """Each clinician's availability between two local dates (two queries whatever the number)."""
+    """Each clinician's availability between two local dates (three queries whatever the number)."""
     ids = list(clinician_ids)
     zone = clinic_zone(clinic)
-    result = {cid: Availability(zone, defaultdict(list), set(), defaultdict(list)) for cid in ids}
+    closed = set(
+        ClinicClosure.objects.filter(clinic=clinic, date__gte=first_day, date__lte=last_day).values_list(
+            "date", flat=True
+        )
+    )
+    result = {cid: Availability(zone, defaultdict(list), set(), defaultdict(list), closed) for cid in ids}
     for w in AvailabilityWindow.objects.filter(clinic=clinic, clinician_id__in=ids):
         result[w.clinician_id].weekly[w.weekday].append((w.start_time, w.end_time))
     exceptions = AvailabilityException.objects.filter(
@@ -212,7 +221,7 @@ def free_slots(
 
     A slot is free when it lies inside the clinician's windows for that day, starts after now + notice,
     and overlaps none of the clinician's (or, given a patient, the patient's) active appointments.
-    Three queries for any number of clinicians.
+    Four queries for any number of clinicians (closures among them).
     """
     zone = clinic_zone(clinic)
     ids = list(clinician_ids)
@@ -283,6 +292,60 @@ def clinician_in_clinic(clinic: Clinic, clinician_id: Any, kind: str | None = No
 
 def windows_of(clinic: Clinic, clinician: Any) -> list[AvailabilityWindow]:
     return list(AvailabilityWindow.objects.filter(clinic=clinic, clinician=clinician).order_by("weekday", "start_time"))
+
+
+def closures_upcoming(clinic: Clinic, *, today: date) -> list[ClinicClosure]:
+    return list(ClinicClosure.objects.filter(clinic=clinic, date__gte=today).order_by("date"))
+
+
+def closure_in_clinic(clinic: Clinic, closure_id: Any) -> ClinicClosure | None:
+    return ClinicClosure.objects.filter(clinic=clinic, pk=closure_id).select_related("clinic").first()
+
+
+@dataclass
+class ClosedDayAppointment:
+    """A booked appointment on a date its clinician cannot work: the clinic is closed or it is their day off."""
+
+    appointment: Appointment
+    reason: str
+
+
+def appointments_on_closed_days(clinic: Clinic, *, now: datetime, limit: int = 50) -> list[ClosedDayAppointment]:
+    """Booked, upcoming appointments that fall on a clinic closure or on their clinician's day off, soonest first.
+
+    They were booked before the closure or day off was entered; the coordinators move them. Three queries.
+    """
+    zone = clinic_zone(clinic)
+    today = now.astimezone(zone).date()
+    closed = set(ClinicClosure.objects.filter(clinic=clinic, date__gte=today).values_list("date", flat=True))
+    days_off = set(
+        AvailabilityException.objects.filter(
+            clinic=clinic, date__gte=today, kind=AvailabilityException.Kind.DAY_OFF
+        ).values_list("clinician_id", "date")
+    )
+    dates = closed | {d for _, d in days_off}
+    if not dates:
+        return []
+    rows = (
+        Appointment.objects.filter(
+            clinic=clinic,
+            status=Appointment.Status.BOOKED,
+            starts_at__gte=max(now, _instant(min(dates), time.min, zone)),
+            starts_at__lt=_instant(max(dates) + timedelta(days=1), time.min, zone),
+        )
+        .select_related("patient", "clinician")
+        .order_by("starts_at")
+    )
+    found = []
+    for appointment in rows.iterator():
+        day = appointment.starts_at.astimezone(zone).date()
+        if day in closed:
+            found.append(ClosedDayAppointment(appointment, "Clinic closed"))
+        elif (appointment.clinician_id, day) in days_off:
+            found.append(ClosedDayAppointment(appointment, "Clinician's day off"))
+        if len(found) >= limit:
+            break
+    return found
 
 
 def exceptions_upcoming(clinic: Clinic, clinician: Any, *, today: date) -> list[AvailabilityException]:

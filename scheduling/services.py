@@ -31,6 +31,7 @@ from .models import (
     AppointmentEvent,
     AvailabilityException,
     AvailabilityWindow,
+    ClinicClosure,
     PreEvaluationChecklist,
     WorklistEntry,
 )
@@ -409,7 +410,7 @@ def _patient_change_checked(appointment: Appointment, patient: Any, now: datetim
         clinic = locked.clinic
         raise ValidationError(
             _(
-                "It is less than %(hours)s hours to your appointment, so it can no longer be changed here. "
+                "Your appointment is less than %(hours)s hours away, so it can no longer be changed here. "
                 "Please call %(clinic)s at %(phone)s."
             )
             % {"hours": clinic.patient_change_cutoff_hours, "clinic": clinic.name, "phone": clinic.phone}
@@ -668,6 +669,34 @@ def availability_exception_remove(
     exception.delete()
 
 
+@transaction.atomic
+def clinic_closure_add(
+    *, clinic: Clinic, day: date, name: str = "", by: Any, request: HttpRequest | None = None
+) -> ClinicClosure:
+    """Close the clinic on a date: no free time is offered on it; appointments already booked stay booked
+    and show on the coordinators' worklist to be moved."""
+    if ClinicClosure.objects.select_for_update().filter(clinic=clinic, date=day).exists():
+        raise ValidationError({"date": "The clinic is already closed on this date."})
+    closure = ClinicClosure.objects.create(clinic=clinic, date=day, name=name.strip(), created_by=by)
+    audit_record(
+        action="closure.add", actor=by, clinic=clinic, obj=closure, request=request, detail={"date": day.isoformat()}
+    )
+    return closure
+
+
+@transaction.atomic
+def clinic_closure_remove(*, closure: ClinicClosure, by: Any, request: HttpRequest | None = None) -> None:
+    audit_record(
+        action="closure.remove",
+        actor=by,
+        clinic=closure.clinic,
+        obj=closure,
+        request=request,
+        detail={"date": closure.date.isoformat()},
+    )
+    closure.delete()
+
+
 __all__ = [
     "CLINICIAN_ROLES",
     "PatientBusy",
@@ -682,6 +711,8 @@ __all__ = [
     "availability_window_add",
     "availability_window_remove",
     "checklist_tick",
+    "clinic_closure_add",
+    "clinic_closure_remove",
 ]
 
 

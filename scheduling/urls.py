@@ -28,6 +28,12 @@ urlpatterns = [
         views.availability_exception_remove_view,
         name="availability_exception_remove",
     ),
+    path("staff/<slug:clinic_slug>/closures/", views.closures, name="closures"),
+    path(
+        "staff/<slug:clinic_slug>/closures/<uuid:closure_id>/remove/",
+        views.closure_remove_view,
+        name="closure_remove",
+    ),
     path("staff/<slug:clinic_slug>/calendar/", views.calendar, name="calendar"),
     path("staff/<slug:clinic_slug>/worklist/<uuid:entry_id>/book/", views.book, name="book"),
     path(

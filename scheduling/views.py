@@ -31,6 +31,7 @@ from .forms import (
     BookingForm,
     CancelForm,
     ChecklistTickForm,
+    ClinicClosureForm,
     MarkForm,
     PatientSlotForm,
     RescheduleForm,
@@ -48,6 +49,8 @@ from .selectors import (
     calendar_week,
     clinic_zone,
     clinicians,
+    closure_in_clinic,
+    closures_upcoming,
     entry_in_clinic,
     exceptions_upcoming,
     free_slots,
@@ -73,6 +76,8 @@ from .services import (
     availability_window_add,
     availability_window_remove,
     checklist_tick,
+    clinic_closure_add,
+    clinic_closure_remove,
 )
 
 SCHEDULERS = (Role.COORDINATOR, Role.CLINIC_ADMIN)
@@ -172,6 +177,7 @@ def availability(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         is_admin=_is_admin(request),
         windows=windows_of(request.clinic, target) if target else [],
         exceptions=exceptions_upcoming(request.clinic, target, today=today) if target else [],
+        closures=closures_upcoming(request.clinic, today=today),
         window_form=window_form,
         exception_form=exception_form,
         subtab="availability",
@@ -215,6 +221,48 @@ def availability_exception_remove_view(request: HttpRequest, clinic_slug: str, e
     availability_exception_remove(exception=exception, by=request.user, request=request)
     messages.success(request, "Removed.")
     return redirect(_availability_url(request, target))
+
+
+# --- clinic closures (holidays) ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@clinic_role_required(Role.CLINIC_ADMIN)
+def closures(request: HttpRequest, clinic_slug: str) -> HttpResponse:
+    """The dates the whole clinic is closed; adding one takes those days out of every clinician's free time."""
+    today = _today(request)
+    form = ClinicClosureForm(request.POST if request.method == "POST" else None, today=today)
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinic_closure_add(
+                clinic=request.clinic,
+                day=form.cleaned_data["date"],
+                name=form.cleaned_data["name"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc, "date")
+        else:
+            messages.success(
+                request,
+                "Closure added. No free time is offered that day; appointments already booked on it are listed "
+                "on the worklist to be moved.",
+            )
+            return redirect("scheduling:closures", clinic_slug=request.clinic.slug)
+    context = _context(request, form=form, closures=closures_upcoming(request.clinic, today=today), subtab="closures")
+    return render(request, "scheduling/closures.html", context)
+
+
+@require_POST
+@clinic_role_required(Role.CLINIC_ADMIN)
+def closure_remove_view(request: HttpRequest, clinic_slug: str, closure_id: Any) -> HttpResponse:
+    closure = closure_in_clinic(request.clinic, closure_id)
+    if closure is None:
+        raise Http404("No such closure.")
+    clinic_closure_remove(closure=closure, by=request.user, request=request)
+    messages.success(request, "Closure removed: that day is bookable again.")
+    return redirect("scheduling:closures", clinic_slug=request.clinic.slug)
 
 
 # --- booking from the worklist ------------------------------------------------------------------------------

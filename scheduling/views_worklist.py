@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinics.models import Role
@@ -19,7 +20,13 @@ from clinics.views import link_around
 
 from .forms import WORKLIST_STATUSES, ContactAttemptForm, worklist_status
 from .models import ContactAttempt, WorklistEntry
-from .selectors import WORKLIST_COUNT_CAP, worklist_contact_attempts, worklist_entry_in_clinic, worklist_page
+from .selectors import (
+    WORKLIST_COUNT_CAP,
+    appointments_on_closed_days,
+    worklist_contact_attempts,
+    worklist_entry_in_clinic,
+    worklist_page,
+)
 from .services import contact_attempt_log, worklist_entry_view_record, worklist_mark_unreachable, worklist_view_record
 
 worklist_roles = clinic_role_required(Role.COORDINATOR, Role.CLINIC_ADMIN)
@@ -55,6 +62,8 @@ def worklist(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         "next_after": page.next_after,
         "paged": bool(after),
     }
+    # Appointments booked before a closure or a day off was entered: flagged at the top, to be moved.
+    context["closed_day_appointments"] = [] if after else appointments_on_closed_days(clinic, now=timezone.now())
     return render(request, "scheduling/worklist.html", context)
 
 

@@ -340,7 +340,8 @@ DECISIONS: dict[str, dict[str, Any]] = {
         "form": ClearForm,
         "title": "Clear for evaluation",
         "button": "Clear for evaluation",
-        "intro": "The patient joins the coordinators' worklist, who call them to arrange the psychiatric evaluation.",
+        "intro": "The patient joins the coordinators' worklist; a coordinator calls them to arrange the psychiatric "
+        "evaluation.",
         "done": "Cleared for evaluation. The coordinators have been told and the patient can read your message.",
     },
     "decline": {

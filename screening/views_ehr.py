@@ -35,7 +35,7 @@ def _render(
     new_key: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    base = site_url("/fhir/R4")
+    base = site_url("/fhir/R4", request)
     context: dict[str, Any] = {
         "clinic": request.clinic,
         "membership": request.membership,

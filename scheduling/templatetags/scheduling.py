@@ -13,6 +13,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from ..selectors import (
     CalendarItem,
@@ -32,10 +33,13 @@ def slot_buttons(day: SlotDay, chosen: str) -> SafeString:
     """A day's free times as radio buttons named "slot". A tag, not template markup: four weeks of free times are
     several hundred buttons, and drawing each through the template engine cost ~60 ms a page."""
     buttons = []
+    # The page's language decides the clock: "2:30 PM" in English, "14:30" in Spanish (its "g:i A" is "G:i").
+    twelve_hour = "A" in gettext("g:i A")
     for slot, local in day.slots:
         value = slot.value
         ident = value.lower().replace(":", "")  # what slugify makes of "2026-12-04T16:00Z"
-        buttons.append((ident, value, " checked" if value == chosen else "", ident, clock(local, meridiem=True)))
+        label = clock(local, meridiem=True) if twelve_hour else f"{local.hour}:{local.minute:02d}"
+        buttons.append((ident, value, " checked" if value == chosen else "", ident, label))
     return format_html_join(
         "",
         '<input type="radio" class="btn-check" name="slot" id="slot-{}" value="{}" autocomplete="off"{}>'

@@ -3,7 +3,7 @@ patient's own booking), and the world records they need."""
 
 from datetime import time, timedelta
 
-from scheduling.models import Appointment, AvailabilityException, AvailabilityWindow, WorklistEntry
+from scheduling.models import Appointment, AvailabilityException, AvailabilityWindow, ClinicClosure, WorklistEntry
 from scheduling.services import appointment_book
 from screening.services import worklist_add
 from tests.authz.helpers import ALL_STAFF_A, Expect, patient_own, staff
@@ -22,6 +22,9 @@ EXPECTED = {
     "scheduling:availability": (staff(*ALL_STAFF_A), staff(*ALL_STAFF_A, method="post")),
     "scheduling:availability_window_remove": _own_hours(302),
     "scheduling:availability_exception_remove": _own_hours(302),
+    # Clinic-wide closures (holidays): clinic admins only; an empty POST shows its errors.
+    "scheduling:closures": (staff("admin_a"), staff("admin_a", method="post")),
+    "scheduling:closure_remove": staff("admin_a", status=302, method="post"),
     # Who is booked when, for every clinician of the clinic.
     "scheduling:calendar": staff(*ALL_STAFF_A),
     # Booking, moving and cancelling: the coordinators' job (and the admins'); an empty POST shows its errors.
@@ -69,10 +72,15 @@ def extend(world) -> None:
         booked_by=coordinator,
         entry=entry,
     )
+    closure = ClinicClosure.objects.create(clinic=clinic, date=next_local(12, time(0)).date(), name="Holiday")
     world.objects.setdefault("worklist_entry", entry)
     world.objects.update(appointment=appointment, availability_window=window, availability_exception=exception)
     world.kwarg_values.update(
-        entry_id=entry.pk, appointment_id=appointment.pk, window_id=window.pk, exception_id=exception.pk
+        entry_id=entry.pk,
+        appointment_id=appointment.pk,
+        window_id=window.pk,
+        exception_id=exception.pk,
+        closure_id=closure.pk,
     )
 
 

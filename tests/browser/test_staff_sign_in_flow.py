@@ -132,7 +132,7 @@ def test_when_time_runs_out_what_was_typed_comes_back_after_signing_in(live_serv
     page.locator("input[name=secret_word]").fill("hunter2")
 
     page.wait_for_url("**" + reverse("account:login") + "?next=*", timeout=20_000)
-    expect(page.get_by_text("without activity. Sign in to carry on; nothing you saved is lost.")).to_be_visible()
+    expect(page.get_by_text("without activity. Sign in to continue; nothing you saved is lost.")).to_be_visible()
     screenshot(page, "account-signed-out-idle")
     settings.PATIENT_IDLE_TIMEOUT = timedelta(minutes=30)
     fill_sign_in(page, user.email, PASSWORD)

@@ -58,7 +58,7 @@ def test_an_unknown_state_value_gets_a_clear_message_not_an_error(client):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "We do not recognise that state. Please choose your state from the list." in html
+    assert "We do not recognize that state. Please choose your state from the list." in html
     assert "data-error-summary" in html
     assert "Portland Only" in html  # the unfiltered list is still useful
 

@@ -78,3 +78,10 @@ def test_a_real_celery_worker_answers_through_redis(celery_worker):
     from core.tasks import ping
 
     assert ping.delay().get(timeout=30) == "pong"
+
+
+def test_production_refuses_to_start_without_site_url():
+    result = _run_check(DJANGO_ENV="production", SECRET_KEY="x" * 60, ALLOWED_HOSTS="example.org")
+
+    assert result.returncode != 0
+    assert "SITE_URL" in result.stderr

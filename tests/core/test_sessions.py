@@ -61,7 +61,7 @@ def test_staff_are_signed_out_after_15_minutes_without_activity(client):
     assert SESSION_KEY not in client.session
     page = client.get(response.url).content.decode()
     assert (
-        "You were signed out after 15 minutes without activity. Sign in to carry on; nothing you saved is lost." in page
+        "You were signed out after 15 minutes without activity. Sign in to continue; nothing you saved is lost." in page
     )
     event = AuditEvent.objects.get(action="auth.session_expired")
     assert event.actor_id == staff.pk

@@ -196,6 +196,6 @@ def test_an_appointment_e_mail_and_its_calendar_file_are_in_spanish(mailoutbox, 
 
     (message,) = [m for m in mailoutbox if m.to == [entry.patient.email]]
     assert message.subject == f"Su cita en {clinic.name}"
-    assert f"Tiene una cita en {clinic.name} el lunes 15 de marzo de 2027 a las 9:00 AM PDT." in message.body
+    assert f"Tiene una cita en {clinic.name} el lunes 15 de marzo de 2027 a las 9:00 PDT." in message.body
     event = Calendar.from_ical(message.attachments[0][1]).walk("VEVENT")[0]
     assert str(event["SUMMARY"]) == f"Cita en {clinic.name}"

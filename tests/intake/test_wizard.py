@@ -340,7 +340,7 @@ def test_a_removed_row_is_gone_for_good(patient_client, draft):
 def test_no_antidepressants_needs_the_box_ticked(patient_client, draft):
     response = patient_client.post(step_url(draft, "antidepressants"), post_data("antidepressants", {"rows": []}))
     page = patient_client.get(response["Location"]).content.decode()
-    assert "or tick “I have not taken any antidepressants”" in page
+    assert "or check “I have not taken any antidepressants”" in page
 
     response = patient_client.post(
         step_url(draft, "antidepressants"), post_data("antidepressants", {"none_tried": "on", "rows": []})
