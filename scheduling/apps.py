@@ -14,6 +14,7 @@ AUDIT_ACTIONS = {
     "booking.view": "Booking page viewed",
     "calendar.view": "Calendar viewed",
     "checklist.tick": "Checklist item changed",
+    "patient.contact_attempt": "Call logged outside the worklist",
     "worklist.attempt": "Call logged",
     "worklist.list": "Worklist viewed",
     "worklist.unreachable": "Patient marked unreachable",

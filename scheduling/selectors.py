@@ -599,12 +599,18 @@ def worklist_entry_in_clinic(clinic: Clinic, entry_id: Any) -> Any:
 
 
 def worklist_contact_attempts(entry: Any) -> list[Any]:
-    """The entry's contact attempts, newest first, with who made each (one query)."""
+    """The patient's contact log at the entry's clinic (the coordinators' calls and the psychiatrists'),
+    newest first, with who made each (one query)."""
+    return patient_contact_attempts(clinic_id=entry.clinic_id, patient_id=entry.patient_id)
+
+
+def patient_contact_attempts(*, clinic_id: Any, patient_id: Any, limit: int = 50) -> list[Any]:
+    """Every call to this patient at this clinic, newest first, with who made each (one query)."""
     from .models import ContactAttempt
 
     return list(
-        ContactAttempt.objects.filter(entry=entry)
+        ContactAttempt.objects.filter(clinic_id=clinic_id, patient_id=patient_id)
         .select_related("by")
         .only("id", "entry_id", "at", "outcome", "note", "by__id", "by__full_name", "by__email")
-        .order_by("-at", "-id")
+        .order_by("-at", "-id")[:limit]
     )

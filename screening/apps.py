@@ -12,6 +12,8 @@ AUDIT_ACTIONS = {
     "case.reopen": "Case reopened",
     "case.view": "Case viewed",
     "clinic.fhir_export": "Cases exported for the EHR (FHIR NDJSON)",
+    "intake_alert.acknowledge": "Urgent intake alert acknowledged",
+    "intake_alert.view": "Urgent intake alert viewed",
     "policy.preview": "Policy change previewed",
     "queue.view": "Review queue viewed",
     "rescreen.start": "Re-screening started",
@@ -33,3 +35,5 @@ class ScreeningConfig(AppConfig):
         hooks.provide("screen_submission", services.submission_screen)
         hooks.provide("submission_awaits_patient", selectors.submission_awaits_patient)
         hooks.provide("amendment_question", selectors.amendment_question)
+        # High-risk safety answers before the intake is sent: an urgent item in the queue at once.
+        hooks.provide("intake_risk_reported", services.intake_alert_open)

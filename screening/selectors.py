@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
@@ -295,7 +295,7 @@ def case_for_staff(*, clinic: Clinic, case_id: Any) -> ReviewCase | None:
     return (
         ReviewCase.objects.select_related(
             "clinic",
-            "submission__patient",
+            "submission__patient__profile",
             "submission__clinic",
             "result__policy",
             "claimed_by",
@@ -461,3 +461,54 @@ def amendment_question(draft: Any) -> ReviewDecision | None:
 def submission_awaits_patient(submission: Any) -> bool:
     """A psychiatrist asked the patient to update these answers and is waiting for them."""
     return ReviewCase.objects.filter(submission=submission, status=ReviewCase.Status.AWAITING_PATIENT).exists()
+
+
+# --- urgent answers during an intake ------------------------------------------------------------------------
+
+
+def intake_alerts_waiting(*, clinic: Clinic) -> list[Any]:
+    """The clinic's intake alerts that need someone: not yet a case, and either unacknowledged or the intake is
+    still not sent; oldest first, with the patient (one query)."""
+    from .models import IntakeAlert
+
+    return list(
+        IntakeAlert.objects.filter(clinic=clinic, case__isnull=True)
+        .filter(Q(acknowledged_at__isnull=True) | Q(draft__submitted_at__isnull=True))
+        .select_related("patient", "acknowledged_by")
+        .only(
+            "id",
+            "created_at",
+            "due_at",
+            "acknowledged_at",
+            "patient__id",
+            "patient__email",
+            "patient__full_name",
+            "patient__phone",
+            "patient__voicemail_ok",
+            "acknowledged_by__id",
+            "acknowledged_by__full_name",
+            "acknowledged_by__email",
+        )
+        .order_by("created_at", "id")[:50]
+    )
+
+
+def intake_alert_for_staff(*, clinic: Clinic, alert_id: Any) -> Any | None:
+    """An alert of this clinic with its patient, draft and case (another clinic's is None, like a missing one)."""
+    from .models import IntakeAlert
+
+    return (
+        IntakeAlert.objects.select_related("clinic", "patient__profile", "draft", "acknowledged_by", "case")
+        .filter(clinic=clinic, pk=alert_id)
+        .first()
+    )
+
+
+def patient_profile(patient: Any) -> Any | None:
+    """The patient's profile (name, emergency contact), or None for an account that has none yet."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        return patient.profile
+    except ObjectDoesNotExist:
+        return None

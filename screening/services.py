@@ -25,7 +25,7 @@ from core.audit import audit_record
 from core.outbox import delay_on_commit_safely, outbox_add, outbox_add_many
 from scheduling.models import WorklistEntry
 
-from .models import Outcome, Priority, RescreenRun, ReviewCase, ReviewDecision, ScreeningResult
+from .models import IntakeAlert, Outcome, Priority, RescreenRun, ReviewCase, ReviewDecision, ScreeningResult
 from .rules import RULESET, IntakeDocument, evaluate
 
 URGENT_WITHIN = timedelta(hours=4)
@@ -138,9 +138,13 @@ def submission_screen(*, submission: Any, previous: Any = None) -> ScreeningResu
     result = screening_result_create(submission=submission, policy=policy_current(submission.clinic))
     submission.results = [result]  # as the selectors prefetch it: the page after submit needs no query
     case = review_case_amend(previous=previous, submission=submission, result=result) if previous else None
-    if case is None:
+    if case is not None:
+        intake_alert_link(submission=submission, case=case)
+    else:
         case = submission_route(submission=submission, result=result)
-        screening_notify(submission=submission, result=result, case=case)
+        # High-risk answers mid-intake already alerted the psychiatrists: the alert becomes this case, no second one.
+        alert = intake_alert_link(submission=submission, case=case)
+        screening_notify(submission=submission, result=result, case=None if alert and alert.case_id else case)
     return result
 
 
@@ -754,3 +758,82 @@ def policy_publish_and_rescreen(
         policy = policy_publish(clinic=clinic, values=values, actor=actor, note=note, request=request)
         run = rescreen_run_start(clinic=clinic, reason=RescreenRun.Reason.POLICY, triggered_by=actor)
     return policy, run
+
+
+# --- urgent answers during an intake, before it is sent (IntakeAlert) ------------------------------------------
+# Intake asks through core.hooks "intake_risk_reported"; a psychiatrist acknowledges; the submit links it to its case.
+
+
+@transaction.atomic
+def intake_alert_open(*, draft: Any) -> IntakeAlert:
+    """The draft's alert, opened the first time its safety answers mean high risk; every psychiatrist of the clinic
+    is alerted once (e-mail and inbox say only "sign in"; the inbox link opens the alert)."""
+    now = timezone.now()
+    alert, created = IntakeAlert.objects.get_or_create(
+        draft=draft,
+        defaults={
+            "clinic_id": draft.clinic_id,
+            "patient_id": draft.patient_id,
+            "created_at": now,
+            "due_at": now + URGENT_WITHIN,
+        },
+    )
+    if created:
+        outbox_add_many(
+            kind="intake_alert.urgent", recipients=review_recipients(draft.clinic_id), obj=alert, clinic=draft.clinic
+        )
+    return alert
+
+
+@transaction.atomic
+def intake_alert_acknowledge(*, alert_id: Any, user: Any, request: HttpRequest | None = None) -> IntakeAlert:
+    """A psychiatrist has seen the alert (stops the escalation to clinic admins); twice is once."""
+    alert = IntakeAlert.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=alert_id)
+    _require_role(user, alert.clinic_id, Role.PSYCHIATRIST)
+    if alert.case_id is not None:
+        raise CaseActionError("The patient has sent their intake: acknowledge the case instead.")
+    if alert.acknowledged_at is None:
+        alert.acknowledged_by = user
+        alert.acknowledged_at = timezone.now()
+        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        audit_record(
+            action="intake_alert.acknowledge",
+            actor=user,
+            clinic=alert.clinic,
+            obj=alert,
+            request=request,
+            detail={"patient_id": str(alert.patient_id)},
+        )
+    return alert
+
+
+@transaction.atomic(savepoint=False)  # part of the submit's transaction
+def intake_alert_link(*, submission: Any, case: ReviewCase | None) -> IntakeAlert | None:
+    """On submit, the draft's alert becomes the case: the case is urgent (due no later than the alert) and keeps
+    who acknowledged; the alert leaves the queue. Without a case (the answers changed), the alert stays."""
+    alert = IntakeAlert.objects.select_for_update().filter(draft_id=submission.draft_id, case__isnull=True).first()
+    if alert is None or case is None:
+        return alert
+    now = timezone.now()
+    alert.case = case
+    alert.linked_at = now
+    alert.save(update_fields=["case", "linked_at"])
+    fields = ["priority", "due_at", "updated_at"]
+    case.priority = Priority.URGENT
+    case.due_at = min(case.due_at, alert.due_at)
+    if case.acknowledged_at is None and alert.acknowledged_at is not None:
+        case.acknowledged_by_id = alert.acknowledged_by_id
+        case.acknowledged_at = alert.acknowledged_at
+        fields += ["acknowledged_by", "acknowledged_at"]
+        ReviewDecision.objects.create(
+            case=case,
+            kind=ReviewDecision.Kind.ACKNOWLEDGED,
+            by_id=alert.acknowledged_by_id,
+            at=alert.acknowledged_at,
+            result_id=case.result_id,
+        )
+    if case.ack_escalated_at is None and alert.ack_escalated_at is not None:
+        case.ack_escalated_at = alert.ack_escalated_at
+        fields.append("ack_escalated_at")
+    case.save(update_fields=fields)
+    return alert

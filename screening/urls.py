@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_ehr, views_policy
+from . import views, views_ehr, views_policy, views_urgent
 
 app_name = "screening"
 
@@ -20,6 +20,18 @@ urlpatterns = [
     path(f"{_case}ask/", views.case_request_info, name="case_request_info"),
     path(f"{_case}reassign/", views.case_reassign, name="case_reassign"),
     path(f"{_case}reopen/", views.case_reopen, name="case_reopen"),
+    path(f"{_case}call/", views_urgent.case_call, name="case_call"),
+    path("staff/<slug:clinic_slug>/alerts/<uuid:alert_id>/", views_urgent.intake_alert, name="intake_alert"),
+    path(
+        "staff/<slug:clinic_slug>/alerts/<uuid:alert_id>/acknowledge/",
+        views_urgent.intake_alert_acknowledge_view,
+        name="intake_alert_acknowledge",
+    ),
+    path(
+        "staff/<slug:clinic_slug>/alerts/<uuid:alert_id>/call/",
+        views_urgent.intake_alert_call,
+        name="intake_alert_call",
+    ),
     path("staff/<slug:clinic_slug>/policy/", views_policy.policy, name="policy"),
     path("staff/<slug:clinic_slug>/policy/v<int:version>/", views_policy.policy_version, name="policy_version"),
     path("staff/<slug:clinic_slug>/ehr/", views_ehr.ehr, name="ehr"),

@@ -23,6 +23,7 @@ from core.audit import audit_record
 from intake.patient_messages import ineligible_reasons
 
 from . import display, selectors, services
+from .contact import case_contact_context
 from .forms import ClearForm, DeclineForm, QueueFilterForm, ReassignForm, ReopenForm, RequestInfoForm
 from .models import Priority, ReviewCase, ReviewDecision
 from .rules import Policy
@@ -69,12 +70,17 @@ def queue(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         after=request.GET.get("after"),
         before=request.GET.get("before"),
     )
+    intake_alerts = selectors.intake_alerts_waiting(clinic=request.clinic)
     audit_record(
         action="queue.view",
         actor=request.user,
         clinic=request.clinic,
         request=request,
-        detail={"status": filters.status, "cases": [str(case.pk) for case in page.cases]},
+        detail={
+            "status": filters.status,
+            "cases": [str(case.pk) for case in page.cases],
+            "intake_alerts": [str(alert.pk) for alert in intake_alerts],
+        },
     )
     return render(
         request,
@@ -89,6 +95,7 @@ def queue(request: HttpRequest, clinic_slug: str) -> HttpResponse:
             "status_label": selectors.STATUS_FILTERS[filters.status][0],
             "page": page,
             "counts": page.counts,
+            "intake_alerts": intake_alerts,
         },
     )
 
@@ -168,6 +175,7 @@ def _case_context(request: HttpRequest, case: ReviewCase, **forms: Any) -> dict[
         )
     if context["can_reopen"]:
         context["reopen_form"] = forms.get("reopen_form") or ReopenForm()
+    context.update(case_contact_context(request, case, forms.get("contact_form")))
     return context
 
 
