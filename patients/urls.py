@@ -11,4 +11,5 @@ urlpatterns = [
     path("sent/<uuid:submission_id>/", views.submission_detail, name="submission"),
     path("sent/<uuid:submission_id>/help-now/", views.submission_help, name="submission_help"),
     path("sent/<uuid:submission_id>/update/", views.amend, name="amend"),
+    path("sent/<uuid:submission_id>/reply/", views.reply, name="reply"),
 ]

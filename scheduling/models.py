@@ -41,6 +41,12 @@ class WorklistEntry(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.TO_CONTACT)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The psychiatrist's "Note for the clinical team" when they cleared the patient: read where the team books.
+    team_note = models.TextField("note for the clinical team", max_length=4000, blank=True)
+    team_note_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    team_note_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

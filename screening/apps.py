@@ -10,6 +10,7 @@ AUDIT_ACTIONS = {
     "case.reassign": "Case reassigned",
     "case.release": "Case released",
     "case.reopen": "Case reopened",
+    "case.replied": "Patient replied to a question",
     "case.view": "Case viewed",
     "clinic.fhir_export": "Cases exported for the EHR (FHIR NDJSON)",
     "intake_alert.acknowledge": "Urgent intake alert acknowledged",

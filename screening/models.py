@@ -177,6 +177,7 @@ class ReviewDecision(models.Model):
         DECLINED = "declined", "Declined"
         REOPENED = "reopened", "Re-opened"
         RESCREENED = "rescreened", "Re-screened"
+        REPLIED = "replied", "The patient replied"
 
     # Decisions a patient is told about, and the ones that need words for the patient.
     NEEDS_PATIENT_MESSAGE = (Kind.DECLINED, Kind.INFO_REQUESTED)
@@ -195,6 +196,8 @@ class ReviewDecision(models.Model):
     result = models.ForeignKey(ScreeningResult, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     note = models.TextField("note for clinicians", max_length=4000, blank=True)
     patient_message = models.TextField("message to the patient", max_length=4000, blank=True)
+    # Replied: the patient's answer to the psychiatrist's question, in their own words (read on the case page).
+    patient_reply = models.TextField("the patient's reply", max_length=4000, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -212,9 +215,13 @@ class ReviewDecision(models.Model):
                         "declined",
                         "reopened",
                         "rescreened",
+                        "replied",
                     ]
                 ),
                 name="review_decision_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="replied") | ~Q(patient_reply=""), name="review_decision_reply_has_text"
             ),
             models.CheckConstraint(
                 condition=~Q(kind__in=["declined", "info_requested"]) | ~Q(patient_message=""),

@@ -133,6 +133,17 @@ def case_amended(notification: Any) -> Message:
 
 
 @notification_kind(
+    "case.replied", audience="staff", in_app="A patient replied to your question at {clinic}.", link=case_link
+)
+def case_replied(notification: Any) -> Message:
+    clinic = clinic_name(notification)
+    return Message(
+        subject=f"A patient replied to your question at {clinic}",
+        body=staff_body(notification, f"A patient you asked for more information at {clinic} sent a reply."),
+    )
+
+
+@notification_kind(
     "case.reassigned", audience="staff", in_app="A case at {clinic} was assigned to you.", link=case_link
 )
 def case_reassigned(notification: Any) -> Message:

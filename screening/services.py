@@ -387,6 +387,10 @@ def review_case_clear(
         request=request,
     )
     entry = worklist_add(submission=case.submission, source=WorklistEntry.Source.CLEARED)
+    if decision.note:
+        # The handoff: coordinators read the psychiatrist's note on the entry and the appointment they book from it.
+        entry.team_note, entry.team_note_by, entry.team_note_at = decision.note, user, decision.at
+        entry.save(update_fields=["team_note", "team_note_by", "team_note_at", "updated_at"])
     # Coordinators schedule the evaluation; with none at the clinic, its admins must hear of it.
     members = active_members(case.clinic_id, [Role.COORDINATOR]) or active_members(case.clinic_id, [Role.CLINIC_ADMIN])
     outbox_add_many(kind="case.cleared", recipients=[m.user for m in members], obj=entry, clinic=case.clinic)
@@ -459,6 +463,56 @@ def review_case_reopen(*, case_id: Any, user: Any, note: str, request: HttpReque
 
 
 # --- the patient's amendment ---------------------------------------------------------------------------
+
+
+class ReplyNotAllowed(Exception):
+    """The psychiatrist is not waiting for this patient any more (decided, or the answers were updated)."""
+
+
+REPLY_MAX_LENGTH = 4000
+
+
+@transaction.atomic
+def review_case_reply(
+    *, submission: Any, patient: Any, text: str, request: HttpRequest | None = None
+) -> ReviewDecision:
+    """The patient answers the psychiatrist's question in their own words (they may still update their answers).
+
+    The case keeps waiting for the patient; the psychiatrist who asked (or, if they left, every psychiatrist) is
+    told to sign in. The audit event says only that a reply was sent, never what it says.
+    """
+    from django.utils.translation import gettext as _
+
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Please write your answer, or update your answers instead.")})
+    if len(text) > REPLY_MAX_LENGTH:
+        raise ValidationError({"text": _("Please keep your answer under 4000 characters.")})
+    case = (
+        ReviewCase.objects.select_for_update(of=("self",))
+        .select_related("clinic", "claimed_by")
+        .filter(submission=submission, submission__patient=patient)
+        .first()
+    )
+    if case is None or case.status != ReviewCase.Status.AWAITING_PATIENT:
+        raise ReplyNotAllowed()
+    decision = ReviewDecision.objects.create(
+        case=case, kind=ReviewDecision.Kind.REPLIED, by=patient, patient_reply=text, result_id=case.result_id
+    )
+    holder = case.claimed_by if _still_psychiatrist(case.claimed_by, case.clinic_id) else None
+    recipients = [holder] if holder else review_recipients(case.clinic_id)
+    outbox_add_many(
+        kind="case.replied", recipients=recipients, obj=case, clinic=case.clinic, event_key=str(decision.pk)
+    )
+    audit_record(
+        action="case.replied",
+        actor=patient,
+        clinic=case.clinic,
+        obj=case,
+        request=request,
+        detail={"status": case.status},
+    )
+    return decision
 
 
 def _still_psychiatrist(user: Any, clinic_id: Any) -> bool:

@@ -21,6 +21,8 @@ from clinics.models import Role
 from clinics.permissions import clinic_role_required
 from core.audit import audit_record
 from intake.patient_messages import ineligible_reasons
+from scheduling.models import Appointment
+from scheduling.selectors import patient_upcoming_at_clinic
 
 from . import display, selectors, services
 from .contact import case_contact_context
@@ -317,6 +319,15 @@ def case_reopen(request: HttpRequest, clinic_slug: str, case_id: Any) -> HttpRes
 
 
 def clear_message(case: ReviewCase) -> str:
+    booked = patient_upcoming_at_clinic(
+        clinic_id=case.clinic_id, patient_id=case.submission.patient_id, now=timezone.now()
+    )
+    if booked is not None and booked.kind == Appointment.Kind.EVALUATION:
+        # Booked already (a re-opened case, or booked while eligible): no call to promise.
+        return (
+            f"Thank you for your answers. A psychiatrist at {case.clinic.name} has reviewed them, and the next step "
+            "is your evaluation with a psychiatrist, which is already booked. The clinic will remind you before it."
+        )
     return (
         f"Thank you for your answers. A psychiatrist at {case.clinic.name} has reviewed them, and the next step is "
         "an evaluation with a psychiatrist. A care coordinator will call you soon to arrange it."

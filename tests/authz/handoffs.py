@@ -1,18 +1,20 @@
-"""Authorization matrix entries for reaching a patient at risk: the case page's call log and the urgent item opened
-by high-risk answers before an intake is sent (psychiatrists act, clinic admins read, everyone else gets 404)."""
+"""Authorization matrix entries for the handoffs between roles: the case page's call log and the urgent item opened
+by high-risk answers before an intake is sent (psychiatrists act, clinic admins read, everyone else gets 404), and
+the patient's reply to a psychiatrist's question (their own intake only)."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 
 from screening.models import IntakeAlert
-from tests.authz.helpers import staff
+from tests.authz.helpers import patient_own, staff
 
 EXPECTED = {
     "screening:case_call": staff("psychiatrist_a", status=400, method="post"),  # what happened is required
     "screening:intake_alert": staff("admin_a", "psychiatrist_a"),
     "screening:intake_alert_acknowledge": staff("psychiatrist_a", status=302, method="post"),
     "screening:intake_alert_call": staff("psychiatrist_a", status=400, method="post"),  # what happened is required
+    "patients:reply": patient_own(400, "post"),  # the answer is required
 }
 
 
