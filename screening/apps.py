@@ -38,3 +38,9 @@ class ScreeningConfig(AppConfig):
         hooks.provide("amendment_question", selectors.amendment_question)
         # High-risk safety answers before the intake is sent: an urgent item in the queue at once.
         hooks.provide("intake_risk_reported", services.intake_alert_open)
+        # The staff inbox names the patient each notification is about.
+        hooks.provide("notification_patient_names", selectors.notification_patient_names)
+        # The clinic's audit log names patients and filters by one (clinics sits below the apps holding records).
+        hooks.provide("audit_patient_names", selectors.audit_patient_names)
+        hooks.provide("audit_patient_records", selectors.audit_patient_records)
+        hooks.provide("clinic_patients_matching", selectors.clinic_patients_matching)
