@@ -126,6 +126,21 @@ def test_a_psychiatrist_calls_urgent_patients_including_one_who_never_sent_the_i
     assert urgent.pk
     context.close()
 
+    # A clinic admin reads the audit log by patient: found by name (a POST), filtered by id.
+    office = browser.new_context(viewport={"width": 1280, "height": 900})
+    admin = office.new_page()
+    admin.set_default_timeout(10_000)
+    staff_sign_in(admin, live_server, clinic.admin, f"/staff/{clinic.slug}/audit/")
+    admin.get_by_label("Patient's name or e-mail").fill("castillo")
+    admin.get_by_role("button", name="Find the patient").click()
+    admin.locator("[data-audit-patient-matches]").get_by_role("link", name="Robin Castillo").click()
+    expect(admin.locator("[data-audit-patient-filter]")).to_contain_text("Robin Castillo")
+    assert "castillo" not in admin.url.lower()
+    expect(admin.locator("[data-audit-patient]").first).to_contain_text("Robin Castillo")
+    expect(admin.locator("[data-audit-patient]").filter(has_text="Uma Reyes")).to_have_count(0)
+    look(admin, screenshot, "audit-patient")
+    office.close()
+
 
 def test_a_coordinator_reads_the_psychiatrists_note_where_they_book(live_server, browser, screenshot):
     clinic = staffed_clinic()
