@@ -87,7 +87,13 @@ def _alert_url(alert: Any) -> str:
 
 def _render_alert(request: HttpRequest, alert: Any, *, form: Any = None, status: int = 200) -> HttpResponse:
     answers = alert.draft.answers or {}
-    done = [step for step in steps.STEP_BY_NAME if step in answers]
+    checked = steps.check(answers, alert.clinic)
+    # Every page the patient completed so far, as the patient's own review shows it.
+    groups = [
+        {"step": steps.STEP_BY_NAME[name], "rows": checked.forms[name].display()}
+        for name in steps.ANSWER_STEPS
+        if name in answers and checked.valid[name]
+    ]
     context = {
         "clinic": alert.clinic,
         "membership": request.membership,
@@ -95,8 +101,9 @@ def _render_alert(request: HttpRequest, alert: Any, *, form: Any = None, status:
         "alert": alert,
         "patient": alert.patient,
         "cssrs": display.cssrs_rows(suicide_screen(steps.safety_answers(answers))),
-        "steps_done": len(done),
-        "steps_total": len(steps.STEP_BY_NAME),
+        "groups": groups,
+        "steps_done": len(groups),
+        "steps_total": len(steps.ANSWER_STEPS),
         "can_acknowledge": request.membership.role == Role.PSYCHIATRIST and alert.acknowledged_at is None,
         **contact_context(
             request,

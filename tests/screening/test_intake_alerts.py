@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent, Notification
 from core.notifications import inbox_link
+from intake import steps
 from intake.services import draft_get_or_start, draft_report_risk, submission_submit
 from scheduling.models import ContactAttempt, WorklistEntry
 from scheduling.services import contact_attempt_log
@@ -50,7 +51,8 @@ def patient(db):
 def risky_draft(clinic, patient):
     """A draft whose safety answers mean high risk, the rest of the intake not sent (as at the safety step)."""
     draft = draft_get_or_start(patient=patient, clinic=clinic)
-    draft.answers = raw_answers(answers_for("urgent"))
+    answered = steps.ANSWER_STEPS[: steps.ANSWER_STEPS.index("safety") + 1]
+    draft.answers = {k: v for k, v in raw_answers(answers_for("urgent")).items() if k in answered}
     draft.save(update_fields=["answers"])
     draft_report_risk(draft=draft)
     return draft
@@ -113,6 +115,9 @@ def test_the_item_page_shows_who_to_call_their_preferences_emergency_contact_and
     assert "Jordan Castillo (Brother)" in page and 'href="tel:+15035550177"' in page
     assert "C-SSRS" in page and "table-warning" in page  # the positive answers stand out
     assert "Acknowledge urgent alert" in page
+    assert "4 of 13 intake pages complete so far" in page
+    assert "Every answer given so far (4 pages)" in page and "How you have been feeling" in page
+    assert "Antidepressants you have taken" not in page
     event = AuditEvent.objects.get(action="intake_alert.view")
     assert (event.actor, event.object_id) == (clinic.psychiatrist, str(alert.pk))
 
@@ -162,6 +167,8 @@ def test_on_submit_the_item_becomes_the_urgent_case_keeping_the_acknowledgement_
     draft = risky_draft(clinic, patient)
     alert = IntakeAlert.objects.get(draft=draft)
     intake_alert_acknowledge(alert_id=alert.pk, user=clinic.psychiatrist2)
+    draft.answers = raw_answers(answers_for("urgent"))  # the patient finishes the intake
+    draft.save(update_fields=["answers"])
 
     submission = submission_submit(draft=draft, patient=patient)
 
