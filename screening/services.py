@@ -606,6 +606,11 @@ class RescreenOutcome:
     priority_changed: bool = False
 
 
+def _urgent_from_intake(case: ReviewCase) -> bool:
+    """An urgent case that high-risk answers during the intake made urgent stays urgent (a psychiatrist decides)."""
+    return case.priority == Priority.URGENT and IntakeAlert.objects.filter(case=case).exists()
+
+
 def _latest_result(submission: Any) -> ScreeningResult | None:
     return ScreeningResult.objects.filter(submission=submission).order_by("-version").first()
 
@@ -639,7 +644,7 @@ def submission_rescreen(
     if result.outcome == Outcome.NEEDS_REVIEW:
         if case is not None and case.status in ReviewCase.UNDECIDED:
             case.result = result
-            if case.priority != result.priority:
+            if case.priority != result.priority and not _urgent_from_intake(case):
                 outcome.priority_changed = True
                 if result.priority == Priority.URGENT:
                     case.acknowledged_by = None

@@ -19,7 +19,12 @@ from scheduling.services import contact_attempt_log
 from screening.escalation import cases_escalate_due
 from screening.models import IntakeAlert, ReviewCase
 from screening.notification_kinds import intake_alert_urgent
-from screening.services import intake_alert_acknowledge, review_case_claim, review_case_clear
+from screening.services import (
+    intake_alert_acknowledge,
+    review_case_claim,
+    review_case_clear,
+    submission_rescreen,
+)
 from tests.factories import PatientProfileFactory, UserFactory, login_staff
 from tests.intake.answers import raw_answers
 from tests.intake.submissions import answers_for, case_of, send, staffed_clinic
@@ -194,6 +199,10 @@ def test_answers_changed_before_submitting_still_give_an_urgent_case(clinic, pat
     case = case_of(submission_submit(draft=draft, patient=patient))
 
     assert case.priority == "urgent" and IntakeAlert.objects.get().case == case
+    # Re-screening (a new ruleset) does not quietly make it routine again.
+    submission_rescreen(submission=case.submission, policy=None, ruleset="an-older-ruleset")
+    case.refresh_from_db()
+    assert case.priority == "urgent" and case.result.version == 2
 
 
 def test_another_clinics_item_is_not_found(client, clinic, patient):
