@@ -267,3 +267,23 @@ def test_a_call_without_an_outcome_is_refused_next_to_the_field_keeping_the_note
     assert not ContactAttempt.objects.exists()
     assert client.post(alert_url(alert, "intake_alert_call"), {"outcome": "no_answer"}).status_code == 302
     assert ContactAttempt.objects.get().patient == patient
+
+
+def test_only_the_clinics_staff_log_a_call_and_the_outcome_and_note_are_checked(clinic, patient):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from scheduling.services import patient_contact_log
+
+    elsewhere = staffed_clinic("Elsewhere Clinic")
+    for outsider in (patient, elsewhere.psychiatrist):
+        with pytest.raises(PermissionDenied):
+            patient_contact_log(clinic=clinic, patient=patient, by=outsider, outcome="reached")
+    with pytest.raises(ValidationError, match="Choose what happened"):
+        patient_contact_log(clinic=clinic, patient=patient, by=clinic.psychiatrist, outcome="carrier pigeon")
+    with pytest.raises(ValidationError, match="under 500"):
+        patient_contact_log(clinic=clinic, patient=patient, by=clinic.psychiatrist, outcome="reached", note="x" * 501)
+    assert not ContactAttempt.objects.exists()
+
+    for member in (clinic.psychiatrist, clinic.coordinator, clinic.admin):
+        patient_contact_log(clinic=clinic, patient=patient, by=member, outcome="no_answer", note="  ")
+    assert ContactAttempt.objects.filter(clinic=clinic, patient=patient, entry=None, note="").count() == 3
