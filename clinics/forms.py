@@ -232,6 +232,21 @@ def _readable(message: str) -> str:
     return message if message.endswith((".", "?", "!")) else f"{message}."
 
 
+class AuditPatientSearchForm(forms.Form):
+    """Find a patient to filter the audit log by: sent as a POST so the name never appears in a URL."""
+
+    patient_search = forms.CharField(
+        label="Patient's name or e-mail",
+        max_length=150,
+        min_length=2,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={
+            "required": "Type at least two letters of the patient's name or e-mail.",
+            "min_length": "Type at least two letters of the patient's name or e-mail.",
+        },
+    )
+
+
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label="Action", required=False)
     actor = forms.CharField(
@@ -253,6 +268,8 @@ class AuditFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter a date like 2026-03-31."},
     )
+    # A patient's id, never their name: chosen from the patient search (a POST), kept in the links as a UUID.
+    patient = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -160,9 +160,19 @@ def audit_events_for_clinic(
     date_to: date | None = None,
     before: int | None = None,
     limit: int = AUDIT_PAGE_SIZE,
+    patient: Any = None,
+    patient_records: list[tuple[str, list[str]]] | None = None,
 ) -> AuditPage:
-    """One page of this clinic's audit events, newest first, keyset-paginated on id (two queries)."""
+    """One page of this clinic's audit events, newest first, keyset-paginated on id (two queries).
+
+    With `patient`: only events about them, i.e. about one of `patient_records` ((object_type, ids), from the apps
+    that hold the records) or naming them in their detail."""
     events = AuditEvent.objects.filter(clinic=clinic).select_related("actor")
+    if patient is not None:
+        about = models.Q(detail__patient_id=str(patient)) | models.Q(object_type="core.user", object_id=str(patient))
+        for object_type, ids in patient_records or []:
+            about |= models.Q(object_type=object_type, object_id__in=ids)
+        events = events.filter(about)
     if action:
         events = events.filter(action=action)
     if actor:

@@ -11,9 +11,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from clinics.models import Clinic
-from clinics.selectors import review_recipients
 from core import hooks
-from core.outbox import outbox_add, outbox_add_many
+from core.outbox import outbox_add
 from core.services import contact_details_save
 from screening.rules import evaluate, validate_document
 
@@ -93,8 +92,9 @@ def safety_risk_high(safety_answers: dict[str, Any]) -> bool:
 @transaction.atomic
 def draft_report_risk(*, draft: IntakeDraft) -> None:
     """Alert the clinic's clinicians as soon as the safety answers mean high risk, even if the intake is
-    never finished (outbox rows, once per draft; the message says only "sign in")."""
-    outbox_add_many(kind="draft.urgent", recipients=review_recipients(draft.clinic_id), obj=draft, clinic=draft.clinic)
+    never finished: screening opens an urgent item in the queue and alerts them, once per draft (core.hooks;
+    nobody answering is a configuration error, never a silent pass)."""
+    hooks.ask("intake_risk_reported", draft=draft)
 
 
 def submission_submit(*, draft: IntakeDraft, patient: Any, request: HttpRequest | None = None) -> IntakeSubmission:

@@ -17,6 +17,7 @@ PATIENT_TIMELINE = (
     ReviewDecision.Kind.AMENDED,
     ReviewDecision.Kind.CLEARED,
     ReviewDecision.Kind.DECLINED,
+    ReviewDecision.Kind.REPLIED,
 )
 
 

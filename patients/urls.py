@@ -13,4 +13,5 @@ urlpatterns = [
     path("sent/<uuid:submission_id>/update/", views.amend, name="amend"),
     path("documents/", views_documents.documents, name="documents"),
     path("documents/<uuid:document_id>/", views_documents.document_download, name="document"),
+    path("sent/<uuid:submission_id>/reply/", views.reply, name="reply"),
 ]

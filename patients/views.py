@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,8 +25,10 @@ from intake.patient_messages import ineligible_reasons
 from scheduling.models import Appointment, WorklistEntry
 from screening.models import Outcome, Priority, ReviewCase
 from screening.selectors import case_latest, outcome_change_latest, result_latest
+from screening.services import ReplyNotAllowed, review_case_reply
 
 from . import selectors
+from .forms import ReplyForm
 
 
 def _submission_url(submission: IntakeSubmission) -> str:
@@ -258,7 +261,12 @@ def submission_help(request: HttpRequest, submission_id: Any) -> HttpResponse:
 @require_GET
 def submission_detail(request: HttpRequest, submission_id: Any) -> HttpResponse:
     """The result in plain words, then the answers that were sent (read-only)."""
-    submission = _submission_or_404(request, submission_id)
+    return _render_submission(request, _submission_or_404(request, submission_id))
+
+
+def _render_submission(
+    request: HttpRequest, submission: IntakeSubmission, *, reply_form: ReplyForm | None = None, status: int = 200
+) -> HttpResponse:
     result = result_latest(submission=submission)
     case = case_latest(submission=submission)
     clinic = submission.clinic
@@ -288,7 +296,9 @@ def submission_detail(request: HttpRequest, submission_id: Any) -> HttpResponse:
             "groups": groups,
             # Told only while no psychiatrist holds the case (then the conversation says what happens).
             "rescreened": outcome_change_latest(submission=submission) if case_status_open(case) else None,
+            "reply_form": reply_form or ReplyForm(),
         },
+        status=status,
     )
 
 
@@ -307,3 +317,26 @@ def amend(request: HttpRequest, submission_id: Any) -> HttpResponse:
         messages.info(request, str(exc))
         return redirect(_submission_url(submission))
     return redirect("intake:resume", draft_id=draft.pk)
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, submission_id: Any) -> HttpResponse:
+    """Answer the psychiatrist's question in words; a blank or too long answer is shown again with its message."""
+    submission = _submission_or_404(request, submission_id)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            review_case_reply(
+                submission=submission, patient=request.user, text=form.cleaned_data["text"], request=request
+            )
+        except ReplyNotAllowed:
+            messages.info(request, _("The psychiatrist is no longer waiting for an answer to this question."))
+            return redirect(_submission_url(submission))
+        except ValidationError as exc:
+            for error in exc.message_dict.get("text", exc.messages):
+                form.add_error("text", error)
+        else:
+            messages.success(request, _("Thank you. Your answer has been sent to the psychiatrist."))
+            return redirect(_submission_url(submission) + "#next-step")
+    return _render_submission(request, submission, reply_form=form, status=400)

@@ -16,6 +16,7 @@ AUDIT_ACTIONS = {
     "checklist.tick": "Checklist item changed",
     "closure.add": "Clinic closure added",
     "closure.remove": "Clinic closure removed",
+    "patient.contact_attempt": "Call logged outside the worklist",
     "worklist.attempt": "Call logged",
     "worklist.list": "Worklist viewed",
     "worklist.unreachable": "Patient marked unreachable",

@@ -41,6 +41,12 @@ class WorklistEntry(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.TO_CONTACT)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The psychiatrist's "Note for the clinical team" when they cleared the patient: read where the team books.
+    team_note = models.TextField("note for the clinical team", max_length=4000, blank=True)
+    team_note_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    team_note_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -58,14 +64,19 @@ class WorklistEntry(models.Model):
 
 
 class ContactAttempt(models.Model):
-    """One call or message by a coordinator to a patient on the worklist."""
+    """One call or message by clinic staff to a patient: one log per patient and clinic, kept by coordinators
+    on the worklist and by psychiatrists on the case page (`entry` is set when the call was made from it)."""
 
     class Outcome(models.TextChoices):
         REACHED = "reached", "Reached"
         VOICEMAIL = "voicemail", "Left a voicemail"
         NO_ANSWER = "no_answer", "No answer"
 
-    entry = models.ForeignKey(WorklistEntry, on_delete=models.PROTECT, related_name="contact_attempts")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(
+        WorklistEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="contact_attempts"
+    )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
@@ -74,6 +85,7 @@ class ContactAttempt(models.Model):
     class Meta:
         db_table = "clinics_contactattempt"
         ordering = ["-at"]
+        indexes = [models.Index(fields=["clinic", "patient", "-at"], name="contact_attempt_patient")]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"

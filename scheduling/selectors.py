@@ -361,7 +361,11 @@ def exceptions_upcoming(clinic: Clinic, clinician: Any, *, today: date) -> list[
 
 def entry_in_clinic(clinic: Clinic, entry_id: Any) -> WorklistEntry | None:
     """A worklist entry of this clinic with its patient; another clinic's id gives None, like a missing one."""
-    return WorklistEntry.objects.filter(clinic=clinic, pk=entry_id).select_related("patient", "clinic").first()
+    return (
+        WorklistEntry.objects.filter(clinic=clinic, pk=entry_id)
+        .select_related("patient", "clinic", "team_note_by")
+        .first()
+    )
 
 
 def entry_for_patient(*, clinic_id: Any, patient_id: Any) -> WorklistEntry | None:
@@ -379,7 +383,14 @@ def appointment_in_clinic(clinic: Clinic, appointment_id: Any) -> Appointment | 
     return (
         Appointment.objects.filter(clinic=clinic, pk=appointment_id)
         .select_related(
-            "clinic", "clinician", "patient", "booked_by", "entry__clinic", "rescheduled_from", "rescheduled_to"
+            "clinic",
+            "clinician",
+            "patient",
+            "booked_by",
+            "entry__clinic",
+            "entry__team_note_by",
+            "rescheduled_from",
+            "rescheduled_to",
         )
         .first()
     )
@@ -532,6 +543,17 @@ def patient_has_upcoming_consultation(*, clinic: Clinic, patient: Any, now: date
     )
 
 
+def patient_upcoming_at_clinic(*, clinic_id: Any, patient_id: Any, now: datetime) -> Appointment | None:
+    """The patient's next booked appointment at the clinic, an evaluation before a phone call ("-kind")."""
+    return (
+        Appointment.objects.filter(
+            clinic_id=clinic_id, patient_id=patient_id, status=Appointment.Status.BOOKED, ends_at__gt=now
+        )
+        .order_by("-kind", "starts_at")
+        .first()
+    )
+
+
 # --- the pre-evaluation checklist ---------------------------------------------------------------
 
 
@@ -649,25 +671,34 @@ def worklist_page(
     return WorklistPage(page[:limit], next_after, total)
 
 
+_TEAM_NOTE_FIELDS = ("team_note", "team_note_at", "team_note_by__id", "team_note_by__full_name", "team_note_by__email")
+
+
 def worklist_entry_in_clinic(clinic: Clinic, entry_id: Any) -> Any:
     """One entry of this clinic's worklist with the patient's contact details; another clinic's is None."""
     from .models import WorklistEntry
 
     return (
         WorklistEntry.objects.filter(clinic=clinic, pk=entry_id)
-        .select_related("patient")
-        .only(*_WORKLIST_FIELDS)
+        .select_related("patient", "team_note_by")
+        .only(*_WORKLIST_FIELDS, *_TEAM_NOTE_FIELDS)
         .first()
     )
 
 
 def worklist_contact_attempts(entry: Any) -> list[Any]:
-    """The entry's contact attempts, newest first, with who made each (one query)."""
+    """The patient's contact log at the entry's clinic (the coordinators' calls and the psychiatrists'),
+    newest first, with who made each (one query)."""
+    return patient_contact_attempts(clinic_id=entry.clinic_id, patient_id=entry.patient_id)
+
+
+def patient_contact_attempts(*, clinic_id: Any, patient_id: Any, limit: int = 50) -> list[Any]:
+    """Every call to this patient at this clinic, newest first, with who made each (one query)."""
     from .models import ContactAttempt
 
     return list(
-        ContactAttempt.objects.filter(entry=entry)
+        ContactAttempt.objects.filter(clinic_id=clinic_id, patient_id=patient_id)
         .select_related("by")
         .only("id", "entry_id", "at", "outcome", "note", "by__id", "by__full_name", "by__email")
-        .order_by("-at", "-id")
+        .order_by("-at", "-id")[:limit]
     )

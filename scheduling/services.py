@@ -777,7 +777,9 @@ def contact_attempt_log(*, entry: Any, by: Any, outcome: str, note: str = "", re
     if len(note) > ContactAttempt._meta.get_field("note").max_length:
         raise ValidationError({"note": "Keep the note under 500 characters."})
     now = timezone.now()
-    attempt = ContactAttempt.objects.create(entry=entry, by=by, at=now, outcome=outcome, note=note)
+    attempt = ContactAttempt.objects.create(
+        clinic_id=entry.clinic_id, patient_id=entry.patient_id, entry=entry, by=by, at=now, outcome=outcome, note=note
+    )
     before = entry.status
     if outcome == ContactAttempt.Outcome.REACHED and entry.status in (
         WorklistEntry.Status.TO_CONTACT,
@@ -801,6 +803,40 @@ def contact_attempt_log(*, entry: Any, by: Any, outcome: str, note: str = "", re
             "to": entry.status,
             "with_note": bool(note),
         },
+    )
+    return attempt
+
+
+CALLER_ROLES = (Role.PSYCHIATRIST, Role.COORDINATOR, Role.CLINIC_ADMIN)
+
+
+@transaction.atomic
+def patient_contact_log(
+    *, clinic: Clinic, patient: Any, by: Any, outcome: str, note: str = "", request: HttpRequest | None = None
+) -> Any:
+    """Record a call to a patient made outside the worklist (a psychiatrist on an urgent case): the same log the
+    coordinators keep, so whoever calls next sees it."""
+    from django.core.exceptions import PermissionDenied
+
+    from .models import ContactAttempt
+
+    if not Membership.objects.filter(
+        user=by, clinic=clinic, role__in=CALLER_ROLES, is_active=True, user__is_active=True
+    ).exists():
+        raise PermissionDenied("Only the clinic's staff log calls.")
+    if outcome not in ContactAttempt.Outcome.values:
+        raise ValidationError({"outcome": "Choose what happened on the call."})
+    note = (note or "").strip()
+    if len(note) > ContactAttempt._meta.get_field("note").max_length:
+        raise ValidationError({"note": "Keep the note under 500 characters."})
+    attempt = ContactAttempt.objects.create(clinic=clinic, patient=patient, by=by, outcome=outcome, note=note)
+    audit_record(
+        action="patient.contact_attempt",
+        actor=by,
+        clinic=clinic,
+        obj=attempt,
+        request=request,
+        detail={"patient_id": str(patient.pk), "outcome": outcome, "with_note": bool(note)},
     )
     return attempt
 

@@ -57,8 +57,8 @@ from .selectors import (
     group_by_day,
     parse_slot_value,
     patient_entry_for_clinic,
-    patient_has_upcoming_consultation,
     patient_may_change,
+    patient_upcoming_at_clinic,
     week_start,
     windows_of,
 )
@@ -566,7 +566,8 @@ def patient_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         raise Http404("No such page.")
     clinic = entry.clinic
     now = timezone.now()
-    existing = patient_has_upcoming_consultation(clinic=clinic, patient=request.user, now=now)
+    # A booked evaluation makes the free phone call pointless: it is not offered then.
+    existing = patient_upcoming_at_clinic(clinic_id=clinic.pk, patient_id=request.user.pk, now=now)
     form = PatientSlotForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and existing is None and form.is_valid():
         try:

@@ -78,7 +78,8 @@ def _entry(request: HttpRequest, entry_id: Any) -> WorklistEntry:
 def _render_entry(request: HttpRequest, entry: WorklistEntry, form: ContactAttemptForm) -> HttpResponse:
     worklist_entry_view_record(entry=entry, by=request.user, request=request)
     attempts = worklist_contact_attempts(entry)
-    unanswered = sum(a.outcome != ContactAttempt.Outcome.REACHED for a in attempts)
+    # Unreachable counts this entry's calls (worklist_mark_unreachable does the same); the history shows them all.
+    unanswered = sum(a.entry_id == entry.pk and a.outcome != ContactAttempt.Outcome.REACHED for a in attempts)
     needed = settings.WORKLIST_UNREACHABLE_AFTER
     context = {
         "clinic": request.clinic,

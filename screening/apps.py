@@ -10,8 +10,11 @@ AUDIT_ACTIONS = {
     "case.reassign": "Case reassigned",
     "case.release": "Case released",
     "case.reopen": "Case reopened",
+    "case.replied": "Patient replied to a question",
     "case.view": "Case viewed",
     "clinic.fhir_export": "Cases exported for the EHR (FHIR NDJSON)",
+    "intake_alert.acknowledge": "Urgent intake alert acknowledged",
+    "intake_alert.view": "Urgent intake alert viewed",
     "policy.preview": "Policy change previewed",
     "queue.view": "Review queue viewed",
     "rescreen.start": "Re-screening started",
@@ -35,3 +38,11 @@ class ScreeningConfig(AppConfig):
         hooks.provide("amendment_question", selectors.amendment_question)
         # A patient's upload may answer a psychiatrist's request for a document: the case holder is told.
         hooks.provide("document_received", services.case_document_received)
+        # High-risk safety answers before the intake is sent: an urgent item in the queue at once.
+        hooks.provide("intake_risk_reported", services.intake_alert_open)
+        # The staff inbox names the patient each notification is about.
+        hooks.provide("notification_patient_names", selectors.notification_patient_names)
+        # The clinic's audit log names patients and filters by one (clinics sits below the apps holding records).
+        hooks.provide("audit_patient_names", selectors.audit_patient_names)
+        hooks.provide("audit_patient_records", selectors.audit_patient_records)
+        hooks.provide("clinic_patients_matching", selectors.clinic_patients_matching)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from clinics.models import Clinic, Membership, Role
 from core.outbox import outbox_add_many
 
-from .models import Priority, ReviewCase
+from .models import IntakeAlert, Priority, ReviewCase
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,33 @@ def _escalate(case_id: Any, *, still: Q, marker: str, kind: str, now: datetime) 
     case = ReviewCase.objects.select_related("clinic").get(pk=case_id)
     outbox_add_many(kind=kind, recipients=escalation_recipients(case.clinic_id), obj=case, clinic=case.clinic)
     return True
+
+
+def intake_alerts_escalate_due(now: datetime, batch: int) -> int:
+    """Alert the clinic admins, once per alert, when no psychiatrist acknowledged it within the clinic's minutes."""
+    still = Q(case__isnull=True, acknowledged_at__isnull=True, ack_escalated_at__isnull=True)
+    candidates = (
+        IntakeAlert.objects.filter(still)
+        .select_related("clinic")
+        .order_by("created_at")
+        .only("pk", "created_at", "clinic__urgent_ack_minutes")[:batch]
+    )
+    count = 0
+    for candidate in list(candidates):
+        if candidate.created_at > now - timedelta(minutes=candidate.clinic.urgent_ack_minutes):
+            continue
+        with transaction.atomic():
+            if not IntakeAlert.objects.filter(still, pk=candidate.pk).update(ack_escalated_at=now):
+                continue
+            alert = IntakeAlert.objects.select_related("clinic").get(pk=candidate.pk)
+            outbox_add_many(
+                kind="intake_alert.ack_escalated",
+                recipients=escalation_recipients(alert.clinic_id),
+                obj=alert,
+                clinic=alert.clinic,
+            )
+            count += 1
+    return count
 
 
 def cases_escalate_due(now: datetime | None = None) -> dict[str, int]:
@@ -83,6 +110,11 @@ def cases_escalate_due(now: datetime | None = None) -> dict[str, int]:
             counts["ack_escalated"] += _escalate(
                 case_id, still=unacknowledged, marker="ack_escalated_at", kind="case.ack_escalated", now=now
             )
+    counts["intake_alerts"] = intake_alerts_escalate_due(now, ESCALATE_BATCH)
     if any(counts.values()):
-        logger.info("escalation: %(overdue)d overdue, %(ack_escalated)d unacknowledged urgent cases", counts)
+        logger.info(
+            "escalation: %(overdue)d overdue, %(ack_escalated)d unacknowledged urgent cases, "
+            "%(intake_alerts)d unacknowledged intake alerts",
+            counts,
+        )
     return counts

@@ -179,6 +179,7 @@ class ReviewDecision(models.Model):
         DECLINED = "declined", "Declined"
         REOPENED = "reopened", "Re-opened"
         RESCREENED = "rescreened", "Re-screened"
+        REPLIED = "replied", "The patient replied"
 
     # Decisions a patient is told about, and the ones that need words for the patient.
     NEEDS_PATIENT_MESSAGE = (Kind.DECLINED, Kind.INFO_REQUESTED)
@@ -201,6 +202,8 @@ class ReviewDecision(models.Model):
     requested_document = models.CharField(
         "document asked for", max_length=20, choices=DocumentKind.choices, blank=True, default=""
     )
+    # Replied: the patient's answer to the psychiatrist's question, in their own words (read on the case page).
+    patient_reply = models.TextField("the patient's reply", max_length=4000, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -218,9 +221,13 @@ class ReviewDecision(models.Model):
                         "declined",
                         "reopened",
                         "rescreened",
+                        "replied",
                     ]
                 ),
                 name="review_decision_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="replied") | ~Q(patient_reply=""), name="review_decision_reply_has_text"
             ),
             models.CheckConstraint(
                 condition=~Q(kind__in=["declined", "info_requested"]) | ~Q(patient_message=""),
@@ -319,3 +326,48 @@ class RescreenRun(models.Model):
         if self.status == self.Status.FINISHED or not self.total:
             return 100 if self.status == self.Status.FINISHED else 0
         return min(100, round(100 * self.done / self.total))
+
+
+class IntakeAlert(models.Model):
+    """High-risk safety (C-SSRS) answers given during an intake, before anything is submitted: an urgent item in
+    the queue at once, with who to call, acknowledged like an urgent case (admins are alerted when nobody does).
+
+    A separate item rather than a ReviewCase without a submission: a case is a decision on a frozen, screened
+    submission (one per submission, a result, versions, FHIR, re-screening), and nothing can be decided on a draft.
+    When the patient submits, the alert is linked to the case that opens (`case`), which becomes urgent and keeps
+    the acknowledgement; the alert then leaves the queue and its page leads to the case.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="intake_alerts")
+    draft = models.OneToOneField("intake.IntakeDraft", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    ack_escalated_at = models.DateTimeField(null=True, blank=True)
+    case = models.OneToOneField(
+        ReviewCase, null=True, blank=True, on_delete=models.PROTECT, related_name="intake_alert"
+    )
+    linked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_by__isnull=False),
+                name="intake_alert_acknowledged_has_who",
+            ),
+            models.CheckConstraint(
+                condition=Q(case__isnull=True) | Q(linked_at__isnull=False), name="intake_alert_linked_has_time"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "created_at"], condition=Q(case__isnull=True), name="intake_alert_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intake alert {self.pk}"

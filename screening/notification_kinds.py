@@ -147,6 +147,17 @@ def case_document_received(notification: Any) -> Message:
 
 
 @notification_kind(
+    "case.replied", audience="staff", in_app="A patient replied to your question at {clinic}.", link=case_link
+)
+def case_replied(notification: Any) -> Message:
+    clinic = clinic_name(notification)
+    return Message(
+        subject=f"A patient replied to your question at {clinic}",
+        body=staff_body(notification, f"A patient you asked for more information at {clinic} sent a reply."),
+    )
+
+
+@notification_kind(
     "case.reassigned", audience="staff", in_app="A case at {clinic} was assigned to you.", link=case_link
 )
 def case_reassigned(notification: Any) -> Message:
@@ -217,6 +228,56 @@ def case_ack_escalated(notification: Any) -> Message:
         body=staff_body(
             notification,
             f"No psychiatrist has acknowledged an urgent case at {clinic} within {minutes} minutes.",
+            "Please make sure a psychiatrist looks at it now.",
+        ),
+    )
+
+
+# --- urgent answers during an intake, before it is sent ----------------------------------------------------
+
+
+def intake_alert_link(notification: Any) -> str:
+    """The alert's page (it leads on to the case once the patient has sent their intake)."""
+    return first_url(
+        ("screening:intake_alert", {"clinic_slug": clinic_slug(notification), "alert_id": notification.object_id}),
+        ("screening:queue", {"clinic_slug": clinic_slug(notification)}),
+    )
+
+
+@notification_kind(
+    "intake_alert.urgent",
+    audience="staff",
+    in_app="Urgent: a patient at {clinic} gave high-risk answers during their intake.",
+    link=intake_alert_link,
+)
+def intake_alert_urgent(notification: Any) -> Message:
+    clinic = clinic_name(notification)
+    minutes = getattr(notification.clinic, "urgent_ack_minutes", 30)
+    return Message(
+        subject=f"Urgent: a patient at {clinic} needs attention now",
+        body=staff_body(
+            notification,
+            f"A patient's answers during an intake at {clinic} need urgent attention from a clinician.",
+            f"Please acknowledge it and contact the patient. If no psychiatrist acknowledges it within {minutes} "
+            "minutes, the clinic admins are alerted.",
+        ),
+    )
+
+
+@notification_kind(
+    "intake_alert.ack_escalated",
+    audience="staff",
+    in_app="An urgent intake alert at {clinic} has not been acknowledged.",
+    link=intake_alert_link,
+)
+def intake_alert_ack_escalated(notification: Any) -> Message:
+    clinic = clinic_name(notification)
+    minutes = getattr(notification.clinic, "urgent_ack_minutes", 30)
+    return Message(
+        subject=f"An urgent alert at {clinic} has not been acknowledged",
+        body=staff_body(
+            notification,
+            f"No psychiatrist has acknowledged an urgent intake alert at {clinic} within {minutes} minutes.",
             "Please make sure a psychiatrist looks at it now.",
         ),
     )

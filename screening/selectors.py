@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
@@ -295,7 +295,7 @@ def case_for_staff(*, clinic: Clinic, case_id: Any) -> ReviewCase | None:
     return (
         ReviewCase.objects.select_related(
             "clinic",
-            "submission__patient",
+            "submission__patient__profile",
             "submission__clinic",
             "result__policy",
             "claimed_by",
@@ -461,3 +461,177 @@ def amendment_question(draft: Any) -> ReviewDecision | None:
 def submission_awaits_patient(submission: Any) -> bool:
     """A psychiatrist asked the patient to update these answers and is waiting for them."""
     return ReviewCase.objects.filter(submission=submission, status=ReviewCase.Status.AWAITING_PATIENT).exists()
+
+
+# --- urgent answers during an intake ------------------------------------------------------------------------
+
+
+def intake_alerts_waiting(*, clinic: Clinic) -> list[Any]:
+    """The clinic's intake alerts that need someone: not yet a case, and either unacknowledged or the intake is
+    still not sent; oldest first, with the patient (one query)."""
+    from .models import IntakeAlert
+
+    return list(
+        IntakeAlert.objects.filter(clinic=clinic, case__isnull=True)
+        .filter(Q(acknowledged_at__isnull=True) | Q(draft__submitted_at__isnull=True))
+        .select_related("patient", "acknowledged_by")
+        .only(
+            "id",
+            "created_at",
+            "due_at",
+            "acknowledged_at",
+            "patient__id",
+            "patient__email",
+            "patient__full_name",
+            "patient__phone",
+            "patient__voicemail_ok",
+            "acknowledged_by__id",
+            "acknowledged_by__full_name",
+            "acknowledged_by__email",
+        )
+        .order_by("created_at", "id")[:50]
+    )
+
+
+def intake_alert_for_staff(*, clinic: Clinic, alert_id: Any) -> Any | None:
+    """An alert of this clinic with its patient, draft and case (another clinic's is None, like a missing one)."""
+    from .models import IntakeAlert
+
+    return (
+        IntakeAlert.objects.select_related("clinic", "patient__profile", "draft", "acknowledged_by", "case")
+        .filter(clinic=clinic, pk=alert_id)
+        .first()
+    )
+
+
+def patient_profile(patient: Any) -> Any | None:
+    """The patient's profile (name, emergency contact), or None for an account that has none yet."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        return patient.profile
+    except ObjectDoesNotExist:
+        return None
+
+
+def _patient_paths() -> dict[str, tuple[Any, str]]:
+    """Each kind of record staff notifications and audit events name, and the path from it to its patient.
+    Records moved from clinics kept their ids, so the old labels map to the same models."""
+    from intake.models import IntakeDraft, IntakeSubmission
+    from scheduling.models import Appointment, ContactAttempt
+
+    from .models import IntakeAlert
+
+    paths = {
+        "screening.reviewcase": (ReviewCase, "submission__patient"),
+        "screening.intakealert": (IntakeAlert, "patient"),
+        "scheduling.worklistentry": (WorklistEntry, "patient"),
+        "scheduling.appointment": (Appointment, "patient"),
+        "scheduling.contactattempt": (ContactAttempt, "patient"),
+        "intake.intakesubmission": (IntakeSubmission, "patient"),
+        "intake.intakedraft": (IntakeDraft, "patient"),
+    }
+    paths["clinics.worklistentry"] = paths["scheduling.worklistentry"]
+    paths["clinics.appointment"] = paths["scheduling.appointment"]
+    paths["clinics.contactattempt"] = paths["scheduling.contactattempt"]
+    return paths
+
+
+def _is_id(value: Any, model: Any) -> bool:
+    try:
+        model._meta.pk.to_python(value)
+    except Exception:  # noqa: BLE001 (a malformed id names nobody)
+        return False
+    return True
+
+
+def _patient_names_of(pairs: set[tuple[str, str]], clinic_ids: set[Any]) -> dict[tuple[str, str], tuple[str, str]]:
+    """{(object_type, object_id): (patient name, patient id)} for records of these clinics; one query per kind."""
+    paths = _patient_paths()
+    wanted: dict[str, set[str]] = {}
+    for object_type, object_id in pairs:
+        if object_type in paths and _is_id(object_id, paths[object_type][0]):
+            wanted.setdefault(object_type, set()).add(object_id)
+    found: dict[tuple[str, str], str] = {}
+    for object_type, ids in wanted.items():
+        model, path = paths[object_type]
+        rows = model.objects.filter(pk__in=ids, clinic_id__in=clinic_ids).values_list(
+            "pk", f"{path}__full_name", f"{path}__email", f"{path}__id"
+        )
+        for pk, full_name, email, patient_id in rows:
+            found[(object_type, str(pk))] = (full_name or email, str(patient_id))
+    return found
+
+
+def notification_patient_names(*, notifications: list[Any], user: Any) -> dict[Any, str]:
+    """Whom each of a staff member's notifications is about, for their inbox: only at clinics where they still
+    work, one query per kind of record (cases, intake alerts, worklist entries, submissions, appointments)."""
+    clinic_ids = set(Membership.objects.filter(user=user, is_active=True).values_list("clinic_id", flat=True))
+    pairs = {(n.object_type, n.object_id) for n in notifications if n.clinic_id in clinic_ids}
+    found = _patient_names_of(pairs, clinic_ids)
+    return {
+        n.pk: found[(n.object_type, n.object_id)][0] for n in notifications if (n.object_type, n.object_id) in found
+    }
+
+
+def audit_patient_names(*, clinic_id: Any, events: list[Any]) -> dict[Any, tuple[str, str]]:
+    """Whom each audit event of the clinic is about, as (name, patient id): its record's patient, or the patient
+    its detail names."""
+    from django.contrib.auth import get_user_model
+
+    found = _patient_names_of({(e.object_type, e.object_id) for e in events}, {clinic_id})
+    user_model = get_user_model()
+    named = {
+        str(e.detail.get("patient_id")) for e in events if isinstance(e.detail, dict) and e.detail.get("patient_id")
+    }
+    named = {value for value in named if _is_id(value, user_model)}
+    people = {}
+    if named:
+        rows = user_model.objects.filter(pk__in=named).values_list("pk", "full_name", "email")
+        people = {str(pk): (full_name or email, str(pk)) for pk, full_name, email in rows}
+    names = {}
+    for event in events:
+        name = found.get((event.object_type, event.object_id))
+        if name is None and isinstance(event.detail, dict):
+            name = people.get(str(event.detail.get("patient_id")))
+        if name:
+            names[event.pk] = name
+    return names
+
+
+def audit_patient_records(*, clinic_id: Any, patient_id: Any) -> list[tuple[str, list[str]]]:
+    """Every record of this patient at the clinic, as (object_type, ids), for filtering the audit log by patient
+    (one query per kind of record; a patient has few)."""
+    records = []
+    for object_type, (model, path) in _patient_paths().items():
+        if object_type.startswith("clinics."):
+            continue
+        ids = [
+            str(pk)
+            for pk in model.objects.filter(clinic_id=clinic_id, **{path: patient_id}).values_list("pk", flat=True)
+        ]
+        if ids:
+            records.append((object_type, ids))
+            if object_type in ("scheduling.worklistentry", "scheduling.appointment", "scheduling.contactattempt"):
+                records.append((object_type.replace("scheduling.", "clinics."), ids))
+    return records
+
+
+def clinic_patients_matching(*, clinic_id: Any, text: str, limit: int = 20) -> list[Any]:
+    """Patients who started an intake at the clinic whose name or e-mail contains `text` (the audit log's patient
+    search; the text comes in a POST body, never a URL)."""
+    from django.contrib.auth import get_user_model
+
+    from intake.models import IntakeDraft
+
+    text = (text or "").strip()
+    if len(text) < 2:
+        return []
+    drafts = IntakeDraft.objects.filter(clinic_id=clinic_id).values("patient_id")
+    return list(
+        get_user_model()
+        .objects.filter(pk__in=drafts)
+        .filter(Q(full_name__icontains=text) | Q(email__icontains=text))
+        .only("id", "full_name", "email")
+        .order_by("full_name", "email")[:limit]
+    )

@@ -26,7 +26,7 @@ from core.outbox import delay_on_commit_safely, outbox_add, outbox_add_many
 from intake.models import DocumentKind
 from scheduling.models import WorklistEntry
 
-from .models import Outcome, Priority, RescreenRun, ReviewCase, ReviewDecision, ScreeningResult
+from .models import IntakeAlert, Outcome, Priority, RescreenRun, ReviewCase, ReviewDecision, ScreeningResult
 from .rules import RULESET, IntakeDocument, evaluate
 from .selectors_documents import cases_waiting_for_document
 
@@ -140,9 +140,13 @@ def submission_screen(*, submission: Any, previous: Any = None) -> ScreeningResu
     result = screening_result_create(submission=submission, policy=policy_current(submission.clinic))
     submission.results = [result]  # as the selectors prefetch it: the page after submit needs no query
     case = review_case_amend(previous=previous, submission=submission, result=result) if previous else None
-    if case is None:
+    if case is not None:
+        intake_alert_link(submission=submission, case=case)
+    else:
         case = submission_route(submission=submission, result=result)
-        screening_notify(submission=submission, result=result, case=case)
+        # High-risk answers mid-intake already alerted the psychiatrists: the alert becomes this case, no second one.
+        alert = intake_alert_link(submission=submission, case=case)
+        screening_notify(submission=submission, result=result, case=None if alert and alert.case_id else case)
     return result
 
 
@@ -385,6 +389,10 @@ def review_case_clear(
         request=request,
     )
     entry = worklist_add(submission=case.submission, source=WorklistEntry.Source.CLEARED)
+    if decision.note:
+        # The handoff: coordinators read the psychiatrist's note on the entry and the appointment they book from it.
+        entry.team_note, entry.team_note_by, entry.team_note_at = decision.note, user, decision.at
+        entry.save(update_fields=["team_note", "team_note_by", "team_note_at", "updated_at"])
     # Coordinators schedule the evaluation; with none at the clinic, its admins must hear of it.
     members = active_members(case.clinic_id, [Role.COORDINATOR]) or active_members(case.clinic_id, [Role.CLINIC_ADMIN])
     outbox_add_many(kind="case.cleared", recipients=[m.user for m in members], obj=entry, clinic=case.clinic)
@@ -470,6 +478,56 @@ def review_case_reopen(*, case_id: Any, user: Any, note: str, request: HttpReque
 
 
 # --- the patient's amendment ---------------------------------------------------------------------------
+
+
+class ReplyNotAllowed(Exception):
+    """The psychiatrist is not waiting for this patient any more (decided, or the answers were updated)."""
+
+
+REPLY_MAX_LENGTH = 4000
+
+
+@transaction.atomic
+def review_case_reply(
+    *, submission: Any, patient: Any, text: str, request: HttpRequest | None = None
+) -> ReviewDecision:
+    """The patient answers the psychiatrist's question in their own words (they may still update their answers).
+
+    The case keeps waiting for the patient; the psychiatrist who asked (or, if they left, every psychiatrist) is
+    told to sign in. The audit event says only that a reply was sent, never what it says.
+    """
+    from django.utils.translation import gettext as _
+
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Please write your answer, or update your answers instead.")})
+    if len(text) > REPLY_MAX_LENGTH:
+        raise ValidationError({"text": _("Please keep your answer under 4000 characters.")})
+    case = (
+        ReviewCase.objects.select_for_update(of=("self",))
+        .select_related("clinic", "claimed_by")
+        .filter(submission=submission, submission__patient=patient)
+        .first()
+    )
+    if case is None or case.status != ReviewCase.Status.AWAITING_PATIENT:
+        raise ReplyNotAllowed()
+    decision = ReviewDecision.objects.create(
+        case=case, kind=ReviewDecision.Kind.REPLIED, by=patient, patient_reply=text, result_id=case.result_id
+    )
+    holder = case.claimed_by if _still_psychiatrist(case.claimed_by, case.clinic_id) else None
+    recipients = [holder] if holder else review_recipients(case.clinic_id)
+    outbox_add_many(
+        kind="case.replied", recipients=recipients, obj=case, clinic=case.clinic, event_key=str(decision.pk)
+    )
+    audit_record(
+        action="case.replied",
+        actor=patient,
+        clinic=case.clinic,
+        obj=case,
+        request=request,
+        detail={"status": case.status},
+    )
+    return decision
 
 
 def _still_psychiatrist(user: Any, clinic_id: Any) -> bool:
@@ -563,6 +621,11 @@ class RescreenOutcome:
     priority_changed: bool = False
 
 
+def _urgent_from_intake(case: ReviewCase) -> bool:
+    """An urgent case that high-risk answers during the intake made urgent stays urgent (a psychiatrist decides)."""
+    return case.priority == Priority.URGENT and IntakeAlert.objects.filter(case=case).exists()
+
+
 def _latest_result(submission: Any) -> ScreeningResult | None:
     return ScreeningResult.objects.filter(submission=submission).order_by("-version").first()
 
@@ -596,7 +659,7 @@ def submission_rescreen(
     if result.outcome == Outcome.NEEDS_REVIEW:
         if case is not None and case.status in ReviewCase.UNDECIDED:
             case.result = result
-            if case.priority != result.priority:
+            if case.priority != result.priority and not _urgent_from_intake(case):
                 outcome.priority_changed = True
                 if result.priority == Priority.URGENT:
                     case.acknowledged_by = None
@@ -788,3 +851,82 @@ def case_document_received(*, document: Any) -> list[ReviewCase]:
             event_key=str(document.pk),
         )
     return cases
+
+
+# --- urgent answers during an intake, before it is sent (IntakeAlert) ------------------------------------------
+# Intake asks through core.hooks "intake_risk_reported"; a psychiatrist acknowledges; the submit links it to its case.
+
+
+@transaction.atomic
+def intake_alert_open(*, draft: Any) -> IntakeAlert:
+    """The draft's alert, opened the first time its safety answers mean high risk; every psychiatrist of the clinic
+    is alerted once (e-mail and inbox say only "sign in"; the inbox link opens the alert)."""
+    now = timezone.now()
+    alert, created = IntakeAlert.objects.get_or_create(
+        draft=draft,
+        defaults={
+            "clinic_id": draft.clinic_id,
+            "patient_id": draft.patient_id,
+            "created_at": now,
+            "due_at": now + URGENT_WITHIN,
+        },
+    )
+    if created:
+        outbox_add_many(
+            kind="intake_alert.urgent", recipients=review_recipients(draft.clinic_id), obj=alert, clinic=draft.clinic
+        )
+    return alert
+
+
+@transaction.atomic
+def intake_alert_acknowledge(*, alert_id: Any, user: Any, request: HttpRequest | None = None) -> IntakeAlert:
+    """A psychiatrist has seen the alert (stops the escalation to clinic admins); twice is once."""
+    alert = IntakeAlert.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=alert_id)
+    _require_role(user, alert.clinic_id, Role.PSYCHIATRIST)
+    if alert.case_id is not None:
+        raise CaseActionError("The patient has sent their intake: acknowledge the case instead.")
+    if alert.acknowledged_at is None:
+        alert.acknowledged_by = user
+        alert.acknowledged_at = timezone.now()
+        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        audit_record(
+            action="intake_alert.acknowledge",
+            actor=user,
+            clinic=alert.clinic,
+            obj=alert,
+            request=request,
+            detail={"patient_id": str(alert.patient_id)},
+        )
+    return alert
+
+
+@transaction.atomic(savepoint=False)  # part of the submit's transaction
+def intake_alert_link(*, submission: Any, case: ReviewCase | None) -> IntakeAlert | None:
+    """On submit, the draft's alert becomes the case: the case is urgent (due no later than the alert) and keeps
+    who acknowledged; the alert leaves the queue. Without a case (the answers changed), the alert stays."""
+    alert = IntakeAlert.objects.select_for_update().filter(draft_id=submission.draft_id, case__isnull=True).first()
+    if alert is None or case is None:
+        return alert
+    now = timezone.now()
+    alert.case = case
+    alert.linked_at = now
+    alert.save(update_fields=["case", "linked_at"])
+    fields = ["priority", "due_at", "updated_at"]
+    case.priority = Priority.URGENT
+    case.due_at = min(case.due_at, alert.due_at)
+    if case.acknowledged_at is None and alert.acknowledged_at is not None:
+        case.acknowledged_by_id = alert.acknowledged_by_id
+        case.acknowledged_at = alert.acknowledged_at
+        fields += ["acknowledged_by", "acknowledged_at"]
+        ReviewDecision.objects.create(
+            case=case,
+            kind=ReviewDecision.Kind.ACKNOWLEDGED,
+            by_id=alert.acknowledged_by_id,
+            at=alert.acknowledged_at,
+            result_id=case.result_id,
+        )
+    if case.ack_escalated_at is None and alert.ack_escalated_at is not None:
+        case.ack_escalated_at = alert.ack_escalated_at
+        fields.append("ack_escalated_at")
+    case.save(update_fields=fields)
+    return alert

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_documents, views_ehr, views_policy
+from . import views, views_documents, views_ehr, views_policy, views_urgent
 
 app_name = "screening"
 
@@ -26,6 +26,18 @@ urlpatterns = [
         "staff/<slug:clinic_slug>/worklist/<uuid:entry_id>/documents/",
         views_documents.worklist_document_attach,
         name="worklist_document_attach",
+    ),
+    path(f"{_case}call/", views_urgent.case_call, name="case_call"),
+    path("staff/<slug:clinic_slug>/alerts/<uuid:alert_id>/", views_urgent.intake_alert, name="intake_alert"),
+    path(
+        "staff/<slug:clinic_slug>/alerts/<uuid:alert_id>/acknowledge/",
+        views_urgent.intake_alert_acknowledge_view,
+        name="intake_alert_acknowledge",
+    ),
+    path(
+        "staff/<slug:clinic_slug>/alerts/<uuid:alert_id>/call/",
+        views_urgent.intake_alert_call,
+        name="intake_alert_call",
     ),
     path("staff/<slug:clinic_slug>/policy/", views_policy.policy, name="policy"),
     path("staff/<slug:clinic_slug>/policy/v<int:version>/", views_policy.policy_version, name="policy_version"),

@@ -21,8 +21,11 @@ from clinics.models import Role
 from clinics.permissions import clinic_role_required
 from core.audit import audit_record
 from intake.patient_messages import ineligible_reasons
+from scheduling.models import Appointment
+from scheduling.selectors import patient_upcoming_at_clinic
 
 from . import display, selectors, services
+from .contact import case_contact_context
 from .forms import ClearForm, DeclineForm, QueueFilterForm, ReassignForm, ReopenForm, RequestInfoForm
 from .models import Priority, ReviewCase, ReviewDecision
 from .rules import Policy
@@ -69,12 +72,17 @@ def queue(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         after=request.GET.get("after"),
         before=request.GET.get("before"),
     )
+    intake_alerts = selectors.intake_alerts_waiting(clinic=request.clinic)
     audit_record(
         action="queue.view",
         actor=request.user,
         clinic=request.clinic,
         request=request,
-        detail={"status": filters.status, "cases": [str(case.pk) for case in page.cases]},
+        detail={
+            "status": filters.status,
+            "cases": [str(case.pk) for case in page.cases],
+            "intake_alerts": [str(alert.pk) for alert in intake_alerts],
+        },
     )
     return render(
         request,
@@ -89,6 +97,7 @@ def queue(request: HttpRequest, clinic_slug: str) -> HttpResponse:
             "status_label": selectors.STATUS_FILTERS[filters.status][0],
             "page": page,
             "counts": page.counts,
+            "intake_alerts": intake_alerts,
         },
     )
 
@@ -168,6 +177,7 @@ def _case_context(request: HttpRequest, case: ReviewCase, **forms: Any) -> dict[
         )
     if context["can_reopen"]:
         context["reopen_form"] = forms.get("reopen_form") or ReopenForm()
+    context.update(case_contact_context(request, case, forms.get("contact_form")))
     return context
 
 
@@ -309,6 +319,15 @@ def case_reopen(request: HttpRequest, clinic_slug: str, case_id: Any) -> HttpRes
 
 
 def clear_message(case: ReviewCase) -> str:
+    booked = patient_upcoming_at_clinic(
+        clinic_id=case.clinic_id, patient_id=case.submission.patient_id, now=timezone.now()
+    )
+    if booked is not None and booked.kind == Appointment.Kind.EVALUATION:
+        # Booked already (a re-opened case, or booked while eligible): no call to promise.
+        return (
+            f"Thank you for your answers. A psychiatrist at {case.clinic.name} has reviewed them, and the next step "
+            "is your evaluation with a psychiatrist, which is already booked. The clinic will remind you before it."
+        )
     return (
         f"Thank you for your answers. A psychiatrist at {case.clinic.name} has reviewed them, and the next step is "
         "an evaluation with a psychiatrist. A care coordinator will call you soon to arrange it."

@@ -29,6 +29,31 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+class PatientProfileFactory(factory.django.DjangoModelFactory):
+    """Who a patient is (legal name, address, emergency contact); the user's full_name mirrors the legal name."""
+
+    class Meta:
+        model = "core.PatientProfile"
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    street = "12 Alder Street"
+    city = "Portland"
+    state = "OR"
+    zip_code = "97201"
+    emergency_name = "Jordan Rivera"
+    emergency_relationship = "Sister"
+    emergency_phone = "+15035550177"
+
+    @factory.post_generation
+    def _mirror_name(obj, create, extracted, **kwargs):
+        obj.user.full_name = obj.legal_name
+        if create:
+            obj.user.save(update_fields=["full_name"])
+
+
 _clinic_seq = iter(range(1, 1_000_000))
 
 

@@ -71,10 +71,11 @@ def calendar_item(item: CalendarItem, link_before: str, link_after: str) -> Safe
 
 @register.inclusion_tag("scheduling/_patient_appointments.html")
 def patient_appointments(user: Any) -> dict[str, Any]:
-    """The patient's upcoming appointments, and a link to book the free phone call where they may."""
+    """The patient's upcoming appointments, and a link to book the free phone call where nothing is booked yet."""
     now = timezone.now()
     upcoming = patient_upcoming(user, now=now)
-    called = {a.clinic_id for a in upcoming if a.kind == "consultation"}
+    # A booked call or evaluation at a clinic: no "Book a free phone call" with it.
+    called = {a.clinic_id for a in upcoming}
     entries, seen = [], set()
     for entry in patient_bookable_entries(user):
         if entry.clinic_id not in called and entry.clinic_id not in seen:

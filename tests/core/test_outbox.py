@@ -346,8 +346,8 @@ def test_an_overdue_case_alerts_the_clinic_admins_once(world):
     )
     second_admin = make_staff(world.clinic, Role.CLINIC_ADMIN)
 
-    assert cases_escalate_due() == {"overdue": 1, "ack_escalated": 0}
-    assert cases_escalate_due() == {"overdue": 0, "ack_escalated": 0}
+    assert cases_escalate_due() == {"overdue": 1, "ack_escalated": 0, "intake_alerts": 0}
+    assert cases_escalate_due() == {"overdue": 0, "ack_escalated": 0, "intake_alerts": 0}
 
     assert _kinds_to(world.admin, "case.overdue") == 1
     assert _kinds_to(second_admin, "case.overdue") == 1

@@ -54,7 +54,12 @@ def test_object_storage_is_configured_from_the_environment_and_private():
 
 
 def test_production_without_object_storage_fails_the_deploy_check():
-    env = _env(DJANGO_ENV="production", SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="clinic.example.org")
+    env = _env(
+        DJANGO_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="clinic.example.org",
+        SITE_URL="https://clinic.example.org",
+    )
 
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, env=env, capture_output=True, text=True

@@ -16,7 +16,7 @@ from core.models import Notification
 from intake import steps
 from intake.consent import CONSENT_TEXT, CONSENT_VERSION
 from intake.models import IntakeDraft, IntakeSubmission
-from screening.models import ReviewCase, ScreeningResult
+from screening.models import IntakeAlert, ReviewCase, ScreeningResult
 from screening.rules import RULESET, validate_document
 from tests.factories import UserFactory, login_staff
 
@@ -111,9 +111,11 @@ def test_urgent_answers_show_help_at_once_and_alert_every_psychiatrist(patient_c
     assert "Please reach out now" in page and 'href="tel:988"' in page and 'href="tel:911"' in page
     assert "will contact you" in page
     # A human is alerted even if the intake is never finished.
-    assert kinds(kind="draft.urgent") == sorted(
-        [("draft.urgent", clinic.psychiatrist.email), ("draft.urgent", clinic.psychiatrist2.email)]
+    assert kinds(kind="intake_alert.urgent") == sorted(
+        [("intake_alert.urgent", clinic.psychiatrist.email), ("intake_alert.urgent", clinic.psychiatrist2.email)]
     )
+    alert = IntakeAlert.objects.get()
+    assert alert.patient == patient and alert.case is None
     # The intake can still be finished.
     for name in steps.ANSWER_STEPS[steps.ANSWER_STEPS.index("antidepressants") :]:
         assert patient_client.post(step_url(draft, name), post_data(name, answers[name])).status_code == 302
@@ -129,9 +131,10 @@ def test_urgent_answers_show_help_at_once_and_alert_every_psychiatrist(patient_c
     assert timedelta(hours=3, minutes=59) <= case.due_at - case.created_at <= timedelta(hours=4, minutes=1)
     result_page = patient_client.get(reverse("patients:submission", args=[submission.pk])).content.decode()
     assert "will contact you soon" in result_page and "Call 988" in result_page
-    assert kinds(kind="case.urgent") == sorted(
-        [("case.urgent", clinic.psychiatrist.email), ("case.urgent", clinic.psychiatrist2.email)]
-    )
+    # The alert became this case: the psychiatrists are not alerted a second time.
+    alert.refresh_from_db()
+    assert alert.case == case
+    assert kinds(kind="case.urgent") == []
 
 
 def test_urgent_case_alerts_the_clinic_admins_when_there_is_no_psychiatrist(patient_client, complete, clinic):
@@ -140,7 +143,10 @@ def test_urgent_case_alerts_the_clinic_admins_when_there_is_no_psychiatrist(pati
 
     submit(patient_client, draft)
 
-    assert kinds(kind="case.urgent") == [("case.urgent", clinic.admin.email)]
+    # Alerted once, at the safety step; the submission becomes the alert's case.
+    assert kinds(kind="intake_alert.urgent") == [("intake_alert.urgent", clinic.admin.email)]
+    assert kinds(kind="case.urgent") == []
+    assert IntakeAlert.objects.get().case == ReviewCase.objects.get()
 
 
 # --- never two submissions --------------------------------------------------------------------
@@ -283,7 +289,7 @@ def test_moderate_risk_does_not_show_the_crisis_page(patient_client, draft):
         ),
     )
     assert response["Location"] == step_url(draft, "antidepressants")
-    assert not Notification.objects.filter(kind="draft.urgent").exists()
+    assert not Notification.objects.filter(kind="intake_alert.urgent").exists()
 
 
 def test_pregnancy_is_not_asked_when_sex_at_birth_is_male(patient_client, draft):
@@ -495,7 +501,7 @@ def test_high_risk_shows_help_first_whatever_button_and_even_half_answered(patie
     response = patient_client.post(step_url(draft, "safety"), post_data("safety", half, action=action))
 
     assert response["Location"] == reverse("intake:reach_out", args=[draft.pk])
-    assert Notification.objects.filter(kind="draft.urgent").count() == 2
+    assert Notification.objects.filter(kind="intake_alert.urgent").count() == 2
 
 
 def test_pages_need_no_inline_script_or_style_for_the_content_security_policy(patient_client, complete):

@@ -515,7 +515,8 @@ def test_the_patient_dashboard_tag_lists_appointments_and_offers_the_call_in_two
     assert "Psychiatric evaluation with Cedar Ketamine Clinic" in html
     assert next_local(2, time(10)).strftime("%A %-d %B %Y") + " at 10:00 AM" in html
     assert "Book a free phone call with Lakeside Ketamine Center" in html
-    assert "Book a free phone call with Cedar Ketamine Clinic" in html  # an evaluation is not the call
+    # The evaluation is booked at Cedar: no phone call is offered there any more.
+    assert "Book a free phone call with Cedar Ketamine Clinic" not in html
 
 
 def test_staff_of_another_clinic_see_nothing_here(client, world):

@@ -59,7 +59,13 @@ def world(clinic):
     review_case_claim(case_id=decided.pk, user=clinic.psychiatrist)
     review_case_clear(case_id=decided.pk, user=clinic.psychiatrist)
     entry = WorklistEntry.objects.get(submission=w["moderate_called"])
-    ContactAttempt.objects.create(entry=entry, by=clinic.coordinator, outcome=ContactAttempt.Outcome.NO_ANSWER)
+    ContactAttempt.objects.create(
+        clinic=entry.clinic,
+        patient=entry.patient,
+        entry=entry,
+        by=clinic.coordinator,
+        outcome=ContactAttempt.Outcome.NO_ANSWER,
+    )
     WorklistEntry.objects.filter(pk=entry.pk).update(attempts=1)
     return w
 

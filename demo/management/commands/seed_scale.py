@@ -484,7 +484,16 @@ def _worklist_follow_up(ctx: _Context, entries: list[WorklistEntry]):
         coordinator = rng.choice(ctx.staff.coordinators)
         if entry.attempts and contact_model is not None:
             outcome = "reached" if entry.status in ("reached", "scheduled", "closed") else "no_answer"
-            attempts.append(contact_model(entry=entry, by=coordinator, at=entry.last_attempt_at, outcome=outcome))
+            attempts.append(
+                contact_model(
+                    clinic_id=entry.clinic_id,
+                    patient_id=entry.patient_id,
+                    entry=entry,
+                    by=coordinator,
+                    at=entry.last_attempt_at,
+                    outcome=outcome,
+                )
+            )
             events.append(_event(entry.last_attempt_at, "worklist.attempt", ctx.clinic, coordinator, entry))
         if entry.status == "scheduled" and appointment_model is not None:
             appointment = _appointment(ctx, appointment_model, entry, coordinator)
