@@ -24,6 +24,17 @@ def _database_line() -> str:
 def pytest_configure(config: pytest.Config) -> None:
     # Real hashing costs ~0.3 s a user; tests create hundreds. Production keeps Django's default.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_allow_audit_flush, weak=False, dispatch_uid="audit_test_flush")
+
+
+def _allow_audit_flush(sender, connection, **kwargs) -> None:
+    """The audit table refuses TRUNCATE (core migration 0009); a test database's own flush between
+    transactional tests is the one exception, asked for on the test runner's connections only."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET ketamine.audit_test_flush = on")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -138,3 +149,9 @@ def celery_worker(transactional_db):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_in_tmp(settings, tmp_path):
+    """Each test's audit checkpoints go to its own file, never into the project's var/."""
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")
