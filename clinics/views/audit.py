@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from core.audit import ACTIONS
+from core.audit import ACTIONS, audit_status
 
 from ..forms import AuditFilterForm
 from ..models import Role
@@ -17,7 +17,7 @@ def _cursor(raw: str | None) -> int | None:
         value = int(raw or "")
     except ValueError:
         return None
-    return value if value > 0 else None
+    return value if 0 < value < 2**63 else None  # beyond a bigint: no such event
 
 
 def _detail_items(detail: object, users: dict) -> list[tuple[str, str]]:
@@ -59,5 +59,6 @@ def audit_log(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         "next_before": page.next_before,
         "paged": bool(request.GET.get("before")),
         "filtered": bool(filters),
+        "integrity": audit_status(),
     }
     return render(request, "clinics/audit_log.html", context)
