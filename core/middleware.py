@@ -130,9 +130,11 @@ class NoStoreMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        before = getattr(request, "user", None)
+        signed_in = before is not None and before.is_authenticated  # signing out: the page was still theirs
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        after = getattr(request, "user", None)
+        if signed_in or (after is not None and after.is_authenticated):
             add_never_cache_headers(response)
         return response
 

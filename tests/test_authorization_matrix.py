@@ -74,3 +74,5 @@ def test_authorization_matrix(client, world, url_name, index, role):
     assert response.status_code == expect.status_for(role), (
         f"{role} {expect.method.upper()} {url} → {response.status_code}, expected {expect.status_for(role)}"
     )
+    if role != "anonymous":  # a shared computer's browser keeps no page a signed-in person saw
+        assert "no-store" in response.get("Cache-Control", ""), f"{role} {url}: {response.get('Cache-Control')}"
