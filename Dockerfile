@@ -13,8 +13,9 @@ RUN for po in locale/*/LC_MESSAGES/*.po; do [ -e "$po" ] || continue; pybabel -q
 # collectstatic needs a key to import settings; it is not the runtime key.
 RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 
-RUN useradd --create-home --uid 1000 app
+RUN useradd --create-home --uid 1000 app && mkdir -p /audit && chown app /audit
 USER app
 EXPOSE 8000
-# --timeout 120: the EHR tab streams its FHIR export for a minute or more at a busy clinic.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "5", "--timeout", "120", "--access-logfile", "-"]
+# config/gunicorn.py: the timeout (the EHR tab streams its FHIR export for a minute or more at a busy clinic)
+# and the request line and header limits.
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]
