@@ -1,4 +1,4 @@
-"""CPU of one sign-in, before (PBKDF2-SHA256, Django's 1,000,000 rounds) and after (Argon2id, OWASP's m=19 MiB, t=2, p=1).
+"""CPU of one sign-in, before (PBKDF2-SHA256, 1,000,000 rounds) and after (Argon2id, OWASP's m=19 MiB, t=2, p=1).
 
 Run from the project root:
     .venv/bin/python benchmarks/sign_in_cpu.py [--rounds 20]
@@ -83,7 +83,8 @@ def main() -> int:
         request = _cpu_ms(sign_in, args.rounds)
         results[label] = (statistics.median(check), statistics.median(request))
 
-    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores; median of {args.rounds}")
+    machine = f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores"
+    print(f"{machine}; median of {args.rounds}")
     for label, (check, request) in results.items():
         print(f"{label:<24} password check {check:7.1f} ms CPU; whole sign-in POST {request:7.1f} ms CPU")
     after = results["after: Argon2id"][1]

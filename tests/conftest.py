@@ -22,7 +22,7 @@ def _database_line() -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Real hashing costs ~50 ms a user (Argon2id); tests create hundreds. tests/core/test_password_hashing.py checks the real ones.
+    # Real hashing costs ~30 ms a user (Argon2id); tests create hundreds. test_password_hashing.py checks the real ones.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from django.db.backends.signals import connection_created
 

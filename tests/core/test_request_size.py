@@ -21,10 +21,14 @@ TEN_MB = 10 * 1024 * 1024
 def _multipart(size: int) -> tuple[bytes, str]:
     boundary = "----hostile"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nx@example.org\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n"
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + b"\0" * size + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="username"\r\n\r\nx@example.org\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + b"\0" * size
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, f"multipart/form-data; boundary={boundary}"
 
 
