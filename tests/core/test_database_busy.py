@@ -5,6 +5,8 @@ from django.db import OperationalError
 from django.test import override_settings
 from django.urls import path
 
+from config import urls as project_urls
+
 
 def locked_view(request):
     raise OperationalError("database is locked")
@@ -14,7 +16,7 @@ def broken_view(request):
     raise OperationalError("no such table: nowhere")
 
 
-urlpatterns = [path("locked/", locked_view), path("broken/", broken_view)]
+urlpatterns = [path("locked/", locked_view), path("broken/", broken_view), *project_urls.urlpatterns]
 
 
 @pytest.mark.django_db
