@@ -314,6 +314,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
+# Per account, whatever the address (credential stuffing, a botnet guessing one password): past this many
+# failures in the window, signing in to the account pauses for the cool-off, and its owner gets an e-mail
+# with a one-click unlock (clinic admins are told about a staff account). core.services.account_*.
+ACCOUNT_FAILURE_LIMIT = env.int("ACCOUNT_FAILURE_LIMIT", default=10)
+ACCOUNT_FAILURE_WINDOW = timedelta(minutes=env.int("ACCOUNT_FAILURE_WINDOW_MINUTES", default=15))
+ACCOUNT_LOCK_TIME = AXES_COOLOFF_TIME
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False

@@ -21,6 +21,7 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from .audit_keys import audit_keys
 from .models import AuditCheckpoint, AuditEvent, AuditVerification
 
 logger = logging.getLogger("audit.checkpoint")
@@ -69,17 +70,6 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 
 # --- keys -----------------------------------------------------------------------------------------------
-
-
-def _key_bytes(value: str) -> bytes:
-    return value.encode()
-
-
-def audit_keys() -> dict[str, bytes]:
-    """Every MAC key by id: the current one (AUDIT_KEY_ID) and the previous ones still verified."""
-    keys = {str(key_id): _key_bytes(str(value)) for key_id, value in settings.AUDIT_PREVIOUS_KEYS.items()}
-    keys[settings.AUDIT_KEY_ID] = _key_bytes(settings.AUDIT_KEY)
-    return keys
 
 
 def _signing_key():

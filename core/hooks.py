@@ -18,6 +18,7 @@ QUESTIONS = {
     "is_clinic_staff": "(user) → bool: the user holds an active membership at some clinic",
     "is_staff_at": "(user, clinic_id) → bool: the user holds an active membership at this clinic",
     "clinic_public": "(slug) → clinic or None: a clinic the public directory shows",
+    "clinic_admins_of_staff": "(user) → [(clinic, [admin users])]: each clinic the user is active staff at",
 }
 _answers: dict[str, Callable[..., Any]] = {}
 

@@ -208,7 +208,7 @@ class AuditEvent(models.Model):
     def compute_hash(self, key: bytes | None = None) -> str:
         """The event's MAC; with no key given, under the key its key_id names (the current one when blank)."""
         if key is None:
-            from .audit import audit_keys
+            from .audit_keys import audit_keys
 
             self.key_id = self.key_id or settings.AUDIT_KEY_ID
             key = audit_keys()[self.key_id]
@@ -269,6 +269,22 @@ class AuditVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.checked_at:%Y-%m-%d %H:%M} {'intact' if self.intact else 'broken'}"
+
+
+class AccountThrottle(models.Model):
+    """Failed sign-ins to one account from any address, in the current window (core.services).
+
+    Past ACCOUNT_FAILURE_LIMIT in ACCOUNT_FAILURE_WINDOW, signing in to the account pauses until `locked_until`
+    (never longer than the cool-off from the moment it locked) and its owner is e-mailed a one-click unlock.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    window_started_at = models.DateTimeField(default=timezone.now)
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.failures} failures since {self.window_started_at:%Y-%m-%d %H:%M}"
 
 
 class Notification(models.Model):
