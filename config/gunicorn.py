@@ -8,9 +8,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE). A proxy in front should set the same limit (nginx:
 import multiprocessing
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+bind = os.environ.get("GUNICORN_BIND") or "0.0.0.0:8000"
+workers = int(os.environ.get("GUNICORN_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 120)
 accesslog = "-"
 # Request line, header count and header size: gunicorn answers 414 or 431 past these, before Django sees the request.
 limit_request_line = 4094

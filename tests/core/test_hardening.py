@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 def test_check_deploy_is_clean_with_production_settings():
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(DJANGO_ENV="production", SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="clinic.example.org")
+    env.update(AUDIT_KEY=secrets.token_urlsafe(48), AUDIT_SIGNING_KEY="A" * 43 + "=", AUDIT_CHECKPOINT_FILE="/tmp/cp")
 
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
