@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from localflavor.us.us_states import STATE_CHOICES
 
 from core.audit import ACTIONS
+from core.dates import validate_reasonable_date
 
 from .models import Role
 from .services import policy_validate
@@ -242,12 +243,14 @@ class AuditFilterForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter a date like 2026-03-31."},
+        validators=[validate_reasonable_date],
     )
     date_to = forms.DateField(
         label="To (date)",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter a date like 2026-03-31."},
+        validators=[validate_reasonable_date],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

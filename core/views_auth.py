@@ -63,8 +63,13 @@ def staff_home_url() -> str:
 def safe_next(request: HttpRequest) -> str:
     """The `next` page from the form or query string, only when it is on this site."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # A path on this site only: redirect() would take anything else for a view name (and fail on it).
+    if (
+        candidate.startswith("/")
+        and "\x00" not in candidate
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return candidate
     return ""
