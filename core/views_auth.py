@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
@@ -104,7 +105,7 @@ def _home_for(request: HttpRequest, user) -> HttpResponse:
 def _remember_chosen_clinic(request: HttpRequest):
     """`?clinic=<slug>` from a clinic's page: remember it for the intake, when such a clinic exists."""
     slug = request.GET.get("clinic", "").strip()
-    if slug:
+    if slug and slug_re.fullmatch(slug):  # not a slug (NUL bytes, unicode): no such clinic, no query
         clinic = clinic_public(slug)
         if clinic is not None:
             request.session[CHOSEN_CLINIC_SESSION_KEY] = clinic.slug
