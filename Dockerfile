@@ -10,8 +10,10 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # The translation catalogues, compiled with Babel (the same step as `make setup`).
 RUN for po in locale/*/LC_MESSAGES/*.po; do [ -e "$po" ] || continue; pybabel -q compile -i "$po" -o "${po%.po}.mo"; done
-# collectstatic needs a key to import settings; it is not the runtime key.
-RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+# collectstatic needs the required settings to import; these placeholders are not the runtime keys.
+RUN SECRET_KEY=collectstatic-only-placeholder-not-the-runtime-key-0123456789 \
+    AUDIT_KEY=collectstatic-only-placeholder-audit-key AUDIT_SIGNING_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    AUDIT_CHECKPOINT_FILE=/audit/checkpoints.jsonl ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 1000 app && mkdir -p /audit && chown app /audit
 USER app
