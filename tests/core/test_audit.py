@@ -211,3 +211,17 @@ def test_every_action_the_code_writes_has_a_label_for_the_audit_filter():
         if label == "core":
             registered = {name: text for name, text in ACTIONS.items() if name.startswith("auth.")}
         assert actions - set(registered) == set(), f"{label} writes these: add them to {label}/apps.py AUDIT_ACTIONS"
+
+
+@pytest.mark.django_db
+def test_the_beat_tasks_checkpoint_and_verify(settings):
+    from core.models import AuditVerification
+    from core.tasks import audit_checkpoint, audit_verify
+
+    event = audit_record(action="auth.sign_in")
+
+    assert audit_checkpoint.delay().get() == event.id
+    assert audit_verify.delay().get() is True
+    line = json.loads(Path(settings.AUDIT_CHECKPOINT_FILE).read_text().splitlines()[-1])
+    assert line["last_event_id"] == event.id and line["event_count"] == 1 and line["signature"]
+    assert AuditVerification.objects.get().intact
