@@ -96,14 +96,14 @@ def gunicorn_server(tmp_path_factory):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(base + "/healthz", timeout=2)
+                urllib.request.urlopen(base + "/healthz", timeout=10)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused while starting, or slow on a busy machine
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("gunicorn did not start within 30 s")
+                    pytest.fail("gunicorn did not start within 60 s")
                 time.sleep(0.3)
         yield base
     finally:
