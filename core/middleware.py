@@ -134,7 +134,9 @@ class NoStoreMiddleware:
         signed_in = before is not None and before.is_authenticated  # signing out: the page was still theirs
         response = self.get_response(request)
         after = getattr(request, "user", None)
-        if signed_in or (after is not None and after.is_authenticated):
+        # A view that marks its response public (the same for everyone: the translation catalogue) keeps it.
+        shared = "public" in response.get("Cache-Control", "")
+        if (signed_in or (after is not None and after.is_authenticated)) and not shared:
             add_never_cache_headers(response)
         return response
 
