@@ -135,8 +135,9 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         after = getattr(request, "user", None)
         # A view that marks its response public (the same for everyone: the translation catalogue) keeps it.
-        shared = "public" in response.get("Cache-Control", "")
-        if (signed_in or (after is not None and after.is_authenticated)) and not shared:
+        # A view that already said no-store keeps its own header as it is.
+        decided = any(word in response.get("Cache-Control", "") for word in ("public", "no-store"))
+        if (signed_in or (after is not None and after.is_authenticated)) and not decided:
             add_never_cache_headers(response)
         return response
 

@@ -12,7 +12,7 @@ from tests.authz.helpers import Expect
 from tests.authz_world import ROLES, World, area_modules, build_world
 
 # Responses marked Cache-Control: public, the same for everyone and without personal data (may be cached).
-SAME_FOR_EVERYONE = {"javascript_catalog"}
+SAME_FOR_EVERYONE = {"javascript_catalog", "fhir:questionnaire"}
 
 # Namespaces left to their own framework's checks: Django admin requires is_staff superusers.
 SKIPPED_NAMESPACES = {"admin"}
