@@ -10,13 +10,16 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # The translation catalogues, compiled with Babel (the same step as `make setup`).
 RUN for po in locale/*/LC_MESSAGES/*.po; do [ -e "$po" ] || continue; pybabel -q compile -i "$po" -o "${po%.po}.mo"; done
-# collectstatic needs a key to import settings; it is not the runtime key.
-RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost SITE_URL=http://localhost python manage.py collectstatic --noinput
+# collectstatic needs the required settings to import; these placeholders are not the runtime keys.
+RUN SECRET_KEY=collectstatic-only-placeholder-not-the-runtime-key-0123456789 \
+    AUDIT_KEY=collectstatic-only-placeholder-audit-key AUDIT_SIGNING_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    AUDIT_CHECKPOINT_FILE=/audit/checkpoints.jsonl ALLOWED_HOSTS=localhost SITE_URL=http://localhost python manage.py collectstatic --noinput
 
-RUN useradd --create-home --uid 1000 app
+RUN useradd --create-home --uid 1000 app && mkdir -p /audit && chown app /audit
 # Patients' documents when no bucket is configured (docker-compose.yml mounts a private volume here).
 RUN mkdir -p /app/var/documents && chown app /app/var/documents && chmod 700 /app/var/documents
 USER app
 EXPOSE 8000
-# --timeout 120: the EHR tab streams its FHIR export for a minute or more at a busy clinic.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "5", "--timeout", "120", "--access-logfile", "-"]
+# config/gunicorn.py: the timeout (the EHR tab streams its FHIR export for a minute or more at a busy clinic)
+# and the request line and header limits.
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

@@ -38,6 +38,7 @@ class ClinicAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "slug", "accepting_patients", "description", "description_es")}),
         ("Appointments", {"fields": ("patient_change_cutoff_hours",)}),
+        ("E-mail", {"fields": ("email_sender_name",)}),
         ("Address", {"fields": ("address_line", "city", "state", "postal_code", "phone", "time_zone")}),
         ("Registration", {"fields": ("dea_number", "created_at")}),
     )

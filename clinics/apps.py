@@ -27,4 +27,5 @@ class ClinicsConfig(AppConfig):
         hooks.provide("is_clinic_staff", permissions.is_clinic_staff)
         hooks.provide("is_staff_at", permissions.is_staff_at)
         hooks.provide("clinic_public", selectors.clinic_public)
+        hooks.provide("clinic_admins_of_staff", selectors.clinic_admins_of_staff)
         audit.register_actions(AUDIT_ACTIONS)

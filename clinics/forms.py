@@ -9,6 +9,7 @@ from django.utils.translation import gettext_noop
 from localflavor.us.us_states import STATE_CHOICES
 
 from core.audit import ACTIONS
+from core.dates import validate_reasonable_date
 
 from .models import Role
 from .services import policy_validate
@@ -261,12 +262,14 @@ class AuditFilterForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter a date like 2026-03-31."},
+        validators=[validate_reasonable_date],
     )
     date_to = forms.DateField(
         label="To (date)",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter a date like 2026-03-31."},
+        validators=[validate_reasonable_date],
     )
     # A patient's id, never their name: chosen from the patient search (a POST), kept in the links as a UUID.
     patient = forms.UUIDField(required=False, widget=forms.HiddenInput)

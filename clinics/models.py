@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from localflavor.us.models import USStateField
 
-from .validators import validate_dea_number, validate_time_zone
+from .validators import validate_dea_number, validate_discreet_sender_name, validate_time_zone
 
 US_TIME_ZONES = [
     ("America/New_York", "Eastern"),
@@ -57,6 +57,15 @@ class Clinic(models.Model):
         blank=True,
         help_text="Shown to patients reading in Spanish; left empty, they see the English description.",
     )
+    # Shown as the sender of every e-mail about this clinic (the address stays DEFAULT_FROM_EMAIL's); blank:
+    # DEFAULT_FROM_EMAIL's name. Never the clinic's name when that says "ketamine": a lock screen shows it.
+    email_sender_name = models.CharField(
+        "e-mail sender name",
+        max_length=60,
+        blank=True,
+        validators=[validate_discreet_sender_name],
+        help_text="What patients' phones show as the sender. Say nothing about mental health or ketamine.",
+    )
     urgent_ack_minutes = models.PositiveSmallIntegerField(
         "minutes to acknowledge an urgent case before clinic admins are alerted", default=30
     )
@@ -74,6 +83,12 @@ class Clinic(models.Model):
             models.CheckConstraint(condition=~Q(name=""), name="clinic_name_not_blank"),
             models.CheckConstraint(
                 condition=Q(patient_change_cutoff_hours__lte=14 * 24), name="clinic_patient_cutoff_at_most_two_weeks"
+            ),
+            models.CheckConstraint(
+                condition=~Q(email_sender_name__icontains="ketamine")
+                & ~Q(email_sender_name__icontains="psychiatr")
+                & ~Q(email_sender_name__icontains="mental"),
+                name="clinic_email_sender_name_discreet",
             ),
         ]
 

@@ -223,3 +223,22 @@ def review_recipients(clinic_id: Any) -> list[Any]:
     members = active_members(clinic_id, [Role.PSYCHIATRIST, Role.CLINIC_ADMIN])
     psychiatrists = [m.user for m in members if m.role == Role.PSYCHIATRIST]
     return psychiatrists or [m.user for m in members]
+
+
+def clinic_admins_of_staff(user: Any) -> list[tuple[Clinic, list[Any]]]:
+    """Each clinic where the user is active staff, with its active clinic admins other than the user (core asks
+    this when a staff account's sign-in is paused after failures from many addresses)."""
+    clinics = Clinic.objects.filter(memberships__user=user, memberships__is_active=True).distinct()
+    found = []
+    for clinic in clinics:
+        admins = list(
+            get_user_model()
+            .objects.filter(
+                memberships__clinic=clinic, memberships__role=Role.CLINIC_ADMIN, memberships__is_active=True
+            )
+            .exclude(pk=user.pk)
+            .distinct()
+        )
+        if admins:
+            found.append((clinic, admins))
+    return found

@@ -33,3 +33,21 @@ def validate_time_zone(value: str) -> None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationError(f"“{value}” is not a known time zone.", code="time_zone") from exc
+
+
+# Words a lock screen must not show next to an e-mail (DESIGN.md, privacy): the care, the drug, the condition.
+REVEALING_WORDS = ("ketamine", "psychiatr", "mental", "depress", "suicid", "therap", "esketamine", "spravato", "psych")
+
+
+def validate_discreet_sender_name(value: str) -> None:
+    """An e-mail sender name that says nothing about mental health or ketamine."""
+    from django.core.exceptions import ValidationError
+
+    lowered = value.lower()
+    found = [word for word in REVEALING_WORDS if word in lowered]
+    if found:
+        raise ValidationError(
+            "Choose a name that says nothing about the care: a patient's phone shows it on the lock screen "
+            f"(leave out “{found[0]}”). For example: “Cedar Health” or “Patient Portal”.",
+            code="revealing",
+        )

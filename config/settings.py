@@ -30,6 +30,31 @@ else:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production-5f1c")
     DEBUG = env.bool("DEBUG", default=True)
 
+# The audit log (core.audit): each event carries an HMAC-SHA256 under AUDIT_KEY (not in the database, not
+# SECRET_KEY), named by AUDIT_KEY_ID so the key can be rotated (AUDIT_PREVIOUS_KEYS: "id=key,id=key" still
+# verifies older events). The chain's head is signed with an Ed25519 key (AUDIT_SIGNING_KEY: base64 of a
+# 32-byte seed) into AUDIT_CHECKPOINT_FILE, append-only, outside the database. `manage.py audit_keygen`
+# prints fresh values. Development derives both keys from SECRET_KEY and writes under var/; production
+# refuses to start without them.
+if PRODUCTION:
+    AUDIT_KEY = env.str("AUDIT_KEY")
+    AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY")
+    AUDIT_CHECKPOINT_FILE = env.str("AUDIT_CHECKPOINT_FILE")
+    if len(AUDIT_KEY) < 32 or AUDIT_KEY == SECRET_KEY:
+        raise ImproperlyConfigured("AUDIT_KEY must be a random value of at least 32 characters, not SECRET_KEY.")
+else:
+    import hashlib as _hashlib
+    from base64 import b64encode as _b64encode
+
+    def _derived(label: str) -> bytes:
+        return _hashlib.sha256(f"{label}:{SECRET_KEY}".encode()).digest()
+
+    AUDIT_KEY = env.str("AUDIT_KEY", default="") or _derived("audit-mac").hex()
+    AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="") or _b64encode(_derived("audit-sign")).decode()
+    AUDIT_CHECKPOINT_FILE = env.str("AUDIT_CHECKPOINT_FILE", default=str(BASE_DIR / "var" / "audit-checkpoints.jsonl"))
+AUDIT_KEY_ID = env.str("AUDIT_KEY_ID", default="1")
+AUDIT_PREVIOUS_KEYS = env.dict("AUDIT_PREVIOUS_KEYS", default={})
+
 # the load benchmark (benchmarks/load/)'s ceiling view (/bench/bare); off unless asked for, and never in production.
 BENCHMARK_ENDPOINTS = env.bool("BENCHMARK_ENDPOINTS", default=False) and not PRODUCTION
 
@@ -66,6 +91,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: an oversized request is refused from its Content-Length (413).
+    "core.middleware.RequestSizeLimitMiddleware",
+    # A SQLite write lock held past the busy timeout: a "try again" page, not a 500.
+    "core.middleware.DatabaseBusyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -75,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every response to a signed-in person: Cache-Control no-store (a shared computer keeps no patient page).
+    "core.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -118,9 +149,27 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # JIT compiling the dashboard's aggregates cost seconds for milliseconds of work (benchmarks/README.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded default holds concurrent writers like PostgreSQL: a transaction takes the write lock when
+    # it starts (no deadlocked read-then-write upgrade), a writer waits for the lock instead of failing at
+    # once, and readers never wait for a writer (WAL). A lock still held after the timeout is a refusal,
+    # never a 500 (core.middleware.DatabaseBusyMiddleware).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
+# Argon2id with OWASP's parameters first (core.hashers); a PBKDF2 hash is rehashed at its next sign-in.
+PASSWORD_HASHERS = [
+    "core.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -194,9 +243,19 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Request bodies: a form post (fields only) stays small; a view that takes uploads says so itself
+# (core.middleware.allow_body_size). Checked from Content-Length before the body is read, then by Django.
+REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=1024 * 1024)
+UPLOAD_MAX_BODY_BYTES = env.int("UPLOAD_MAX_BODY_BYTES", default=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BODY_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
 # E-mail: console by default; EMAIL_URL (smtp://user:pass@host:587) in production.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ketamine Clinic Intake <no-reply@localhost>")
+# The sender's name says nothing about the care (a lock screen shows it); a clinic may set its own discreet
+# name (Clinic.email_sender_name), which replaces this one's name, never its address.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Patient Portal <no-reply@localhost>")
 # The public address in links (core/site.py): e-mails are rendered by Celery without a request, so production
 # must name it (no default); `make run` passes the address it serves, and development pages read the request.
 SITE_URL = env.str("SITE_URL") if PRODUCTION else env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -267,6 +326,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # The audit chain's head, signed, outside the database; then the whole chain checked against it.
+    "audit-checkpoint": {
+        "task": "core.tasks.audit_checkpoint",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    "audit-verify": {
+        "task": "core.tasks.audit_verify",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
 }
 # Routine new-case e-mails to one psychiatrist are gathered into one e-mail per window (urgent ones are not).
 NOTIFICATION_DIGEST_WINDOW = timedelta(minutes=60)
@@ -280,6 +350,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
+# Per account, whatever the address (credential stuffing, a botnet guessing one password): past this many
+# failures in the window, signing in to the account pauses for the cool-off, and its owner gets an e-mail
+# with a one-click unlock (clinic admins are told about a staff account). core.services.account_*.
+ACCOUNT_FAILURE_LIMIT = env.int("ACCOUNT_FAILURE_LIMIT", default=10)
+ACCOUNT_FAILURE_WINDOW = timedelta(minutes=env.int("ACCOUNT_FAILURE_WINDOW_MINUTES", default=15))
+ACCOUNT_LOCK_TIME = AXES_COOLOFF_TIME
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False

@@ -19,6 +19,7 @@ QUESTIONS = {
     "is_staff_at": "(user, clinic_id) → bool: the user holds an active membership at this clinic",
     "clinic_public": "(slug) → clinic or None: a clinic the public directory shows",
     "notification_patient_names": "(notifications, user) → {notification id: patient name} for a staff inbox",
+    "clinic_admins_of_staff": "(user) → [(clinic, [admin users])]: each clinic the user is active staff at",
 }
 _answers: dict[str, Callable[..., Any]] = {}
 

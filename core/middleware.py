@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import ngettext
 
 from . import hooks, services
@@ -119,3 +120,92 @@ class UserLanguageMiddleware:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Every response to a signed-in person is sent `Cache-Control: no-store`: a shared computer's browser
+    (or a proxy) keeps no page with patient data. After AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        before = getattr(request, "user", None)
+        signed_in = before is not None and before.is_authenticated  # signing out: the page was still theirs
+        response = self.get_response(request)
+        after = getattr(request, "user", None)
+        # A view that marks its response public (the same for everyone: the translation catalogue) keeps it.
+        # A view that already said no-store keeps its own header as it is.
+        decided = any(word in response.get("Cache-Control", "") for word in ("public", "no-store"))
+        if (signed_in or (after is not None and after.is_authenticated)) and not decided:
+            add_never_cache_headers(response)
+        return response
+
+
+def allow_body_size(limit: int | Callable[[], int]) -> Callable:
+    """Let one view take a bigger request body than REQUEST_MAX_BODY_BYTES (an upload form)."""
+
+    def decorate(view: Callable) -> Callable:
+        view.max_body_bytes = limit
+        return view
+
+    return decorate
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request whose body is larger than its view allows (413), before anything reads or spools it.
+
+    The limit is REQUEST_MAX_BODY_BYTES unless the view says otherwise (`allow_body_size`). A body sent
+    without a Content-Length (chunked) is still held to DATA_UPLOAD_MAX_MEMORY_SIZE by Django; gunicorn and
+    the proxy in front bound the rest (docs/security.md).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return HttpResponse("The request's Content-Length is not a number.", status=400, content_type="text/plain")
+        limit = getattr(view_func, "max_body_bytes", None) or settings.REQUEST_MAX_BODY_BYTES
+        if callable(limit):
+            limit = limit()
+        if length > limit:
+            return _too_large(request)
+        return None
+
+
+def _too_large(request: HttpRequest) -> HttpResponse:
+    from django.shortcuts import render
+
+    return render(request, "413.html", status=413)
+
+
+class DatabaseBusyMiddleware:
+    """SQLite (the embedded default): a write lock still held after the busy timeout refuses the request
+    with "try again" (503), as a person on PostgreSQL would simply have waited their turn, never a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db import OperationalError
+        from django.shortcuts import render
+
+        if isinstance(exception, OperationalError) and is_lock_error(exception):
+            response = render(request, "503_busy.html", status=503)
+            response["Retry-After"] = "2"
+            return response
+        return None
+
+
+def is_lock_error(exception: BaseException) -> bool:
+    """SQLite's "database is locked" / "database table is locked" (PostgreSQL waits instead)."""
+    return "locked" in str(exception).lower() and "database" in str(exception).lower()

@@ -1,9 +1,11 @@
 """Users: one account type for patients and staff; e-mail is the login."""
 
 import hashlib
+import hmac
 import json
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -170,9 +172,12 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    """One append-only, hash-chained record of who did what to which object, and when.
+    """One append-only record of who did what to which object, and when, chained to the one before it.
 
-    `detail` holds codes and ids only, never patient data. Written through core.audit.audit_record.
+    `hash` is an HMAC-SHA256 (key AUDIT_KEY, named by `key_id`) over the event and the previous event's MAC:
+    without the key, no one can rewrite an event and recompute the chain. The chain's head is anchored by
+    signed checkpoints outside the database (core.audit_checkpoint). `detail` holds codes and ids only,
+    never patient data. Written through core.audit.audit_record.
     """
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -186,6 +191,7 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=32)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -199,20 +205,86 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
 
-    def compute_hash(self) -> str:
-        payload = [
-            self.prev_hash,
-            self.created_at.isoformat(),
-            str(self.actor_id or ""),
-            self.actor_email,
-            str(self.clinic_id or ""),
-            self.action,
-            self.object_type,
-            self.object_id,
-            self.ip_address or "",
-            self.detail,
-        ]
-        return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """The event's MAC; with no key given, under the key its key_id names (the current one when blank)."""
+        if key is None:
+            from .audit_keys import audit_keys
+
+            self.key_id = self.key_id or settings.AUDIT_KEY_ID
+            key = audit_keys()[self.key_id]
+        return audit_mac(key, audit_payload(self))
+
+
+def audit_payload(event: object) -> bytes:
+    """The bytes the MAC covers: every field, the key id and the link to the previous event."""
+    payload = [
+        event.prev_hash,
+        event.key_id,
+        event.created_at.isoformat(),
+        str(event.actor_id or ""),
+        event.actor_email,
+        str(event.clinic_id or ""),
+        event.action,
+        event.object_type,
+        event.object_id,
+        event.ip_address or "",
+        event.detail,
+    ]
+    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+
+
+def audit_mac(key: bytes, payload: bytes) -> str:
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of the chain's head (last event, its MAC, how many events up to it), also appended
+    to AUDIT_CHECKPOINT_FILE outside the database; the file's copy is the one verify_audit trusts."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    last_event_id = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64)
+    event_count = models.BigIntegerField()
+    signature = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at event {self.last_event_id}"
+
+
+class AuditVerification(models.Model):
+    """The outcome of one check of the whole chain (verify_audit or the hourly beat), for the audit page."""
+
+    checked_at = models.DateTimeField(default=timezone.now)
+    intact = models.BooleanField()
+    events_checked = models.BigIntegerField(default=0)
+    first_bad_id = models.BigIntegerField(null=True, blank=True)
+    problem = models.CharField(max_length=300, blank=True)
+    checkpoint_event_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.checked_at:%Y-%m-%d %H:%M} {'intact' if self.intact else 'broken'}"
+
+
+class AccountThrottle(models.Model):
+    """Failed sign-ins to one account from any address, in the current window (core.services).
+
+    Past ACCOUNT_FAILURE_LIMIT in ACCOUNT_FAILURE_WINDOW, signing in to the account pauses until `locked_until`
+    (never longer than the cool-off from the moment it locked) and its owner is e-mailed a one-click unlock.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    window_started_at = models.DateTimeField(default=timezone.now)
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.failures} failures since {self.window_started_at:%Y-%m-%d %H:%M}"
 
 
 class Notification(models.Model):

@@ -81,3 +81,62 @@ def account_password_reset(notification: Any) -> Message | None:
         subject=render_to_string("registration/password_reset_subject.txt").strip(),
         body=render_to_string("registration/password_reset_email.txt", context),
     )
+
+
+@notification_kind("account.unlock", audience="account", in_app="Signing in to your account was paused.", inbox=False)
+def account_unlock(notification: Any) -> Message | None:
+    """Many wrong passwords for this account from anywhere: the pause, and a link that lifts it at once."""
+    from django.conf import settings
+    from django.template.loader import render_to_string
+
+    from .notifications import absolute_url
+    from .services import account_unlock_token
+
+    user = _account_user(notification)
+    if user is None:
+        return None
+    return Message(
+        subject=_("Signing in to your account was paused"),
+        body=render_to_string(
+            "registration/account_unlock_email.txt",
+            {
+                "unlock_link": absolute_url(url_or_empty("account:unlock", token=account_unlock_token(user))),
+                "reset_link": absolute_url(url_or_empty("account:password_reset")),
+                "minutes": int(settings.ACCOUNT_LOCK_TIME.total_seconds() // 60),
+                "failures": settings.ACCOUNT_FAILURE_LIMIT,
+            },
+        ),
+    )
+
+
+@notification_kind(
+    "account.staff_locked",
+    audience="staff",
+    in_app="Signing in to a staff account at {clinic} was paused after many wrong passwords.",
+    link=lambda notification: (
+        url_or_empty("clinics:audit_log", clinic_slug=notification.clinic.slug)
+        if notification.clinic is not None
+        else ""
+    ),
+)
+def account_staff_locked(notification: Any) -> Message | None:
+    """A clinic admin is told when a colleague's account is being guessed at from many addresses."""
+    from django.conf import settings
+
+    from .models import User
+    from .notifications import staff_body
+
+    member = User.objects.filter(pk=notification.object_id).first()
+    if member is None:
+        return None
+    minutes = int(settings.ACCOUNT_LOCK_TIME.total_seconds() // 60)
+    return Message(
+        subject="A staff account's sign-in was paused",
+        body=staff_body(
+            notification,
+            f"Signing in to {member.get_full_name() or member.email}'s account was paused for {minutes} minutes after "
+            f"{settings.ACCOUNT_FAILURE_LIMIT} wrong passwords from one or more addresses. Nobody got in.",
+            "They have been e-mailed a link to unlock it. If they did not type those passwords, someone may be "
+            "guessing: the audit log shows the addresses the attempts came from.",
+        ),
+    )

@@ -13,7 +13,9 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import is_dataclass, replace
 from datetime import datetime, timedelta
+from email.utils import formataddr, parseaddr
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +26,8 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import hooks
 from .models import Notification
@@ -228,10 +232,28 @@ def _language(notification: Notification) -> str:
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-def _email(notification: Notification, message: Any) -> EmailMessage:
+# What a patient's lock screen shows: never the care, the drug or the clinic's name (which may say "ketamine").
+DISCREET_SUBJECT = gettext_noop("A new message from your clinic")
+
+
+def discreet_subject(kind: Kind, subject: str) -> str:
+    """Patients' e-mails all carry the one discreet subject (in their language); staff and account e-mails
+    (sign-in, reset, confirm an address) keep theirs, which say nothing about the care."""
+    return _(DISCREET_SUBJECT) if kind.audience == "patient" else subject
+
+
+def sender(notification: Notification) -> str:
+    """DEFAULT_FROM_EMAIL's address, under the clinic's discreet sender name when it has set one."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    clinic_name = getattr(notification.clinic, "email_sender_name", "") if notification.clinic_id else ""
+    return formataddr((clinic_name or name, address)) if (clinic_name or name) else address
+
+
+def _email(notification: Notification, message: Any, kind: Kind) -> EmailMessage:
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
     return EmailMessage(
-        subject=message.subject,
+        subject=discreet_subject(kind, message.subject),
+        from_email=sender(notification),
         body=message.body,
         to=getattr(message, "to", None) or [notification.recipient.email],
         attachments=list(getattr(message, "attachments", None) or []),
@@ -290,8 +312,9 @@ def outbox_deliver(notification_id: Any) -> str:
     try:
         with translation.override(_language(notification)):
             message = kind.digest(batch) if kind.digest is not None and len(batch) > 1 else kind.email(notification)
-        if message is not None:  # None: moot now (the address was confirmed, the invitation revoked)
-            _email(notification, message).send()
+            email = _email(notification, message, kind) if message is not None else None
+        if email is not None:  # None: moot now (the address was confirmed, the invitation revoked)
+            email.send()
     except Exception as exc:  # noqa: BLE001 - any failure backs off and retries; the row is never lost
         attempts = notification.attempts + 1
         retry_at = timezone.now() + backoff(attempts)
@@ -319,7 +342,10 @@ def email_preview(notification: Notification) -> Any:
     if kind is None:
         return None
     with translation.override(_language(notification)):
-        return kind.email(notification)
+        message = kind.email(notification)
+        if message is None:
+            return None
+        return replace(message, subject=discreet_subject(kind, message.subject)) if is_dataclass(message) else message
 
 
 # --- the inbox ----------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import audit_record
-from .outbox import outbox_add
+from .outbox import outbox_add, outbox_add_many
 
 EMAIL_VERIFY_SALT = "core.email_verify"
 EMAIL_VERIFY_MAX_AGE = 3 * 24 * 60 * 60  # seconds: the link works for 3 days
@@ -55,6 +55,107 @@ def contact_details_save(*, user: Any, phone: str, call_time: str, voicemail_ok:
     get_user_model().objects.filter(pk=user.pk).update(**fields)
     for name, value in fields.items():
         setattr(user, name, value)
+
+
+# --- per-account throttling (any address) ------------------------------------------------------
+
+ACCOUNT_UNLOCK_SALT = "core.account_unlock"
+
+
+def account_locked_until(*, email: str) -> Any | None:
+    """When signing in to the account behind this address may resume; None when it is not paused."""
+    from .models import AccountThrottle
+
+    user_id = _user_id_for_email(email)
+    if not user_id:
+        return None
+    until = AccountThrottle.objects.filter(user_id=user_id).values_list("locked_until", flat=True).first()
+    return until if until is not None and until > timezone.now() else None
+
+
+@transaction.atomic
+def account_sign_in_failed(*, request: HttpRequest, email: str) -> bool:
+    """Count a failed sign-in against the account, from whatever address; True when this one paused it.
+
+    The pause lasts ACCOUNT_LOCK_TIME from the moment it starts and further failures do not extend it, so a
+    stranger can never keep the owner out longer than that; the owner is e-mailed a one-click unlock, and the
+    clinic's admins are told when it is a staff account.
+    """
+    from .models import AccountThrottle
+
+    user = get_user_model().objects.filter(email__iexact=(email or "").strip()).first()
+    if user is None:
+        return False
+    now = timezone.now()
+    throttle, _created = AccountThrottle.objects.select_for_update().get_or_create(user=user)
+    if throttle.locked_until is not None and throttle.locked_until > now:
+        return False  # already paused: the pause is not extended
+    if throttle.window_started_at <= now - settings.ACCOUNT_FAILURE_WINDOW or throttle.locked_until is not None:
+        throttle.window_started_at, throttle.failures, throttle.locked_until = now, 0, None
+    throttle.failures += 1
+    locked = throttle.failures >= settings.ACCOUNT_FAILURE_LIMIT
+    if locked:
+        throttle.locked_until = now + settings.ACCOUNT_LOCK_TIME
+    throttle.save()
+    if locked:
+        audit_record(
+            action="auth.account_locked",
+            request=request,
+            obj=user,
+            detail={"user_id": str(user.pk), "failures": throttle.failures},
+        )
+        _account_email("account.unlock", user)
+        from . import hooks
+
+        for clinic, admins in hooks.ask("clinic_admins_of_staff", user):
+            outbox_add_many(
+                kind="account.staff_locked",
+                recipients=admins,
+                clinic=clinic,
+                obj=user,
+                event_key=throttle.locked_until.isoformat(),
+            )
+    return locked
+
+
+def account_unlock_token(user: Any) -> str:
+    """A signed link for the owner to lift the current pause; it names the pause, so it works for that one."""
+    from .models import AccountThrottle
+
+    until = AccountThrottle.objects.filter(user=user).values_list("locked_until", flat=True).first()
+    return signing.dumps({"u": str(user.pk), "t": until.timestamp() if until else 0}, salt=ACCOUNT_UNLOCK_SALT)
+
+
+def account_unlock_check(*, token: str) -> Any:
+    """The account a still-valid unlock link is for; ValidationError when it is not valid any more."""
+    from .models import AccountThrottle
+
+    message = _(
+        "This unlock link is not valid any more. If signing in is still paused, wait a few minutes or reset "
+        "your password."
+    )
+    try:
+        data = signing.loads(token, salt=ACCOUNT_UNLOCK_SALT, max_age=settings.ACCOUNT_LOCK_TIME)
+    except signing.BadSignature:
+        raise ValidationError(message, code="invalid") from None
+    throttle = AccountThrottle.objects.filter(user_id=data.get("u")).select_related("user").first()
+    if throttle is None or throttle.locked_until is None or throttle.locked_until.timestamp() != data.get("t"):
+        raise ValidationError(message, code="invalid")
+    return throttle.user
+
+
+@transaction.atomic
+def account_unlock(*, request: HttpRequest, token: str) -> Any:
+    """The owner followed the e-mailed link: lift the pause, and the per-address lockouts of the account."""
+    from axes.utils import reset as axes_reset
+
+    from .models import AccountThrottle
+
+    user = account_unlock_check(token=token)
+    AccountThrottle.objects.filter(user=user).update(locked_until=None, failures=0, window_started_at=timezone.now())
+    axes_reset(username=user.email.lower())
+    audit_record(action="auth.account_unlocked", request=request, obj=user, detail={"user_id": str(user.pk)})
+    return user
 
 
 @transaction.atomic
@@ -308,4 +409,7 @@ def password_reset_completed(*, request: HttpRequest, user: Any) -> None:
     from axes.utils import reset as axes_reset
 
     axes_reset(username=user.email.lower())
+    from .models import AccountThrottle
+
+    AccountThrottle.objects.filter(user=user).update(locked_until=None, failures=0)
     audit_record(action="auth.password_reset_completed", actor=user, request=request, obj=user)

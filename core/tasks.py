@@ -57,3 +57,23 @@ def outbox_resend_due(limit: int = RESEND_BATCH) -> int:
         if outbox_deliver(notification_id) == "sent":
             sent += 1
     return sent
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=180)
+def audit_checkpoint() -> int | None:
+    """The beat's signed checkpoint of the audit chain's head; returns the last event id it covers."""
+    from .audit import audit_checkpoint as write_checkpoint
+
+    checkpoint = write_checkpoint()
+    return checkpoint.last_event_id if checkpoint is not None else None
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=720)
+def audit_verify() -> bool:
+    """The hourly check of the whole chain against the latest checkpoint; kept for the audit page."""
+    from .audit import audit_verify_and_record
+
+    result = audit_verify_and_record()
+    if result.broken is not None:
+        logger.error("audit log broken at event %s: %s", result.broken.event_id, result.broken.reason)
+    return result.broken is None

@@ -23,6 +23,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password-reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("unlock/<str:token>/", views.unlock, name="unlock"),
     path("keepalive/", views.keepalive, name="keepalive"),
     path("security/", views.security, name="security"),
     path("contact/", views.contact, name="contact"),

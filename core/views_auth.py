@@ -13,9 +13,11 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -62,8 +64,13 @@ def staff_home_url() -> str:
 def safe_next(request: HttpRequest) -> str:
     """The `next` page from the form or query string, only when it is on this site."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # A path on this site only: redirect() would take anything else for a view name (and fail on it).
+    if (
+        candidate.startswith("/")
+        and "\x00" not in candidate
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return candidate
     return ""
@@ -98,7 +105,7 @@ def _home_for(request: HttpRequest, user) -> HttpResponse:
 def _remember_chosen_clinic(request: HttpRequest):
     """`?clinic=<slug>` from a clinic's page: remember it for the intake, when such a clinic exists."""
     slug = request.GET.get("clinic", "").strip()
-    if slug:
+    if slug and slug_re.fullmatch(slug):  # not a slug (NUL bytes, unicode): no such clinic, no query
         clinic = clinic_public(slug)
         if clinic is not None:
             request.session[CHOSEN_CLINIC_SESSION_KEY] = clinic.slug
@@ -126,6 +133,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return _home_for(request, request.user)
     clinic = _remember_chosen_clinic(request)
     form = SignInForm(request, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and (paused := services.account_locked_until(email=request.POST.get("username", ""))):
+        # Paused for this account from every address: the password is not even checked.
+        services.user_sign_in_failed(
+            request=request, email=request.POST.get("username", ""), locked_out=True, newly_locked=False
+        )
+        return _account_paused(request, paused, clinic)
     if request.method == "POST":
         if form.is_valid():
             user = form.get_user()
@@ -142,11 +155,37 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 locked_out=locked_out,
                 newly_locked=locked_out and failures == get_failure_limit(request, credentials),
             )
+            if not locked_out and services.account_sign_in_failed(request=request, email=credentials["username"]):
+                return _account_paused(request, services.account_locked_until(email=credentials["username"]), clinic)
     return render(
         request,
         "registration/login.html",
         {"form": form, "next": safe_next(request), "clinic": clinic},
     )
+
+
+def _account_paused(request: HttpRequest, until: datetime, clinic) -> HttpResponse:
+    form = SignInForm(request, initial={"username": request.POST.get("username", "")})
+    minutes = max(int((until - timezone.now()).total_seconds() // 60) + 1, 1)
+    context = {"form": form, "next": safe_next(request), "clinic": clinic, "paused_minutes": minutes}
+    return render(request, "registration/login.html", context, status=429)
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unlock(request: HttpRequest, token: str) -> HttpResponse:
+    """The owner's one-click unlock from the e-mail: a page with one button (a GET changes nothing, so a mail
+    scanner that opens links cannot use it up)."""
+    try:
+        services.account_unlock_check(token=token)
+    except ValidationError as error:
+        return render(request, "registration/account_unlock.html", {"message": error.messages[0]}, status=400)
+    if request.method == "POST":
+        services.account_unlock(request=request, token=token)
+        messages.success(request, _("Your account is unlocked. You can sign in now."))
+        return redirect("account:login")
+    return render(request, "registration/account_unlock.html", {})
 
 
 @require_POST

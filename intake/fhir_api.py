@@ -73,10 +73,10 @@ def last_updated_filter(values: list[str], *, zone: ZoneInfo) -> dict[str, datet
     for value in values:
         match = _DATE.match(value.strip())
         try:
-            if match is None:
+            if match is None or not 1900 <= int(match["year"]) <= 2999:  # no record is outside these years
                 raise ValueError
             start, end = _interval(match, zone)
-        except ValueError:
+        except (ValueError, OverflowError):  # year 9999 plus a day or a zone overflows
             raise SearchError(
                 f"_lastUpdated={value} is not a date this server reads. Send e.g. ge2026-11-01 or "
                 "lt2026-12-01T09:00:00Z (prefixes eq, gt, ge, lt, le; a time needs its zone)."

@@ -162,8 +162,8 @@ def _paging(request: HttpRequest) -> tuple[int, int]:
         value = request.GET.get(name, "")
         if not value:
             return default
-        if not value.isdigit():
-            raise fhir_api.SearchError(f"{name} must be a whole number, not {value}.")
+        if not (value.isascii() and value.isdigit() and len(value) <= 9):  # "²" is a digit; 10**40 overflows
+            raise fhir_api.SearchError(f"{name} must be a whole number below 1,000,000,000, not {value}.")
         return int(value)
 
     count = min(number("_count", fhir_api.PAGE_SIZE), fhir_api.PAGE_SIZE_MAX)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.middleware import allow_body_size
 from intake.downloads import document_response
 from intake.forms_documents import DocumentUploadForm
 from intake.models import DOCUMENTS_PER_PATIENT, DocumentKind
@@ -30,6 +32,7 @@ def _initial(request: HttpRequest, clinics: list[Any]) -> dict[str, str]:
     return initial
 
 
+@allow_body_size(lambda: settings.UPLOAD_MAX_BODY_BYTES)  # a document of up to 10 MB and the form
 @login_required
 @require_http_methods(["GET", "POST"])
 def documents(request: HttpRequest) -> HttpResponse:

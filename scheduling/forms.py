@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Role
+from core.dates import validate_reasonable_date
 
 from .models import Appointment, AvailabilityException, ContactAttempt, PreEvaluationChecklist, Weekday, WorklistEntry
 from .selectors import CHECKLIST_LABELS, parse_slot_value
@@ -258,12 +259,14 @@ class PeriodForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter a date like 2026-11-01."},
+        validators=[validate_reasonable_date],
     )
     end = forms.DateField(
         label="To",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter a date like 2026-11-30."},
+        validators=[validate_reasonable_date],
     )
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:

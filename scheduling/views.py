@@ -23,6 +23,7 @@ from clinics.models import Role
 from clinics.permissions import clinic_role_required
 from clinics.views import link_around
 from core.audit import audit_record
+from core.dates import parse_reasonable_date
 
 from .forms import (
     APPOINTMENT_TYPES,
@@ -488,10 +489,7 @@ def appointment_reschedule_view(request: HttpRequest, clinic_slug: str, appointm
 
 
 def _parse_day(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+    return parse_reasonable_date(raw)  # a week in year 9999 or 0001 would overflow: this week instead
 
 
 @require_GET

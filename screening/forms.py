@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from core.dates import validate_reasonable_date
 from intake.models import DocumentKind
 
 from .selectors import STATUS_FILTERS, QueueFilters
@@ -148,12 +149,14 @@ class FhirExportForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter a date like 2026-11-01."},
+        validators=[validate_reasonable_date],
     )
     until = forms.DateField(
         label="Submitted until",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter a date like 2026-11-30."},
+        validators=[validate_reasonable_date],
     )
 
     def clean(self) -> dict[str, Any]:

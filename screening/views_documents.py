@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clinics.models import Role
 from clinics.permissions import clinic_role_required
+from core.middleware import allow_body_size
 from intake.downloads import document_response
 from intake.forms_documents import DocumentUploadForm
 from intake.selectors_documents import document_for_staff
@@ -37,6 +39,7 @@ def document_download(request: HttpRequest, clinic_slug: str, document_id: Any) 
     return document_response(request, document, actor=request.user, via="staff")
 
 
+@allow_body_size(lambda: settings.UPLOAD_MAX_BODY_BYTES)  # a document of up to 10 MB and the form
 @require_POST
 @views.readers
 def case_document_attach(request: HttpRequest, clinic_slug: str, case_id: Any) -> HttpResponse:
@@ -69,6 +72,7 @@ def case_document_attach(request: HttpRequest, clinic_slug: str, case_id: Any) -
 worklist_roles = clinic_role_required(Role.COORDINATOR, Role.CLINIC_ADMIN)
 
 
+@allow_body_size(lambda: settings.UPLOAD_MAX_BODY_BYTES)  # a document of up to 10 MB and the form
 @require_http_methods(["GET", "POST"])
 @worklist_roles
 def worklist_document_attach(request: HttpRequest, clinic_slug: str, entry_id: Any) -> HttpResponse:

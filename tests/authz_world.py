@@ -52,6 +52,7 @@ class World:
         o = self.objects
         special = {
             "account:verify_email": {"token": o["verify_token"]},
+            "account:unlock": {"token": "not-a-current-unlock-link"},
             "clinics:invitation_accept": {"token": o["invitation_token"]},
             "account:password_reset_confirm": {"uidb64": o["reset_uid"], "token": o["reset_token"]},
         }

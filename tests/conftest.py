@@ -25,7 +25,7 @@ def _database_line() -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Real hashing costs ~0.3 s a user; tests create hundreds. Production keeps Django's default.
+    # Real hashing costs ~30 ms a user (Argon2id); tests create hundreds. test_password_hashing.py checks the real ones.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Patients' documents go to a temporary folder of this run (each xdist worker its own), never var/.
     documents = tempfile.mkdtemp(prefix="ketamine-documents-")
@@ -34,6 +34,17 @@ def pytest_configure(config: pytest.Config) -> None:
         **settings.STORAGES,
         "documents": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": documents}},
     }
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_allow_audit_flush, weak=False, dispatch_uid="audit_test_flush")
+
+
+def _allow_audit_flush(sender, connection, **kwargs) -> None:
+    """The audit table refuses TRUNCATE (core migration 0009); a test database's own flush between
+    transactional tests is the one exception, asked for on the test runner's connections only."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET ketamine.audit_test_flush = on")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -148,3 +159,9 @@ def celery_worker(transactional_db):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_in_tmp(settings, tmp_path):
+    """Each test's audit checkpoints go to its own file, never into the project's var/."""
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")

@@ -11,6 +11,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.authz.helpers import Expect
 from tests.authz_world import ROLES, World, area_modules, build_world
 
+# Responses marked Cache-Control: public, the same for everyone and without personal data (may be cached).
+SAME_FOR_EVERYONE = {"javascript_catalog", "fhir:questionnaire"}
+
 # Namespaces left to their own framework's checks: Django admin requires is_staff superusers.
 SKIPPED_NAMESPACES = {"admin"}
 
@@ -74,3 +77,5 @@ def test_authorization_matrix(client, world, url_name, index, role):
     assert response.status_code == expect.status_for(role), (
         f"{role} {expect.method.upper()} {url} → {response.status_code}, expected {expect.status_for(role)}"
     )
+    if role != "anonymous" and url_name not in SAME_FOR_EVERYONE:  # a shared computer's browser keeps none of it
+        assert "no-store" in response.get("Cache-Control", ""), f"{role} {url}: {response.get('Cache-Control')}"

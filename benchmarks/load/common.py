@@ -14,7 +14,7 @@ HOST = "127.0.0.1"
 PASSWORD = "bench-password-2026"  # accounts in the benchmark's own database only
 CLINIC_SLUG = "bench-load-clinic"
 ARTIFACTS = ROOT / "test-artifacts" / "bench"
-# Password checks cost ~0.2 s of CPU by design (PBKDF2, 1,000,000 rounds): shown, but not a "page".
+# Password checks cost CPU by design (Argon2id: ~30 ms; before it PBKDF2: ~0.25 s): shown, but not a "page".
 NOT_PAGES = {"POST account:login", "POST account:two_factor"}
 SCENARIO_WEIGHTS = {"eligible": 40, "needs_review": 35, "ineligible": 15, "urgent": 10}
 CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')

@@ -65,7 +65,7 @@ def seed(args: argparse.Namespace, run_id: str) -> Seeded:
         dea_number="AB1234563",
         description="The load benchmark's clinic.",
     )
-    password_hash = make_password(PASSWORD)  # once: every bench account shares it (real PBKDF2 at sign-in)
+    password_hash = make_password(PASSWORD)  # once: every bench account shares it (real Argon2id at sign-in)
 
     staff = []
     # One account per staff user of the mix (a clinic of that size); a TOTP code works once per 30 s window,

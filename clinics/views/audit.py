@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from core import hooks
-from core.audit import ACTIONS
+from core.audit import ACTIONS, audit_status
 
 from ..forms import AuditFilterForm, AuditPatientSearchForm
 from ..models import Role
@@ -19,7 +19,7 @@ def _cursor(raw: str | None) -> int | None:
         value = int(raw or "")
     except ValueError:
         return None
-    return value if value > 0 else None
+    return value if 0 < value < 2**63 else None  # beyond a bigint: no such event
 
 
 def _detail_items(detail: object, users: dict) -> list[tuple[str, str]]:
@@ -81,5 +81,6 @@ def audit_log(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         "search": search,
         "matches": matches,
         "patient": patient,
+        "integrity": audit_status(),
     }
     return render(request, "clinics/audit_log.html", context)

@@ -17,6 +17,8 @@ EXPECTED = {
     "account:two_factor": public(302),  # staff here are verified already, patients never need it
     "account:verify_email": public(),
     "account:verify_email_sent": public(),
+    # Only a current e-mailed link unlocks; any other token is refused the same way for everyone.
+    "account:unlock": (public(400), public(400, "post")),
     "account:verify_email_resend": public(302, "post"),
     "account:password_reset": public(),
     "account:password_reset_done": public(),

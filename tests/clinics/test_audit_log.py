@@ -185,3 +185,24 @@ def test_late_evening_events_count_for_the_clinics_own_date(client, clinic, admi
     html = client.get(_url(clinic), {"date_from": "2026-03-01", "date_to": "2026-03-01"}).content.decode()
 
     assert _rows(html) == 1
+
+
+def test_admin_sees_the_last_verification_and_checkpoint(client, clinic, admin_user):
+    from django.core.management import call_command
+
+    html = client.get(_url(clinic)).content.decode()
+    assert "Not checked yet" in html and "No signed checkpoint yet" in html
+
+    audit_record(action="policy.change", clinic=clinic, actor=admin_user)
+    call_command("audit_checkpoint")
+    call_command("verify_audit")
+    html = client.get(_url(clinic)).content.decode()
+
+    assert "Intact" in html and "1 event verified against the signed checkpoint" in html
+    assert "Last signed checkpoint" in html and "1 event, up to event" in html
+
+
+def test_a_page_cursor_beyond_any_event_is_just_an_empty_page(client, clinic, admin_user):
+    response = client.get(_url(clinic), {"before": "9" * 30})
+
+    assert response.status_code == 200

@@ -1,6 +1,8 @@
 """The audit log is append-only and tamper-evident."""
 
 import importlib
+import json
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -80,6 +82,99 @@ def test_verify_audit_reports_a_deleted_row():
     assert broken is not None and broken.event_id == events[2].id
 
 
+def _delete_rows(ids: list[int]) -> None:
+    sql = "DELETE FROM core_auditevent WHERE id >= %s AND id <= %s"
+    if connection.vendor == "postgresql":
+        _without_trigger(sql, [min(ids), max(ids)])
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [min(ids), max(ids)])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_audit_names_a_deleted_tail_against_the_signed_checkpoint(capsys):
+    """The insider's first attack: delete the last rows. The chain that is left is whole, but the signed
+    checkpoint outside the database says where it ended."""
+    events = [audit_record(action="record.view", object_id=str(i)) for i in range(30)]
+    call_command("audit_checkpoint")
+
+    _delete_rows([e.id for e in events[-20:]])
+
+    with pytest.raises(CommandError) as error:
+        call_command("verify_audit")
+    message = str(error.value)
+    assert "tail was removed" in message and f"up to event {events[-1].id}" in message
+    assert f"event {events[-21].id} (10 events)" in message
+    assert error.value.returncode == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_audit_catches_an_edited_row_whose_chain_was_recomputed():
+    """The second attack: change a row and recompute every hash after it. Without AUDIT_KEY the attacker's
+    MACs (here: under a guessed key) do not verify, at the first row changed."""
+    from core.models import audit_mac, audit_payload
+
+    events = [audit_record(action="record.view", object_id=str(i)) for i in range(6)]
+    call_command("audit_checkpoint")
+    prev = events[1].hash
+    for event in events[2:]:
+        event.refresh_from_db()
+        event.prev_hash = prev
+        if event.id == events[2].id:
+            event.object_id = "someone-else"
+        event.hash = audit_mac(b"the attacker's guess", audit_payload(event))
+        _without_trigger(
+            "UPDATE core_auditevent SET object_id = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            [event.object_id, event.prev_hash, event.hash, event.id],
+        )
+        prev = event.hash
+
+    with pytest.raises(CommandError, match=f"at event {events[2].id}: its contents do not match its MAC"):
+        call_command("verify_audit")
+
+
+@pytest.mark.django_db
+def test_a_forged_checkpoint_is_reported(settings):
+    audit_record(action="auth.sign_in")
+    call_command("audit_checkpoint")
+    path = Path(settings.AUDIT_CHECKPOINT_FILE)
+    line = json.loads(path.read_text().splitlines()[-1])
+    path.write_text(path.read_text() + json.dumps({**line, "event_count": 1000}) + "\n")
+
+    with pytest.raises(CommandError, match="line 2 of the checkpoint file has a bad signature"):
+        call_command("verify_audit")
+
+
+@pytest.mark.django_db
+def test_the_key_rotates_and_old_events_still_verify(settings, capsys):
+    old = audit_record(action="auth.sign_in")
+    settings.AUDIT_PREVIOUS_KEYS = {old.key_id: settings.AUDIT_KEY}
+    settings.AUDIT_KEY_ID, settings.AUDIT_KEY = "2", "a-new-key-from-the-secrets-manager-0123456789"
+    new = audit_record(action="auth.sign_out")
+    call_command("audit_checkpoint")
+
+    call_command("verify_audit")
+    assert (old.key_id, new.key_id) == ("1", "2")
+    assert "2 events verified" in capsys.readouterr().out
+
+    settings.AUDIT_PREVIOUS_KEYS = {}  # the old key lost: its events can no longer be vouched for
+    with pytest.raises(CommandError, match=f"at event {old.id}: it names key '1'"):
+        call_command("verify_audit")
+
+
+@pytest.mark.django_db
+def test_every_verification_is_kept_for_the_audit_page():
+    from core.audit import audit_status
+
+    audit_record(action="auth.sign_in")
+    call_command("audit_checkpoint")
+    call_command("verify_audit")
+
+    status = audit_status()
+    assert status["verification"].intact and status["verification"].events_checked == 1
+    assert status["checkpoint"].event_count == 1
+
+
 def test_every_action_the_code_writes_has_a_label_for_the_audit_filter():
     """The audit log's filter lists core.audit.ACTIONS (no scan of the log): an action written anywhere in the
     code but missing there could never be filtered on, and would show as a bare code. Each app registers the
@@ -116,3 +211,17 @@ def test_every_action_the_code_writes_has_a_label_for_the_audit_filter():
         if label == "core":
             registered = {name: text for name, text in ACTIONS.items() if name.startswith("auth.")}
         assert actions - set(registered) == set(), f"{label} writes these: add them to {label}/apps.py AUDIT_ACTIONS"
+
+
+@pytest.mark.django_db
+def test_the_beat_tasks_checkpoint_and_verify(settings):
+    from core.models import AuditVerification
+    from core.tasks import audit_checkpoint, audit_verify
+
+    event = audit_record(action="auth.sign_in")
+
+    assert audit_checkpoint.delay().get() == event.id
+    assert audit_verify.delay().get() is True
+    line = json.loads(Path(settings.AUDIT_CHECKPOINT_FILE).read_text().splitlines()[-1])
+    assert line["last_event_id"] == event.id and line["event_count"] == 1 and line["signature"]
+    assert AuditVerification.objects.get().intact

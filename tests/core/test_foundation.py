@@ -63,6 +63,21 @@ def test_production_refuses_to_start_with_debug_on():
     assert "DEBUG must be off" in result.stderr
 
 
+def test_production_refuses_to_start_without_the_audit_keys():
+    result = _run_check(DJANGO_ENV="production", SECRET_KEY="x" * 60, ALLOWED_HOSTS="example.org")
+
+    assert result.returncode != 0
+    assert "AUDIT_KEY" in result.stderr
+
+
+def test_production_refuses_secret_key_as_the_audit_key():
+    env = {"AUDIT_SIGNING_KEY": "A" * 43 + "=", "AUDIT_CHECKPOINT_FILE": "/tmp/cp"}
+    result = _run_check(DJANGO_ENV="production", SECRET_KEY="x" * 60, AUDIT_KEY="x" * 60, ALLOWED_HOSTS="o.org", **env)
+
+    assert result.returncode != 0
+    assert "not SECRET_KEY" in result.stderr
+
+
 @pytest.mark.django_db
 def test_users_sign_in_with_email_in_any_case(rf):
     User = get_user_model()

@@ -22,6 +22,7 @@ def test_check_deploy_is_clean_with_production_settings():
         SITE_URL="https://clinic.example.org",
         DOCUMENTS_S3_BUCKET="clinic-documents",
     )
+    env.update(AUDIT_KEY=secrets.token_urlsafe(48), AUDIT_SIGNING_KEY="A" * 43 + "=", AUDIT_CHECKPOINT_FILE="/tmp/cp")
 
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

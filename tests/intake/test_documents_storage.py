@@ -59,6 +59,9 @@ def test_production_without_object_storage_fails_the_deploy_check():
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="clinic.example.org",
         SITE_URL="https://clinic.example.org",
+        AUDIT_KEY=secrets.token_urlsafe(48),
+        AUDIT_SIGNING_KEY="A" * 43 + "=",
+        AUDIT_CHECKPOINT_FILE="/tmp/cp",
     )
 
     result = subprocess.run(
