@@ -68,7 +68,8 @@ def case_call(request: HttpRequest, clinic_slug: str, case_id: Any) -> HttpRespo
     logged, form = _log_call(request, clinic=case.clinic, patient=case.submission.patient)
     if logged:
         return redirect(_case_url(case) + "#contact-heading")
-    return _render_case(request, case, status=400, contact_form=form)
+    # The case page again, with the error by the field: a view of the record (audited), like its other forms.
+    return _render_case(request, case, contact_form=form)
 
 
 # --- the urgent item before the intake is sent -----------------------------------------------------------------

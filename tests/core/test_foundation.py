@@ -96,7 +96,14 @@ def test_a_real_celery_worker_answers_through_redis(celery_worker):
 
 
 def test_production_refuses_to_start_without_site_url():
-    result = _run_check(DJANGO_ENV="production", SECRET_KEY="x" * 60, ALLOWED_HOSTS="example.org")
+    result = _run_check(
+        DJANGO_ENV="production",
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="example.org",
+        AUDIT_KEY="k" * 48,
+        AUDIT_SIGNING_KEY="A" * 43 + "=",
+        AUDIT_CHECKPOINT_FILE="/tmp/cp",
+    )
 
     assert result.returncode != 0
     assert "SITE_URL" in result.stderr
