@@ -211,13 +211,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return redirect("clinics:directory")
     draft_rows = []
     for draft in drafts:
-        checked = steps.check(draft.answers)
+        checked = steps.check_draft(draft)
         draft_rows.append(
             {
                 "draft": draft,
                 "amends": draft.amends,
                 "done": checked.done_count,
-                "total": len(steps.ANSWER_STEPS),
+                "total": steps.PAGE_COUNT,
                 "next_title": steps.STEP_BY_NAME[checked.first_incomplete].title,
             }
         )

@@ -24,7 +24,8 @@ def send(clinic: Any, patient: Any, name: str = "eligible", **changes: dict[str,
     """The patient's first submission to the clinic, screened and routed."""
     draft = draft_get_or_start(patient=patient, clinic=clinic)
     draft.answers = raw_answers(answers_for(name, **changes))
-    draft.save(update_fields=["answers"])
+    draft.unconfirmed_steps = []  # every page posted with Next, as the wizard does
+    draft.save(update_fields=["answers", "unconfirmed_steps"])
     return submission_submit(draft=draft, patient=patient)
 
 
