@@ -200,6 +200,11 @@ def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
         signed_name=consent["signed_name"],
         submitted_at=now,
     )
+    # The record as sent is the account's (already saved page by page; this keeps both the same).
+    record: dict[str, Any] = {}
+    for name in steps.RECORD_STEP_FIELDS:
+        record.update(checked.forms[name].record())
+    patient_profile_save(user=patient, values=record)
     record_number_assign(clinic=clinic, patient=patient)
     outbox_add(kind="submission.received", recipient=patient, obj=submission, clinic=clinic)
     # Screening sits above intake (tests/test_architecture.py): it answers, in this transaction, or the submit fails.
