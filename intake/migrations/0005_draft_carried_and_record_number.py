@@ -7,35 +7,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinics', '0007_scheduling_and_dashboard_moved_out'),
-        ('intake', '0004_submission_consent_language'),
+        ("clinics", "0007_scheduling_and_dashboard_moved_out"),
+        ("intake", "0004_submission_consent_language"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='intakedraft',
-            name='carried_from',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='carried_into', to='intake.intakesubmission'),
+            model_name="intakedraft",
+            name="carried_from",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="carried_into",
+                to="intake.intakesubmission",
+            ),
         ),
         migrations.AddField(
-            model_name='intakedraft',
-            name='unconfirmed_steps',
+            model_name="intakedraft",
+            name="unconfirmed_steps",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.CreateModel(
-            name='MedicalRecordNumber',
+            name="MedicalRecordNumber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=12)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='record_numbers', to='clinics.clinic')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='record_numbers', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=12)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="record_numbers", to="clinics.clinic"
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="record_numbers",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('clinic', 'patient'), name='intake_mrn_one_per_patient'), models.UniqueConstraint(fields=('clinic', 'number'), name='intake_mrn_unique_in_clinic')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("clinic", "patient"), name="intake_mrn_one_per_patient"),
+                    models.UniqueConstraint(fields=("clinic", "number"), name="intake_mrn_unique_in_clinic"),
+                ],
             },
         ),
     ]
