@@ -14,6 +14,7 @@ from localflavor.us.us_states import CONTIGUOUS_STATES, NON_CONTIGUOUS_STATES, U
 
 from .forms import PhoneField
 from .models import PatientProfile
+from .phone import phone_display
 
 CHOOSE = _("Please choose an answer.")
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -234,6 +235,8 @@ def record_initial(profile: PatientProfile | None, names: tuple[str, ...]) -> di
         value = getattr(profile, name)
         if name == "referred":
             value = "yes" if value else ("no" if profile.emergency_name else "")
+        elif name.endswith("_phone"):
+            value = phone_display(value)  # as people read and type it; cleaned back to E.164
         if value:
             initial[name] = value
     return initial

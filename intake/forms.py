@@ -287,7 +287,7 @@ class AboutForm(StepForm):
                 Field("last_name"),
                 Field("preferred_name"),
                 Field("pronouns"),
-                css_class="name-group",
+                css_class="record-group name-group",
             ),
             Field("date_of_birth", css_class="date-input"),
             Field("sex_at_birth"),
@@ -297,7 +297,7 @@ class AboutForm(StepForm):
                 Field("city"),
                 Field("state"),
                 Field("zip_code", css_class="zip-input"),
-                css_class="address-group",
+                css_class="record-group address-group",
             ),
             Div(Field("weight", css_class="weight-input"), InlineRadios("weight_unit"), css_class="weight-group"),
             Fieldset(
@@ -400,15 +400,27 @@ class CareTeamForm(StepForm):
                     )
                 ),
                 *record.EMERGENCY_FIELDS,
-                css_class="emergency-group",
+                css_class="record-group emergency-group",
             ),
-            Fieldset(_("Your primary care clinician (optional)"), *record.PCP_FIELDS, css_class="pcp-group"),
+            Fieldset(
+                _("Your primary care clinician (optional)"), *record.PCP_FIELDS, css_class="record-group pcp-group"
+            ),
             Fieldset(
                 _("Your current prescriber or therapist (optional)"),
                 *record.PRESCRIBER_FIELDS,
-                css_class="prescriber-group",
+                css_class="record-group prescriber-group",
             ),
-            Fieldset(_("Referral"), InlineRadios("referred"), Field("referrer_name"), css_class="referral-group"),
+            Fieldset(
+                _("Referral"),
+                InlineRadios("referred"),
+                Div(
+                    Field("referrer_name"),
+                    css_class="conditional",
+                    data_show_when="care-team-referred",
+                    data_show_value="yes",
+                ),
+                css_class="record-group referral-group",
+            ),
         )
 
     def clean(self) -> dict[str, Any]:
@@ -449,7 +461,9 @@ class PaymentForm(StepForm):
             Fieldset(
                 _("If you use insurance"),
                 *record.INSURANCE_FIELDS,
-                css_class="insurance-group",
+                css_class="record-group insurance-group",
+                data_show_when="payment-payment",
+                data_show_value="insurance",
             ),
         )
 
