@@ -118,7 +118,7 @@ def demo_record(answers: dict[str, dict[str, Any]], *, index: int, full_name: st
     if index % 3 == 1:  # insurance for some (esketamine is mostly insured, infusions mostly self-pay)
         answers["payment"] = {
             "payment": "insurance",
-            "payer_name": PAYERS[index % len(PAYERS)],
+            "payer_name": PAYERS[(index // 3) % len(PAYERS)],
             "member_id": f"DM{700000 + index * 1111}",
             "group_number": f"G{4100 + index}",
             "subscriber_relationship": "self" if index != 4 else "spouse",
