@@ -16,6 +16,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from core import forms_profile as record
+from core.phone import phone_display
 
 from . import builder, forms
 from .instruments import PHQ9_QUESTION
@@ -145,7 +146,7 @@ def contact_initial(user: Any) -> dict[str, str]:
     if not getattr(user, "phone", ""):
         return {}
     return {
-        "phone": user.phone,
+        "phone": phone_display(user.phone),  # as people read and type it; the form cleans it back to E.164
         "call_time": user.call_time,
         "voicemail_ok": "yes" if user.voicemail_ok else "no",
         "texts_ok": "yes" if user.texts_ok else "no",

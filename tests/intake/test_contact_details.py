@@ -89,7 +89,7 @@ def test_a_second_clinics_intake_starts_with_the_phone_already_given(patient_cli
     patient.phone, patient.call_time, patient.voicemail_ok = "+15035550177", "morning", True
     patient.save()
     page = patient_client.get(step_url(draft, "about")).content.decode()
-    assert 'value="+15035550177"' in page
+    assert 'value="(503) 555-0177"' in page  # shown as people read it, stored as E.164
 
 
 def test_answers_sent_before_the_phone_was_asked_still_show(patient_client, complete, patient):
