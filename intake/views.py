@@ -65,7 +65,8 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         if request.session.get("chosen_clinic") == clinic.slug:
             del request.session["chosen_clinic"]
         return redirect("intake:resume", draft_id=draft.pk)
-    return render(request, "intake/start.html", {"clinic": clinic, "step_count": steps.PAGE_COUNT})
+    earlier = selectors.submission_latest_for_patient(user=request.user)
+    return render(request, "intake/start.html", {"clinic": clinic, "step_count": steps.PAGE_COUNT, "earlier": earlier})
 
 
 # --- the wizard -----------------------------------------------------------------------------------

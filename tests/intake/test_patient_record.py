@@ -399,3 +399,13 @@ def test_a_patient_without_a_record_still_gives_a_valid_patient(db):
     resource = patient_resource(IntakeSubmission.objects.select_related("patient").get(pk=submission.pk))
     assert resource.identifier[0].value == MedicalRecordNumber.objects.get(patient=patient).number
     assert coverage_resource(IntakeSubmission.objects.select_related("patient").get(pk=submission.pk)) is None
+
+
+def test_the_start_page_tells_a_returning_patient_their_answers_are_filled_in(patient_client, patient, clinic):
+    first = patient_client.get(reverse("intake:start", args=[clinic.slug])).content.decode()
+    assert "Your answers from your last intake are filled in" not in first
+    send(staffed_clinic("Cedar Clinic"), patient)
+
+    page = patient_client.get(reverse("intake:start", args=[clinic.slug])).content.decode()
+    assert "Your answers from your last intake are filled in" in page
+    assert "your blood pressure and pregnancy are asked again" in page
