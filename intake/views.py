@@ -57,7 +57,8 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     if open_draft is not None:
         return redirect("intake:resume", draft_id=open_draft.pk)
     sent = selectors.submission_for_clinic(user=request.user, clinic=clinic)
-    if sent is not None:
+    # Declined or ineligible there: they may apply again (from their last answers); otherwise the answers sent stand.
+    if sent is not None and not hooks.ask("submission_may_apply_again", sent):
         messages.info(request, _("You have already sent your answers to %(clinic)s.") % {"clinic": clinic.name})
         return redirect(_submission_url(sent))
     if request.method == "POST":

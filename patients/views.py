@@ -23,7 +23,7 @@ from intake.models import IntakeDraft, IntakeSubmission
 from intake.patient_messages import ineligible_reasons
 from scheduling.models import Appointment, WorklistEntry
 from screening.models import Outcome, Priority, ReviewCase
-from screening.selectors import case_latest, outcome_change_latest, result_latest
+from screening.selectors import case_latest, outcome_change_latest, result_latest, submission_may_apply_again
 
 from . import selectors
 
@@ -234,6 +234,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # --- after submitting -----------------------------------------------------------------------------
 
 
+def _may_apply_again(request: HttpRequest, submission: IntakeSubmission) -> bool:
+    """Declined or ineligible, and the patient's latest answers to that clinic: they may start a new intake."""
+    latest = intake_selectors.submission_for_clinic(user=request.user, clinic=submission.clinic)
+    return latest == submission and submission_may_apply_again(submission)
+
+
 def after_submit_url(submission: IntakeSubmission) -> str:
     """Where the wizard sends the patient after Submit (asked through core.hooks): crisis help first."""
     result = result_latest(submission=submission)
@@ -263,6 +269,7 @@ def submission_detail(request: HttpRequest, submission_id: Any) -> HttpResponse:
     case = case_latest(submission=submission)
     clinic = submission.clinic
     checked = steps.check(submission.draft.answers, sent=True)
+    newer = _newer_version(submission)
     groups = [
         {"step": steps.STEP_BY_NAME[name], "rows": checked.forms[name].display() if checked.valid[name] else []}
         for name in steps.ANSWER_STEPS
@@ -280,7 +287,8 @@ def submission_detail(request: HttpRequest, submission_id: Any) -> HttpResponse:
             "urgent": urgent,
             "status": status_for(submission),
             "conversation": conversation_for(submission),
-            "newer": _newer_version(submission),
+            "newer": newer,
+            "may_apply_again": newer is None and _may_apply_again(request, submission),
             "case_status": case.status if case else None,
             "worklist_started": _worklist_state(submission) not in (None, WorklistEntry.Status.TO_CONTACT),
             "due_at": case.due_at if case else None,

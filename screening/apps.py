@@ -33,3 +33,4 @@ class ScreeningConfig(AppConfig):
         hooks.provide("screen_submission", services.submission_screen)
         hooks.provide("submission_awaits_patient", selectors.submission_awaits_patient)
         hooks.provide("amendment_question", selectors.amendment_question)
+        hooks.provide("submission_may_apply_again", selectors.submission_may_apply_again)

@@ -409,3 +409,44 @@ def test_the_start_page_tells_a_returning_patient_their_answers_are_filled_in(pa
     page = patient_client.get(reverse("intake:start", args=[clinic.slug])).content.decode()
     assert "Your answers from your last intake are filled in" in page
     assert "your blood pressure and pregnancy are asked again" in page
+
+
+# --- coming back to the same clinic after a decline or an ineligible result ---------------------------------
+
+
+def test_after_a_decline_the_patient_may_apply_again_at_the_same_clinic_from_their_last_answers(
+    patient_client, patient
+):
+    from screening.services import review_case_claim, review_case_decline
+
+    clinic = staffed_clinic()
+    earlier = send(clinic, patient, "needs_review")
+    start_url = reverse("intake:start", args=[clinic.slug])
+    assert patient_client.get(start_url)["Location"].endswith(f"/{earlier.pk}/")  # undecided: the answers stand
+    case = case_of(earlier)
+    review_case_claim(case_id=case.pk, user=clinic.psychiatrist)
+    review_case_decline(case_id=case.pk, user=clinic.psychiatrist, note="Not now.", patient_message="Not now.")
+
+    result_page = patient_client.get(reverse("patients:submission", args=[earlier.pk])).content.decode()
+    assert "Apply again" in result_page
+    assert "Your answers from your last intake are filled in" in patient_client.get(start_url).content.decode()
+    patient_client.post(start_url)
+    draft = IntakeDraft.objects.get(patient=patient, submitted_at__isnull=True)
+    assert (draft.clinic, draft.carried_from) == (clinic, earlier)
+
+    for response in fill(patient_client, draft, scenario("eligible")):
+        assert "check=1" not in response["Location"]
+    submit(patient_client, draft)
+    again = IntakeSubmission.objects.get(draft=draft)
+    assert ScreeningResult.objects.get(submission=again).outcome == "eligible"  # screened from scratch
+    assert MedicalRecordNumber.objects.filter(clinic=clinic, patient=patient).count() == 1  # the same number
+    assert "Apply again" not in patient_client.get(reverse("patients:submission", args=[earlier.pk])).content.decode()
+
+
+def test_an_ineligible_patient_may_apply_again(patient_client, patient):
+    clinic = staffed_clinic()
+    earlier = send(clinic, patient, "ineligible")
+
+    assert "Apply again" in patient_client.get(reverse("patients:submission", args=[earlier.pk])).content.decode()
+    patient_client.post(reverse("intake:start", args=[clinic.slug]))
+    assert IntakeDraft.objects.get(patient=patient, submitted_at__isnull=True).carried_from == earlier
