@@ -288,7 +288,10 @@ def submission_detail(request: HttpRequest, submission_id: Any) -> HttpResponse:
             "status": status_for(submission),
             "conversation": conversation_for(submission),
             "newer": newer,
-            "may_apply_again": newer is None and _may_apply_again(request, submission),
+            # Asked only when the result is final and negative (no extra queries on every other result page).
+            "may_apply_again": newer is None
+            and (outcome == Outcome.INELIGIBLE or (case is not None and case.status == ReviewCase.Status.DECLINED))
+            and _may_apply_again(request, submission),
             "case_status": case.status if case else None,
             "worklist_started": _worklist_state(submission) not in (None, WorklistEntry.Status.TO_CONTACT),
             "due_at": case.due_at if case else None,
