@@ -20,6 +20,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import audit_record
+from .models import PatientProfile
 from .outbox import outbox_add, outbox_add_many
 
 EMAIL_VERIFY_SALT = "core.email_verify"
@@ -156,6 +157,28 @@ def account_unlock(*, request: HttpRequest, token: str) -> Any:
     axes_reset(username=user.email.lower())
     audit_record(action="auth.account_unlocked", request=request, obj=user, detail={"user_id": str(user.pk)})
     return user
+
+
+PROFILE_FIELDS = frozenset(f.name for f in PatientProfile._meta.concrete_fields if f.name not in ("user", "updated_at"))
+
+
+@transaction.atomic
+def patient_profile_save(*, user: Any, values: dict[str, Any]) -> PatientProfile:
+    """Store part or all of the patient's record (checked by the form); the account's name follows the legal name,
+    so every staff page that names a user names the patient."""
+    unknown = set(values) - PROFILE_FIELDS
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    profile, _created = PatientProfile.objects.select_for_update().get_or_create(user_id=user.pk)
+    for name, value in values.items():
+        setattr(profile, name, value)
+    profile.full_clean(exclude=[f for f in PROFILE_FIELDS if f not in values] + ["user"], validate_unique=False)
+    profile.save()
+    if "first_name" in values or "last_name" in values:
+        full_name = profile.legal_name[:150]
+        get_user_model().objects.filter(pk=user.pk).update(full_name=full_name)
+        user.full_name = full_name
+    return profile
 
 
 @transaction.atomic

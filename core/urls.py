@@ -3,10 +3,12 @@
 from django.urls import path
 
 from . import views_auth as views
+from . import views_profile
 
 app_name = "account"
 
 urlpatterns = [
+    path("", views_profile.details, name="details"),
     path("sign-in/", views.login_view, name="login"),
     path("sign-out/", views.logout_view, name="logout"),
     path("sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),

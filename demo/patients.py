@@ -7,7 +7,14 @@ from django.contrib.auth import get_user_model
 from clinics.models import Clinic, Membership, Role
 from intake.models import IntakeDraft
 from intake.scenarios import raw_answers, scenario
-from intake.services import draft_contact_save, draft_get_or_start, draft_save_step, submission_submit
+from intake.services import (
+    draft_contact_save,
+    draft_get_or_start,
+    draft_record_save,
+    draft_save_step,
+    submission_submit,
+)
+from intake.steps import RECORD_STEP_FIELDS
 from screening.models import ReviewCase
 from screening.services import (
     review_case_claim,
@@ -76,6 +83,57 @@ def _after(case: ReviewCase | None, what: str | None, psychiatrist: Any) -> None
         )
 
 
+# Fictional people: 555-01xx numbers are set aside for fiction, the streets and plans are made up.
+STREETS = ("Alder Street", "Birch Avenue", "Cedar Lane", "Dogwood Court", "Elm Road", "Fir Way", "Hawthorn Drive")
+EMERGENCY = (("Jordan", "partner"), ("Pat", "mother"), ("Chris", "brother"), ("Robin", "friend"), ("Lee", "husband"))
+PAYERS = ("Cascade Demo Health", "Northwest Demo Insurance", "Summit Demo Health Plan")
+
+
+def demo_record(answers: dict[str, dict[str, Any]], *, index: int, full_name: str, clinic: Clinic) -> None:
+    """A complete record for a demo patient (name, home address, emergency contact; a care team for some,
+    insurance for some), as the first three pages of the intake ask it."""
+    first, _space, last = full_name.partition(" ")
+    contact, relationship = EMERGENCY[index % len(EMERGENCY)]
+    answers["about"].update(
+        first_name=first,
+        last_name=last or "Demo",
+        preferred_name="Sam" if index == 3 else "",
+        pronouns=("she/her", "he/him", "they/them", "")[index % 4],
+        street=f"{120 + 37 * index} {STREETS[index % len(STREETS)]}",
+        state=clinic.state if clinic.served_states.filter(state=clinic.state).exists() else answers["about"]["state"],
+        city=clinic.city,
+        zip_code=clinic.postal_code,
+    )
+    care: dict[str, str] = {
+        "emergency_name": f"{contact} {last or 'Demo'}",
+        "emergency_relationship": relationship,
+        "emergency_phone": f"(503) 555-01{index + 40:02d}",
+        "referred": "no",
+    }
+    if index % 2 == 0:  # a care team for some
+        care.update(pcp_name="Dr. Morgan Ellis", pcp_practice="Riverside Family Medicine", pcp_phone="(503) 555-0170")
+    if index % 3 == 0:
+        care.update(prescriber_name="Dana Whitfield, PMHNP", prescriber_practice="Bridge Psychiatry", referred="yes")
+        care["referrer_name"] = "Dana Whitfield, PMHNP"
+    answers["care-team"] = care
+    if index % 3 == 1:  # insurance for some (esketamine is mostly insured, infusions mostly self-pay)
+        answers["payment"] = {
+            "payment": "insurance",
+            "payer_name": PAYERS[(index // 3) % len(PAYERS)],
+            "member_id": f"DM{700000 + index * 1111}",
+            "group_number": f"G{4100 + index}",
+            "subscriber_relationship": "self" if index != 4 else "spouse",
+        }
+    else:
+        answers["payment"] = {"payment": "self_pay"}
+
+
+def _save_record(draft: IntakeDraft, patient: Any) -> None:
+    draft_contact_save(draft=draft, patient=patient)
+    for step in RECORD_STEP_FIELDS:
+        draft_record_save(draft=draft, patient=patient, step=step)
+
+
 def demo_patients(clinic: Clinic, password: str) -> list[str]:
     """Idempotent: a patient who already exists is left as they are."""
     User = get_user_model()
@@ -96,15 +154,16 @@ def demo_patients(clinic: Clinic, password: str) -> list[str]:
             call_time=("morning", "afternoon", "evening", "any")[index % 4],
             voicemail_ok="no" if index % 3 == 1 else "yes",
         )
+        demo_record(answers, index=index, full_name=full_name, clinic=clinic)
         draft = draft_get_or_start(patient=patient, clinic=clinic)
         if then == "half_done":
             _fill(draft, answers, stop_after=6)
-            draft_contact_save(draft=draft, patient=patient)
+            _save_record(draft, patient)
             demo_backdate(patient=patient, story=then)
             lines.append(f"  {email:<40} intake half done")
             continue
         _fill(draft, answers)
-        draft_contact_save(draft=draft, patient=patient)
+        _save_record(draft, patient)
         submission = submission_submit(draft=draft, patient=patient)
         case = ReviewCase.objects.filter(submission=submission).first()
         _after(case, then, psychiatrist)

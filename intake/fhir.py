@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import translation
 from fhir.resources.R4B.questionnaire import Questionnaire
 
@@ -30,6 +31,12 @@ PHQ9_PANEL = "44249-1"
 PHQ9_TOTAL = "44261-6"
 PHQ9_ITEM_CODES = ["44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8"]
 PHQ9_ANSWER_CODES = {0: "LA6568-5", 1: "LA6569-3", 2: "LA6570-1", 3: "LA6571-9"}
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"  # identifier types (MR: medical record number)
+V2_0131 = "http://terminology.hl7.org/CodeSystem/v2-0131"  # contact roles (C: emergency contact)
+V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+SUBSCRIBER_RELATIONSHIP = "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
+COVERAGE_CLASS = "http://terminology.hl7.org/CodeSystem/coverage-class"
+COVERAGE_SELFPAY = "http://terminology.hl7.org/CodeSystem/coverage-selfpay"
 
 
 def canonical_url() -> str:
@@ -136,7 +143,10 @@ def _field_item(link_id: str, field: forms.Field, *, code: str | None = None) ->
 def _step_items(step: steps.Step) -> list[dict[str, Any]]:
     form = step.form_class(prefix=step.name)
     items = []
+    kept = getattr(form, "RECORD_FIELDS", ())  # the name and address: the Patient resource's, not the answers'
     for name, field in form.fields.items():  # an instance's fields: the first step adds the contact questions
+        if name in kept:
+            continue
         link_id = f"{step.name}.{name}"
         code = None
         if step.name == "phq9":
@@ -172,7 +182,7 @@ def questionnaire() -> Questionnaire:
     with translation.override("en"):
         groups = []
         for step in steps.STEPS:
-            if step.name not in steps.ANSWER_STEPS:
+            if step.name not in steps.DOCUMENT_STEPS:
                 continue
             group: dict[str, Any] = {
                 "linkId": step.name,
@@ -278,7 +288,7 @@ def questionnaire_response(submission: Any) -> Any | None:
         return None
     groups = []
     for step in steps.STEPS:
-        if step.name not in steps.ANSWER_STEPS:
+        if step.name not in steps.DOCUMENT_STEPS:
             continue
         values = answers[step.name]
         items = []
@@ -321,7 +331,7 @@ def answers_from_response(response: Any) -> dict[str, Any]:
     by_step = {group["linkId"]: group.get("item", []) for group in data.get("item", [])}
     answers: dict[str, Any] = {}
     for step in steps.STEPS:
-        if step.name not in steps.ANSWER_STEPS:
+        if step.name not in steps.DOCUMENT_STEPS:
             continue
         given = {item["linkId"]: item for item in by_step.get(step.name, []) if "item" not in item}
         values = {}
@@ -346,14 +356,56 @@ def answers_from_response(response: Any) -> dict[str, Any]:
     return answers
 
 
-def patient_resource(submission: Any) -> Any:
-    """The patient as the intake knows them: name, birth date, phone, e-mail, the state they live in."""
+def mrn_system(clinic_id: Any) -> str:
+    """The identifier system of a clinic's medical record numbers: `<SITE_URL>/fhir/sid/mrn/<clinic id>`.
+
+    The clinic's id (a UUID), not its slug, so the system never changes when an admin renames the clinic."""
+    return settings.SITE_URL.rstrip("/") + f"/fhir/sid/mrn/{clinic_id}"
+
+
+def _profile(patient: Any) -> Any:
+    try:
+        return patient.profile
+    except ObjectDoesNotExist:
+        return None
+
+
+def _phone(value: str) -> list[dict[str, str]]:
+    return [{"system": "phone", "value": value}] if value else []
+
+
+def patient_resource(submission: Any, record_number: Any = None) -> Any:
+    """The patient as the clinic knows them: the record on the account (legal and preferred name, home address,
+    emergency contact, primary care clinician), the clinic's medical record number, the birth date sent."""
     from fhir.resources.R4B.patient import Patient
 
+    from .models import MedicalRecordNumber
+
     patient = submission.patient
+    profile = _profile(patient)
     about = submission.document.get("patient", {})
     resource: dict[str, Any] = {"resourceType": "Patient", "id": str(patient.pk)}
-    if patient.full_name:
+    if record_number is None:
+        record_number = MedicalRecordNumber.objects.filter(
+            clinic_id=submission.clinic_id, patient_id=patient.pk
+        ).first()
+    if record_number is not None:
+        resource["identifier"] = [
+            {
+                "use": "usual",
+                "type": {"coding": [{"system": V2_0203, "code": "MR", "display": "Medical record number"}]},
+                "system": mrn_system(submission.clinic_id),
+                "value": record_number.number,
+            }
+        ]
+    if profile is not None and profile.last_name:
+        names = [
+            {"use": "official", "text": profile.legal_name, "family": profile.last_name, "given": [profile.first_name]}
+        ]
+        if profile.preferred_name:
+            names.append({"use": "usual", "given": [profile.preferred_name], "family": profile.last_name})
+        resource["name"] = names
+    elif patient.full_name:
         resource["name"] = [{"text": patient.full_name}]
     telecom = [{"system": "email", "value": patient.email}]
     if patient.phone:
@@ -361,7 +413,81 @@ def patient_resource(submission: Any) -> Any:
     resource["telecom"] = telecom
     if about.get("date_of_birth"):
         resource["birthDate"] = about["date_of_birth"]
-    state = about.get("state")
-    if state:
-        resource["address"] = [{"state": state, "country": "US"}]
+    if profile is not None and profile.street:
+        resource["address"] = [
+            {
+                "use": "home",
+                "line": [profile.street],
+                "city": profile.city,
+                "state": profile.state,
+                "postalCode": profile.zip_code,
+                "country": "US",
+            }
+        ]
+    elif about.get("state"):
+        resource["address"] = [{"state": about["state"], "country": "US"}]
+    if profile is not None and profile.emergency_name:
+        resource["contact"] = [
+            {
+                "relationship": [
+                    {"coding": [{"system": V2_0131, "code": "C", "display": "Emergency Contact"}]},
+                    {"text": profile.emergency_relationship},
+                ],
+                "name": {"text": profile.emergency_name},
+                "telecom": _phone(profile.emergency_phone),
+            }
+        ]
+    if profile is not None and profile.pcp_name:
+        practitioner: dict[str, Any] = {
+            "resourceType": "Practitioner",
+            "id": "pcp",
+            "name": [{"text": profile.pcp_name}],
+        }
+        if profile.pcp_phone:
+            practitioner["telecom"] = _phone(profile.pcp_phone)
+        resource["contained"] = [practitioner]
+        display = ", ".join(part for part in (profile.pcp_name, profile.pcp_practice) if part)
+        resource["generalPractitioner"] = [{"reference": "#pcp", "display": display}]
     return Patient.model_validate(resource)
+
+
+def coverage_resource(submission: Any) -> Any | None:
+    """How the patient pays, as a Coverage: their insurance (payer, member ID, group, whose plan), or self-pay.
+    None before the intake asked it."""
+    from fhir.resources.R4B.coverage import Coverage
+
+    patient = submission.patient
+    profile = _profile(patient)
+    if profile is None or not profile.emergency_name:  # the record was never completed: nothing was asked
+        return None
+    beneficiary = {"reference": f"Patient/{patient.pk}"}
+    resource: dict[str, Any] = {
+        "resourceType": "Coverage",
+        "id": f"coverage-{patient.pk}",
+        "status": "active",
+        "beneficiary": beneficiary,
+    }
+    if profile.payment == "insurance":
+        resource.update(
+            type={"coding": [{"system": V3_ACT_CODE, "code": "HIP", "display": "health insurance plan policy"}]},
+            subscriberId=profile.member_id,
+            payor=[{"display": profile.payer_name}],
+        )
+        if profile.subscriber_relationship:
+            resource["relationship"] = {
+                "coding": [{"system": SUBSCRIBER_RELATIONSHIP, "code": profile.subscriber_relationship}]
+            }
+        if profile.group_number:
+            resource["class"] = [
+                {
+                    "type": {"coding": [{"system": COVERAGE_CLASS, "code": "group"}]},
+                    "value": profile.group_number,
+                }
+            ]
+    else:
+        resource.update(
+            type={"coding": [{"system": COVERAGE_SELFPAY, "code": "pay", "display": "Pay"}]},
+            payor=[beneficiary],
+            relationship={"coding": [{"system": SUBSCRIBER_RELATIONSHIP, "code": "self"}]},
+        )
+    return Coverage.model_validate(resource)

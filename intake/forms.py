@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from localflavor.us.us_states import CONTIGUOUS_STATES, NON_CONTIGUOUS_STATES, US_TERRITORIES
 
+from core import forms_profile as record
 from core.forms import contact_fields
 from core.phone import phone_display
 
@@ -241,6 +242,8 @@ class AboutForm(StepForm):
     weight_unit = radio(_("Weight in"), WEIGHT_UNITS, required=False)
 
     CONTACT_FIELDS = ("phone", "call_time", "voicemail_ok", "texts_ok")
+    # Kept on the account (core.PatientProfile), not in the intake document.
+    RECORD_FIELDS = (*record.NAME_FIELDS, "street", "city", "zip_code")
 
     def __init__(
         self,
@@ -254,6 +257,12 @@ class AboutForm(StepForm):
         self.served_states = served_states
         self.clinic_name = clinic_name
         super().__init__(*args, **kwargs)
+        # The name and home address (the state above is the address's state: one question) are the account's
+        # record; answers sent before the step asked for them stay readable (contact_required=False).
+        address = record.address_fields(required=contact_required)
+        del address["state"]
+        self.fields.update(record.name_fields(required=contact_required))
+        self.fields.update(address)
         # Answers sent before the step asked for a phone stay readable (contact_required=False).
         self.fields.update(contact_fields(required=contact_required))
 
@@ -274,9 +283,24 @@ class AboutForm(StepForm):
 
     def build_layout(self) -> Layout:
         return Layout(
+            Fieldset(
+                _("Your name"),
+                Field("first_name"),
+                Field("last_name"),
+                Field("preferred_name"),
+                Field("pronouns"),
+                css_class="record-group name-group",
+            ),
             Field("date_of_birth", css_class="date-input"),
             Field("sex_at_birth"),
-            Field("state"),
+            Fieldset(
+                _("Your home address"),
+                Field("street"),
+                Field("city"),
+                Field("state"),
+                Field("zip_code", css_class="zip-input"),
+                css_class="record-group address-group",
+            ),
             Div(Field("weight", css_class="weight-input"), InlineRadios("weight_unit"), css_class="weight-group"),
             Fieldset(
                 _("How the clinic can reach you"),
@@ -314,7 +338,12 @@ class AboutForm(StepForm):
 
     def answers(self) -> dict[str, Any]:
         """The builder's input: the contact details are the account's, not the intake document's."""
-        return {name: value for name, value in super().answers().items() if name not in self.CONTACT_FIELDS}
+        kept = self.CONTACT_FIELDS + self.RECORD_FIELDS
+        return {name: value for name, value in super().answers().items() if name not in kept}
+
+    def record(self) -> dict[str, Any]:
+        """The name and home address, for the patient's record (only when valid and a name was given)."""
+        return record.record_values(self.cleaned_data, (*self.RECORD_FIELDS, "state"))
 
     def contact(self) -> dict[str, Any]:
         """The phone and call preferences, for the patient's account (only when valid and a phone was given)."""
@@ -327,17 +356,137 @@ class AboutForm(StepForm):
         }
 
     def display(self) -> list[tuple[str, str]]:
-        rows = super().display()
+        rows = dict(zip(self.fields, super().display(), strict=True))
         weight = self.cleaned_data.get("weight")
         unit = self.cleaned_data.get("weight_unit") or "lb"
-        about = [
-            *rows[:3],
-            (str(_("Your weight")), f"{_json(weight)} {unit}" if weight is not None else str(_("Not given"))),
-        ]
-        contact = rows[5:]
         if self.cleaned_data.get("phone"):
-            contact[0] = (contact[0][0], phone_display(self.cleaned_data["phone"]))
-        return about + contact
+            rows["phone"] = (rows["phone"][0], phone_display(self.cleaned_data["phone"]))
+        rows["weight"] = (
+            str(_("Your weight")),
+            f"{_json(weight)} {unit}" if weight is not None else str(_("Not given")),
+        )
+        order = (
+            *record.NAME_FIELDS,
+            "date_of_birth",
+            "sex_at_birth",
+            "street",
+            "city",
+            "state",
+            "zip_code",
+            "weight",
+            *self.CONTACT_FIELDS,
+        )
+        return [rows[name] for name in order if name in rows]
+
+
+# --- 1b. Someone to call and the care team; paying for treatment (kept on the account) -----------------
+
+
+class CareTeamForm(StepForm):
+    """The emergency contact (required) and the care team (optional): kept on the account, not in the document."""
+
+    stacked = ("referred",)
+
+    def __init__(self, *args: Any, required: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(record.care_fields(required=required))
+
+    def build_layout(self) -> Layout:
+        return Layout(
+            Fieldset(
+                _("Someone to call in an emergency"),
+                HTML(
+                    format_html(
+                        '<p class="form-text">{}</p>',
+                        _("A treatment day needs someone the clinic can call if you are unwell."),
+                    )
+                ),
+                *record.EMERGENCY_FIELDS,
+                css_class="record-group emergency-group",
+            ),
+            Fieldset(
+                _("Your primary care clinician (optional)"), *record.PCP_FIELDS, css_class="record-group pcp-group"
+            ),
+            Fieldset(
+                _("Your current prescriber or therapist (optional)"),
+                *record.PRESCRIBER_FIELDS,
+                css_class="record-group prescriber-group",
+            ),
+            Fieldset(
+                _("Referral"),
+                InlineRadios("referred"),
+                Div(
+                    Field("referrer_name"),
+                    css_class="conditional",
+                    data_show_when="care-team-referred",
+                    data_show_value="yes",
+                ),
+                css_class="record-group referral-group",
+            ),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        record.clean_care(self, cleaned)
+        return cleaned
+
+    def answers(self) -> dict[str, Any]:
+        return {}  # the account's record, not the intake document's
+
+    def record(self) -> dict[str, Any]:
+        return record.record_values(self.cleaned_data, record.CARE_FIELDS)
+
+    def display(self) -> list[tuple[str, str]]:
+        rows = []
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if name.endswith("_phone") and value:
+                value = phone_display(value)
+            if name == "referrer_name" and self.cleaned_data.get("referred") != "yes":
+                continue
+            rows.append((str(field.label), display_value(field, value)))
+        return rows
+
+
+class PaymentForm(StepForm):
+    """Self-pay or insurance (then the card's details): kept on the account, not in the document."""
+
+    stacked = ("payment", "subscriber_relationship")
+
+    def __init__(self, *args: Any, required: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(record.payment_fields(required=required))
+
+    def build_layout(self) -> Layout:
+        return Layout(
+            Field("payment"),
+            Fieldset(
+                _("If you use insurance"),
+                *record.INSURANCE_FIELDS,
+                css_class="record-group insurance-group",
+                data_show_when="payment-payment",
+                data_show_value="insurance",
+            ),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        record.clean_payment(self, cleaned)
+        return cleaned
+
+    def answers(self) -> dict[str, Any]:
+        return {}  # the account's record, not the intake document's
+
+    def record(self) -> dict[str, Any]:
+        return record.record_values(self.cleaned_data, record.PAYMENT_FIELDS)
+
+    def display(self) -> list[tuple[str, str]]:
+        insured = self.cleaned_data.get("payment") == "insurance"
+        return [
+            (str(field.label), display_value(field, self.cleaned_data.get(name)))
+            for name, field in self.fields.items()
+            if insured or name == "payment"
+        ]
 
 
 # --- 2. Diagnoses ----------------------------------------------------------------------------

@@ -28,6 +28,12 @@ class IntakeDraft(models.Model):
     amends = models.OneToOneField(
         "IntakeSubmission", null=True, blank=True, on_delete=models.PROTECT, related_name="amendment_draft"
     )
+    # A patient who comes back starts from their last submitted answers (any clinic of the installation): each
+    # carried step must be confirmed (Next) before it counts as done.
+    carried_from = models.ForeignKey(
+        "IntakeSubmission", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_into"
+    )
+    unconfirmed_steps = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -157,3 +163,25 @@ class Document(models.Model):
     def download_name(self) -> str:
         """The name a download is saved under: the kind and date, never the patient's name."""
         return f"{self.kind}-{self.uploaded_at:%Y-%m-%d}-{str(self.pk)[:8]}.{self.extension}"
+
+
+class MedicalRecordNumber(models.Model):
+    """The clinic's medical record number for a patient: given at their first submission there, never changed.
+
+    Random digits (not a count of the clinic's patients), unique per clinic; the FHIR Patient's identifier with
+    the system `<SITE_URL>/fhir/sid/mrn/<clinic id>` (intake.fhir.mrn_system).
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="record_numbers")
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="record_numbers")
+    number = models.CharField(max_length=12)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "patient"], name="intake_mrn_one_per_patient"),
+            models.UniqueConstraint(fields=["clinic", "number"], name="intake_mrn_unique_in_clinic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"MRN {self.pk}"

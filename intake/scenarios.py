@@ -9,6 +9,11 @@ from typing import Any
 
 BASE: dict[str, dict[str, Any]] = {
     "about": {
+        "first_name": "Alex",
+        "last_name": "Example",
+        "street": "12 Oak Street",
+        "city": "Portland",
+        "zip_code": "97205",
         "date_of_birth": "1985-03-27",
         "sex_at_birth": "female",
         "state": "OR",
@@ -19,6 +24,13 @@ BASE: dict[str, dict[str, Any]] = {
         "voicemail_ok": "yes",
         "texts_ok": "no",
     },
+    "care-team": {
+        "emergency_name": "Sam Example",
+        "emergency_relationship": "partner",
+        "emergency_phone": "(503) 555-0101",
+        "referred": "no",
+    },
+    "payment": {"payment": "self_pay"},
     "diagnoses": {"diagnoses": ["major_depressive_disorder"], "depressed_now": "yes"},
     "phq9": {f"q{i}": "2" for i in range(1, 10)},
     "safety": {"wish_dead": "no", "thoughts": "no", "behavior": "no"},

@@ -42,3 +42,8 @@ def clinic_accepting(*, slug: str) -> Clinic | None:
 
 def draft_open_for_clinic(*, user: Any, clinic: Clinic) -> IntakeDraft | None:
     return IntakeDraft.objects.filter(patient=user, clinic=clinic, submitted_at__isnull=True).first()
+
+
+def submission_latest_for_patient(*, user: Any) -> IntakeSubmission | None:
+    """The answers a new intake starts from (any clinic): the patient's last submission."""
+    return IntakeSubmission.objects.filter(patient=user).order_by("-submitted_at").only("pk", "submitted_at").first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,13 +14,13 @@ from django.utils import timezone
 from clinics.models import Clinic
 from core import hooks
 from core.outbox import outbox_add
-from core.services import contact_details_save
+from core.services import contact_details_save, patient_profile_save
 from screening.rules import evaluate, validate_document
 
 from . import steps
 from .builder import build_document, safety_probe_document
 from .consent import consent_for
-from .models import IntakeDraft, IntakeSubmission
+from .models import IntakeDraft, IntakeSubmission, MedicalRecordNumber
 
 
 class DraftSubmitted(Exception):
@@ -52,9 +53,21 @@ def draft_get_or_start(*, patient: Any, clinic: Clinic) -> IntakeDraft:
     draft = IntakeDraft.objects.filter(patient=patient, clinic=clinic, submitted_at__isnull=True).first()
     if draft is not None:
         return draft
+    previous = (
+        IntakeSubmission.objects.filter(patient=patient).select_related("draft").order_by("-submitted_at").first()
+    )
+    start: dict[str, Any] = {}
+    if previous is not None:
+        # Coming back: start from the last answers sent (any clinic), each carried step to be confirmed.
+        answers = steps.with_contact(steps.carried_answers(previous.draft.answers or {}), patient)
+        start = {
+            "answers": answers,
+            "carried_from": previous,
+            "unconfirmed_steps": [name for name in steps.ANSWER_STEPS if name in answers],
+        }
     try:
         with transaction.atomic():
-            return IntakeDraft.objects.create(patient=patient, clinic=clinic)
+            return IntakeDraft.objects.create(patient=patient, clinic=clinic, **start)
     except IntegrityError:  # started at the same moment in another tab
         return IntakeDraft.objects.get(patient=patient, clinic=clinic, submitted_at__isnull=True)
 
@@ -81,6 +94,47 @@ def draft_contact_save(*, draft: IntakeDraft, patient: Any) -> None:
     form = steps.bind("about", draft.answers)
     if form.is_bound and form.is_valid():
         contact_details_save(user=patient, **form.contact())
+
+
+@transaction.atomic
+def draft_record_save(*, draft: IntakeDraft, patient: Any, step: str) -> None:
+    """Once a record step is complete (name and address, emergency contact and care team, payment), its answers
+    become the account's record (core.PatientProfile): staff pages name the patient, /account/ edits it."""
+    if step not in steps.RECORD_STEP_FIELDS:
+        return
+    form = steps.bind(step, draft.answers, clinic=draft.clinic)
+    if form.is_bound and form.is_valid():
+        patient_profile_save(user=patient, values=form.record())
+
+
+@transaction.atomic
+def draft_confirm_step(*, draft: IntakeDraft, step: str) -> None:
+    """The patient pressed Next on a step carried from an earlier intake: it now counts as done."""
+    locked = IntakeDraft.objects.select_for_update().only("unconfirmed_steps", "submitted_at").get(pk=draft.pk)
+    if step not in (locked.unconfirmed_steps or []) or locked.submitted_at is not None:
+        return
+    locked.unconfirmed_steps = [name for name in locked.unconfirmed_steps if name != step]
+    locked.save(update_fields=["unconfirmed_steps", "updated_at"])
+    draft.unconfirmed_steps = locked.unconfirmed_steps
+
+
+def record_number_assign(*, clinic: Clinic, patient: Any) -> MedicalRecordNumber:
+    """The patient's medical record number at this clinic: the one they have, or a new random one."""
+    existing = MedicalRecordNumber.objects.filter(clinic=clinic, patient=patient).first()
+    if existing is not None:
+        return existing
+    for _attempt in range(20):
+        number = f"{secrets.randbelow(90_000_000) + 10_000_000}"
+        if MedicalRecordNumber.objects.filter(clinic=clinic, number=number).exists():
+            continue
+        try:
+            with transaction.atomic():
+                return MedicalRecordNumber.objects.create(clinic=clinic, patient=patient, number=number)
+        except IntegrityError:  # the same patient numbered in another request at this instant
+            existing = MedicalRecordNumber.objects.filter(clinic=clinic, patient=patient).first()
+            if existing is not None:
+                return existing
+    raise RuntimeError("no free record number")  # pragma: no cover - 90 million numbers per clinic
 
 
 def safety_risk_high(safety_answers: dict[str, Any]) -> bool:
@@ -120,7 +174,7 @@ def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
     if draft.submitted_at is not None:
         return IntakeSubmission.objects.filter(draft=draft).order_by("-version").first()
     clinic = draft.clinic
-    checked = steps.check(draft.answers, clinic)
+    checked = steps.check_draft(draft, clinic=clinic)
     if not checked.complete:
         raise IntakeIncomplete(checked.first_incomplete)
     now = timezone.now()
@@ -146,6 +200,12 @@ def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
         signed_name=consent["signed_name"],
         submitted_at=now,
     )
+    # The record as sent is the account's (already saved page by page; this keeps both the same).
+    record: dict[str, Any] = {}
+    for name in steps.RECORD_STEP_FIELDS:
+        record.update(checked.forms[name].record())
+    patient_profile_save(user=patient, values=record)
+    record_number_assign(clinic=clinic, patient=patient)
     outbox_add(kind="submission.received", recipient=patient, obj=submission, clinic=clinic)
     # Screening sits above intake (tests/test_architecture.py): it answers, in this transaction, or the submit fails.
     hooks.ask("screen_submission", submission=submission, previous=previous)

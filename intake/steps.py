@@ -11,8 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms as django_forms
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
+
+from core import forms_profile as record
+from core.phone import phone_display
 
 from . import builder, forms
 from .instruments import PHQ9_QUESTION
@@ -28,6 +32,21 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step("about", _("About you"), forms.AboutForm),
+    Step(
+        "care-team",
+        _("Someone to call and your care team"),
+        forms.CareTeamForm,
+        _("Only the clinic's staff see these details. The care team is optional, but it helps the psychiatrist."),
+    ),
+    Step(
+        "payment",
+        _("Paying for treatment"),
+        forms.PaymentForm,
+        _(
+            "Ketamine infusions are usually paid for by the patient; esketamine (Spravato) is often covered by "
+            "insurance. The clinic checks your coverage before any treatment."
+        ),
+    ),
     Step(
         "diagnoses",
         _("Your diagnoses"),
@@ -80,6 +99,17 @@ STEP_BY_NAME = {step.name: step for step in STEPS}
 STEP_NAMES = tuple(STEP_BY_NAME)
 REVIEW = "review"
 ANSWER_STEPS = STEP_NAMES[:-1]  # every step with questions
+PAGE_COUNT = len(ANSWER_STEPS)  # "Step 1 of N", "N short pages", "0 of N pages done": the review page is the last look
+# Kept on the account (core.PatientProfile), not in the intake document or its FHIR QuestionnaireResponse.
+RECORD_STEPS = ("care-team", "payment")
+DOCUMENT_STEPS = tuple(name for name in ANSWER_STEPS if name not in RECORD_STEPS)
+# Never carried into a new intake: they describe today (PHQ-9, C-SSRS, blood pressure, pregnancy), or are signed
+# anew for each clinic (consent).
+NOT_CARRIED_STEPS = ("phq9", "safety", "consent", "review")
+NOT_CARRIED_FIELDS = {
+    "heart": ("systolic", "diastolic"),
+    "health": ("pregnancy", "breastfeeding"),
+}
 
 # Hostile or runaway posts are trimmed before they are stored (a real form posts far less).
 MAX_KEYS = 800
@@ -100,6 +130,8 @@ def form_kwargs(step: str, raw: dict[str, Any], clinic: Any = None, *, sent: boo
     `sent`: answers already submitted, shown read-only (those sent before the phone was asked stay valid)."""
     if step == "health":
         return {"asks_pregnancy": builder.pregnancy_applies(_first(raw, "about", "sex_at_birth"))}
+    if step in RECORD_STEPS:
+        return {"required": not sent}
     if step == "about":
         kwargs: dict[str, Any] = {"contact_required": not sent}
         if clinic is not None:
@@ -114,22 +146,58 @@ def contact_initial(user: Any) -> dict[str, str]:
     if not getattr(user, "phone", ""):
         return {}
     return {
-        "phone": user.phone,
+        "phone": phone_display(user.phone),  # as people read and type it; the form cleans it back to E.164
         "call_time": user.call_time,
         "voicemail_ok": "yes" if user.voicemail_ok else "no",
         "texts_ok": "yes" if user.texts_ok else "no",
     }
 
 
+RECORD_STEP_FIELDS = {
+    "about": (*forms.AboutForm.RECORD_FIELDS, "state"),
+    "care-team": record.CARE_FIELDS,
+    "payment": record.PAYMENT_FIELDS,
+}
+
+
+def _profile(user: Any) -> Any:
+    try:
+        return user.profile
+    except (AttributeError, ObjectDoesNotExist):
+        return None
+
+
+def record_initial(user: Any, step: str) -> dict[str, str]:
+    """The account's record as a step's answers (a second clinic's intake starts from what the patient gave)."""
+    initial = record.record_initial(_profile(user), RECORD_STEP_FIELDS.get(step, ()))
+    if step == "about":
+        initial.update(contact_initial(user))
+    return initial
+
+
 def with_contact(raw: dict[str, Any], user: Any) -> dict[str, Any]:
-    """Stored answers whose first step carries the account's current contact details (an amendment starts
-    from answers sent earlier; the phone may have changed since)."""
-    contact = contact_initial(user)
-    if not contact or not isinstance(raw.get("about"), dict):
-        return raw
-    about = dict(raw["about"])
-    about.update({f"about-{name}": [value] for name, value in contact.items() if value})
-    return {**raw, "about": about}
+    """Stored answers whose record steps carry the account's current contact details and record (an amendment or
+    a new intake starts from answers sent earlier; the phone or the address may have changed since)."""
+    raw = dict(raw)
+    for step in RECORD_STEP_FIELDS:
+        initial = record_initial(user, step)
+        if not initial:
+            continue
+        values = dict(raw[step]) if isinstance(raw.get(step), dict) else {}
+        values.update({f"{step}-{name}": [value] for name, value in initial.items() if value})
+        raw[step] = values
+    return raw
+
+
+def carried_answers(raw: dict[str, Any]) -> dict[str, Any]:
+    """A submission's answers as the start of a new intake: without what describes today (or is signed anew)."""
+    carried = {}
+    for step, values in raw.items():
+        if step in NOT_CARRIED_STEPS or step not in STEP_BY_NAME or not isinstance(values, dict):
+            continue
+        dropped = {f"{step}-{name}" for name in NOT_CARRIED_FIELDS.get(step, ())}
+        carried[step] = {key: value for key, value in values.items() if key not in dropped}
+    return carried
 
 
 def step_data(raw: dict[str, Any], step: str) -> MultiValueDict | None:
@@ -143,6 +211,8 @@ def bind(step: str, raw: dict[str, Any], data: Any = None, clinic: Any = None, *
     """The step's form bound to `data` (default: the stored answers; unbound when nothing is stored)."""
     if data is None:
         data = step_data(raw, step)
+        if data is None and sent and step in RECORD_STEPS:
+            data = MultiValueDict()  # sent before the intake asked it: nothing to show, nothing missing
     form_class = STEP_BY_NAME[step].form_class
     return form_class(data=data, prefix=step, **form_kwargs(step, raw, clinic, sent=sent))
 
@@ -214,6 +284,7 @@ class Checked:
 
     forms: dict[str, forms.StepForm]
     valid: dict[str, bool]
+    unconfirmed: tuple[str, ...] = ()
 
     @property
     def first_incomplete(self) -> str:
@@ -229,11 +300,18 @@ class Checked:
 
     def answers(self) -> dict[str, Any]:
         """The builder's input; only when `complete`."""
-        return {name: self.forms[name].answers() for name in ANSWER_STEPS}
+        return {name: self.forms[name].answers() for name in DOCUMENT_STEPS}
 
 
-def check(raw: dict[str, Any], clinic: Any = None, *, sent: bool = False) -> Checked:
-    """Every answer step bound and validated; with `clinic`, the patient's state must be one it serves."""
+def check(raw: dict[str, Any], clinic: Any = None, *, sent: bool = False, unconfirmed: Any = ()) -> Checked:
+    """Every answer step bound and validated; with `clinic`, the patient's state must be one it serves.
+
+    `unconfirmed`: steps carried from an earlier intake that the patient has not confirmed yet (not done)."""
     bound = {name: bind(name, raw, clinic=clinic, sent=sent) for name in ANSWER_STEPS}
-    valid = {name: form.is_bound and form.is_valid() for name, form in bound.items()}
-    return Checked(bound, valid)
+    pending = tuple(name for name in unconfirmed or () if name in bound)
+    valid = {name: form.is_bound and form.is_valid() and name not in pending for name, form in bound.items()}
+    return Checked(bound, valid, pending)
+
+
+def check_draft(draft: Any, *, clinic: Any = None) -> Checked:
+    return check(draft.answers, clinic, unconfirmed=draft.unconfirmed_steps)

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +28,7 @@ from .forms import PHQ9_NOTICE, RowsStepForm
 from .models import IntakeDraft, IntakeSubmission
 from .storage import DraftStorage
 
+CHECK = "check"  # ?check=1: the page shows its errors (after Next)
 SAVED_MESSAGE = gettext_lazy("Your answers are saved. You can come back and carry on at any time.")
 
 
@@ -55,7 +57,8 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     if open_draft is not None:
         return redirect("intake:resume", draft_id=open_draft.pk)
     sent = selectors.submission_for_clinic(user=request.user, clinic=clinic)
-    if sent is not None:
+    # Declined or ineligible there: they may apply again (from their last answers); otherwise the answers sent stand.
+    if sent is not None and not hooks.ask("submission_may_apply_again", sent):
         messages.info(request, _("You have already sent your answers to %(clinic)s.") % {"clinic": clinic.name})
         return redirect(_submission_url(sent))
     if request.method == "POST":
@@ -63,7 +66,8 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         if request.session.get("chosen_clinic") == clinic.slug:
             del request.session["chosen_clinic"]
         return redirect("intake:resume", draft_id=draft.pk)
-    return render(request, "intake/start.html", {"clinic": clinic, "step_count": len(steps.ANSWER_STEPS)})
+    earlier = selectors.submission_latest_for_patient(user=request.user)
+    return render(request, "intake/start.html", {"clinic": clinic, "step_count": steps.PAGE_COUNT, "earlier": earlier})
 
 
 # --- the wizard -----------------------------------------------------------------------------------
@@ -113,9 +117,13 @@ class IntakeWizard(NamedUrlWizardView):
         return reverse(self.url_name, kwargs={"draft_id": self.draft.pk, "step": step})
 
     def get_form_initial(self, step: str) -> dict[str, Any]:
-        if step == "about":  # a second clinic's intake starts from the phone the patient already gave
-            return {"weight_unit": "lb", **steps.contact_initial(self.request.user)}
-        return {}
+        if step in self.draft.answers or step not in steps.RECORD_STEP_FIELDS:
+            return {"weight_unit": "lb"} if step == "about" else {}  # stored answers are shown as they are
+        # A second clinic's intake starts from the phone and the record the patient already gave.
+        initial = steps.record_initial(self.request.user, step)
+        if step == "about":
+            return {"weight_unit": "lb", **initial}
+        return initial
 
     def get_form_kwargs(self, step: str | None = None) -> dict[str, Any]:
         return steps.form_kwargs(step or self.steps.current, self.draft.answers, self.draft.clinic)
@@ -123,14 +131,16 @@ class IntakeWizard(NamedUrlWizardView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         step = kwargs.get("step")
         if step is None or step not in self.form_list:
-            return redirect(self.get_step_url(steps.check(self.draft.answers, self.draft.clinic).first_incomplete))
+            return redirect(self.get_step_url(steps.check_draft(self.draft, clinic=self.draft.clinic).first_incomplete))
         form = self.get_form(step, data=self.storage.get_step_data(step))
+        if request.GET.get(CHECK) != "1":
+            _quiet(form)  # a half-saved page comes back as it was left: errors only after Next
         return self.render(form)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         step = kwargs.get("step")
         if step not in self.form_list:
-            return redirect(self.get_step_url(steps.check(self.draft.answers, self.draft.clinic).first_incomplete))
+            return redirect(self.get_step_url(steps.check_draft(self.draft, clinic=self.draft.clinic).first_incomplete))
         action = request.POST.get("action", "next")
         if step != steps.REVIEW:
             form = self.get_form(step, data=request.POST)
@@ -142,6 +152,8 @@ class IntakeWizard(NamedUrlWizardView):
                     return redirect("intake:resume", draft_id=self.draft.pk)
         if step == "about":
             services.draft_contact_save(draft=self.draft, patient=request.user)
+        if step in steps.RECORD_STEP_FIELDS:
+            services.draft_record_save(draft=self.draft, patient=request.user, step=step)
         if action == "save":
             messages.success(request, SAVED_MESSAGE)
         if step == "safety" and services.safety_risk_high(steps.safety_answers(self.draft.answers)):
@@ -158,7 +170,9 @@ class IntakeWizard(NamedUrlWizardView):
         if step == steps.REVIEW:
             return self.render_done(None, **kwargs)
         if not steps.bind(step, self.draft.answers, clinic=self.draft.clinic).is_valid():
-            return redirect(request.get_full_path())
+            return redirect(_with_check(request))
+        if step in (self.draft.unconfirmed_steps or []):  # carried from an earlier intake: now checked
+            services.draft_confirm_step(draft=self.draft, step=step)
         if request.GET.get("from") == steps.REVIEW:  # an Edit link on the review page: straight back to it
             return redirect(self.get_step_url(steps.REVIEW))
         return redirect(self.get_step_url(self.get_next_step(step)))
@@ -169,8 +183,11 @@ class IntakeWizard(NamedUrlWizardView):
         return self.done([], form_dict={})
 
     def render_revalidation_failure(self, failed_step: str, form: Any, **kwargs: Any) -> HttpResponse:
+        if failed_step in (self.draft.unconfirmed_steps or []):
+            messages.info(self.request, _("Please check this page and press Next before you send your answers."))
+            return redirect(self.get_step_url(failed_step))
         messages.info(self.request, _("Please finish this page before you send your answers."))
-        return redirect(self.get_step_url(failed_step))
+        return redirect(self.get_step_url(failed_step) + f"?{CHECK}=1")
 
     def done(self, form_list: Any, **kwargs: Any) -> HttpResponse:
         try:
@@ -187,8 +204,9 @@ class IntakeWizard(NamedUrlWizardView):
             draft=self.draft,
             clinic=self.draft.clinic,
             step=step,
-            step_number=self.steps.step1,
-            step_count=self.steps.count,
+            step_number=min(self.steps.step1, steps.PAGE_COUNT),
+            step_count=steps.PAGE_COUNT,
+            carried=self._carried_context(step.name),
             is_first=self.steps.step0 == 0,
             error_items=form.error_items() if form.is_bound else [],
             rows_step=isinstance(form, RowsStepForm),
@@ -208,8 +226,15 @@ class IntakeWizard(NamedUrlWizardView):
         question = hooks.ask("amendment_question", self.draft)
         return {"previous": self.draft.amends, "question": question}
 
+    def _carried_context(self, step: str) -> dict[str, Any] | None:
+        """On a step carried from an earlier intake and not yet confirmed: when those answers were sent."""
+        carried_from = self.draft.carried_from
+        if carried_from is None or step not in (self.draft.unconfirmed_steps or []):
+            return None
+        return {"submitted_at": carried_from.submitted_at}
+
     def _review_context(self) -> dict[str, Any]:
-        checked = steps.check(self.draft.answers, self.draft.clinic)
+        checked = steps.check_draft(self.draft, clinic=self.draft.clinic)
         groups = []
         for name in steps.ANSWER_STEPS:
             valid = checked.valid[name]
@@ -218,10 +243,32 @@ class IntakeWizard(NamedUrlWizardView):
                     "step": steps.STEP_BY_NAME[name],
                     "url": self.get_step_url(name),
                     "complete": valid,
+                    "unconfirmed": name in checked.unconfirmed,
                     "rows": checked.forms[name].display() if valid else [],
                 }
             )
         return {"groups": groups, "complete": checked.complete}
+
+
+def _with_check(request: HttpRequest) -> str:
+    """The same page, asked to show what needs another look (after Next, not after "Save and finish later")."""
+    query = request.GET.copy()
+    query[CHECK] = "1"
+    return f"{request.path}?{query.urlencode()}"
+
+
+def _quiet(form: Any) -> None:
+    """The form keeps the answers as typed but shows no errors (validated already, so they stay cleared)."""
+    if not form.is_bound:
+        return
+    form.is_valid()
+    form._errors = ErrorDict()
+    if isinstance(form, RowsStepForm):
+        form.rows.is_valid()
+        form.rows._errors = [ErrorDict() for _row in form.rows.forms]
+        form.rows._non_form_errors = form.rows.error_class()
+        for row in form.rows.forms:
+            row._errors = ErrorDict()
 
 
 intake_wizard = IntakeWizard.as_view(url_name="intake:step", done_step_name="sent")

@@ -24,7 +24,7 @@ from intake.models import IntakeDraft, IntakeSubmission
 from intake.patient_messages import ineligible_reasons
 from scheduling.models import Appointment, WorklistEntry
 from screening.models import Outcome, Priority, ReviewCase
-from screening.selectors import case_latest, outcome_change_latest, result_latest
+from screening.selectors import case_latest, outcome_change_latest, result_latest, submission_may_apply_again
 from screening.services import ReplyNotAllowed, review_case_reply
 
 from . import selectors
@@ -214,13 +214,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return redirect("clinics:directory")
     draft_rows = []
     for draft in drafts:
-        checked = steps.check(draft.answers)
+        checked = steps.check_draft(draft)
         draft_rows.append(
             {
                 "draft": draft,
                 "amends": draft.amends,
                 "done": checked.done_count,
-                "total": len(steps.ANSWER_STEPS),
+                "total": steps.PAGE_COUNT,
                 "next_title": steps.STEP_BY_NAME[checked.first_incomplete].title,
             }
         )
@@ -235,6 +235,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 # --- after submitting -----------------------------------------------------------------------------
+
+
+def _may_apply_again(request: HttpRequest, submission: IntakeSubmission) -> bool:
+    """Declined or ineligible, and the patient's latest answers to that clinic: they may start a new intake."""
+    latest = intake_selectors.submission_for_clinic(user=request.user, clinic=submission.clinic)
+    return latest == submission and submission_may_apply_again(submission)
 
 
 def after_submit_url(submission: IntakeSubmission) -> str:
@@ -271,6 +277,7 @@ def _render_submission(
     case = case_latest(submission=submission)
     clinic = submission.clinic
     checked = steps.check(submission.draft.answers, sent=True)
+    newer = _newer_version(submission)
     groups = [
         {"step": steps.STEP_BY_NAME[name], "rows": checked.forms[name].display() if checked.valid[name] else []}
         for name in steps.ANSWER_STEPS
@@ -288,7 +295,11 @@ def _render_submission(
             "urgent": urgent,
             "status": status_for(submission),
             "conversation": conversation_for(submission),
-            "newer": _newer_version(submission),
+            "newer": newer,
+            # Asked only when the result is final and negative (no extra queries on every other result page).
+            "may_apply_again": newer is None
+            and (outcome == Outcome.INELIGIBLE or (case is not None and case.status == ReviewCase.Status.DECLINED))
+            and _may_apply_again(request, submission),
             "case_status": case.status if case else None,
             "worklist_started": _worklist_state(submission) not in (None, WorklistEntry.Status.TO_CONTACT),
             "due_at": case.due_at if case else None,

@@ -46,3 +46,4 @@ class ScreeningConfig(AppConfig):
         hooks.provide("audit_patient_names", selectors.audit_patient_names)
         hooks.provide("audit_patient_records", selectors.audit_patient_records)
         hooks.provide("clinic_patients_matching", selectors.clinic_patients_matching)
+        hooks.provide("submission_may_apply_again", selectors.submission_may_apply_again)

@@ -24,7 +24,7 @@ from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.riskassessment import RiskAssessment
 
-from intake.fhir import LOINC, PHQ9_TOTAL, patient_resource, questionnaire_response
+from intake.fhir import LOINC, PHQ9_TOTAL, coverage_resource, patient_resource, questionnaire_response
 from intake.fhir_documents import api_download_url, document_references, staff_download_url
 
 BLOOD_PRESSURE_PANEL = "85354-9"
@@ -200,6 +200,7 @@ def _appointments(submission: Any) -> list[FhirAppointment]:
 # The resource types a case gives, in the bundle's and the export's order.
 RESOURCE_TYPES = (
     "Patient",
+    "Coverage",
     "QuestionnaireResponse",
     "Observation",
     "RiskAssessment",
@@ -222,6 +223,8 @@ def case_resources(
     found: list[Any] = []
     if "Patient" in kinds:
         found.append(patient_resource(submission))
+    if "Coverage" in kinds and (coverage := coverage_resource(submission)):
+        found.append(coverage)
     if "QuestionnaireResponse" in kinds and answers:
         found.append(answers)
     if "Observation" in kinds:
@@ -282,7 +285,13 @@ def bulk_lines(
 
     zone = ZoneInfo(clinic.time_zone)
     cases = ReviewCase.objects.filter(clinic=clinic).select_related(
-        "clinic", "submission", "submission__patient", "submission__draft", "result", "result__policy"
+        "clinic",
+        "submission",
+        "submission__patient",
+        "submission__patient__profile",
+        "submission__draft",
+        "result",
+        "result__policy",
     )
     if since is not None:
         cases = cases.filter(submission__submitted_at__gte=datetime.combine(since, time.min, tzinfo=zone))

@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_datetime
 from clinics.models import Clinic, Membership, Role
 from scheduling.models import WorklistEntry
 
-from .models import RescreenRun, ReviewCase, ReviewDecision, ScreeningResult
+from .models import Outcome, RescreenRun, ReviewCase, ReviewDecision, ScreeningResult
 from .rules import IntakeDocument, Policy, PolicyError, evaluate
 
 
@@ -456,6 +456,18 @@ def amendment_question(draft: Any) -> ReviewDecision | None:
         .order_by("-at")
         .first()
     )
+
+
+def submission_may_apply_again(submission: Any) -> bool:
+    """The clinic's answer to these answers is final and negative (a psychiatrist declined, or screening found the
+    patient ineligible with no case open): the patient may start a new intake there (issue 20, coming back)."""
+    cases = ReviewCase.objects.filter(submission=submission)
+    if cases.filter(status=ReviewCase.Status.DECLINED).exists():
+        return True
+    if cases.exclude(status__in=(ReviewCase.Status.DECLINED, ReviewCase.Status.CLOSED)).exists():
+        return False
+    latest = result_latest(submission=submission)
+    return latest is not None and latest.outcome == Outcome.INELIGIBLE
 
 
 def submission_awaits_patient(submission: Any) -> bool:

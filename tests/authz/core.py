@@ -28,4 +28,10 @@ EXPECTED = {
     "account:keepalive": Expect(statuses={"anonymous": 401}, default=200, method="post"),
     "account:security": signed_in(),
     "account:contact": (signed_in(), signed_in(method="post")),
+    # A patient's details (the record); staff have none and are sent to their account page. An empty post is
+    # answered with the form and its errors (200).
+    "account:details": (
+        signed_in(**dict.fromkeys(("admin_a", "psychiatrist_a", "coordinator_a", "staff_b"), 302)),
+        signed_in(method="post", **dict.fromkeys(("admin_a", "psychiatrist_a", "coordinator_a", "staff_b"), 302)),
+    ),
 }

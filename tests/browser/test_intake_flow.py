@@ -97,7 +97,27 @@ def step_heading(page: Page) -> str:
     return page.get_by_role("heading", level=1).inner_text()
 
 
+def answer_identity(page: Page) -> None:
+    page.get_by_label("Legal first name").fill("Alex")
+    page.get_by_label("Legal last name").fill("Example")
+    page.get_by_label("Street address").fill("12 Oak Street")
+    page.get_by_label("City").fill("Portland")
+    page.get_by_label("ZIP code").fill("97205")
+
+
+def answer_care_team(page: Page) -> None:
+    emergency = page.get_by_role("group", name="Someone to call in an emergency")
+    emergency.get_by_label("Their name").fill("Sam Example")
+    emergency.get_by_label("How you know them").fill("partner")
+    emergency.get_by_label("Their phone number").fill("(503) 555-0189")
+
+
+def answer_payment(page: Page) -> None:
+    choose(page, "How will you pay for treatment?", "I will pay myself (self-pay)")
+
+
 def answer_about(page: Page, *, sex: str = "Female") -> None:
+    answer_identity(page)
     page.get_by_label("Date of birth").fill("1985-03-27")
     choose(page, "Sex assigned at birth", sex)
     page.get_by_label("The state where you live").select_option(label="Oregon")
@@ -266,6 +286,10 @@ def complete_intake(page: Page, *, outcome: str, screenshot=None, audit: bool = 
     expect(page.get_by_role("heading", level=1)).to_have_text("About you")
     answer_about(page)
     done("01-about")
+    answer_care_team(page)
+    done("01b-care-team")
+    answer_payment(page)
+    done("01c-payment")
     answer_diagnoses(page)
     done("02-diagnoses")
     answer_phq9(page)
@@ -381,6 +405,10 @@ def test_stop_half_way_sign_out_sign_in_and_resume_with_every_answer_kept(live_s
     email = sign_up(page, live_server, clinic)
     answer_about(page)
     next_page(page)
+    answer_care_team(page)
+    next_page(page)
+    answer_payment(page)
+    next_page(page)
     answer_diagnoses(page)
     next_page(page)
     answer_phq9(page)
@@ -416,6 +444,7 @@ def test_stop_half_way_sign_out_sign_in_and_resume_with_every_answer_kept(live_s
 
 def test_a_validation_error_keeps_the_answers_and_the_summary_takes_focus(live_server, page, clinic, screenshot):
     sign_up(page, live_server, clinic)
+    answer_identity(page)
     page.get_by_label("Date of birth").fill("1985-03-27")
     page.get_by_label("The state where you live").select_option(label="Oregon")
     page.get_by_label("Your weight (optional)").fill("9000")
@@ -437,7 +466,7 @@ def test_a_validation_error_keeps_the_answers_and_the_summary_takes_focus(live_s
     page.keyboard.press("Space")
     page.get_by_label("Your weight (optional)").fill("150")
     next_page(page)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your diagnoses")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Someone to call and your care team")
 
 
 def test_keyboard_only_a_page_with_skip_logic_and_rows(live_server, page, clinic):

@@ -39,6 +39,11 @@ def step(page: Page, screenshot, name: str, heading: str) -> None:
 
 def answer_everything(page: Page, screenshot) -> None:
     step(page, screenshot, "01-sobre-usted", "Sobre usted")
+    page.get_by_label("Nombre legal").fill("Ana")
+    page.get_by_label("Apellido legal").fill("Gómez")
+    page.get_by_label("Dirección (calle y número)").fill("12 Oak Street")
+    page.get_by_label("Ciudad").fill("Portland")
+    page.get_by_label("Código postal (ZIP)").fill("97205")
     page.get_by_label("Fecha de nacimiento").fill("1985-03-27")
     choose(page, "Sexo asignado al nacer", "Femenino")
     page.get_by_label("El estado donde vive").select_option("OR")
@@ -47,6 +52,16 @@ def answer_everything(page: Page, screenshot) -> None:
     choose(page, "El mejor momento para llamarle", "Por la tarde (de 12 a 5)")
     choose(page, "Si no contesta, ¿puede la clínica dejarle un mensaje de voz?", "Sí")
     choose(page, "¿Puede la clínica enviarle mensajes de texto sobre sus citas?", "No")
+    siguiente(page)
+
+    step(page, screenshot, "01b-a-quien-llamar", "A quién llamar y su equipo de atención")
+    page.get_by_label("Su nombre (de esa persona)").fill("Luis Gómez")
+    page.get_by_label("Qué relación tiene con usted").fill("hermano")
+    page.get_by_label("Su número de teléfono (de esa persona)").fill("(503) 555-0178")
+    siguiente(page)
+
+    step(page, screenshot, "01c-pago", "El pago del tratamiento")
+    choose(page, "¿Cómo pagará el tratamiento?", "Pagaré yo (pago por cuenta propia)")
     siguiente(page)
 
     step(page, screenshot, "02-diagnosticos", "Sus diagnósticos")

@@ -202,7 +202,7 @@ def test_the_nav_offers_what_fits_the_visitor(client):
     client.force_login(UserFactory())
     patient = client.get("/").content.decode()
     assert "Sign out" in patient
-    assert reverse("account:security") in patient
+    assert reverse("account:details") in patient  # a patient's account opens on their details
     assert ">Staff<" not in patient
 
 

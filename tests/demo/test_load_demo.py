@@ -49,3 +49,23 @@ def test_demo_fhir_key_reads_the_first_clinics_patients_as_the_readme_shows(clie
     patients = IntakeSubmission.objects.filter(clinic__slug=CLINICS[0]["slug"]).values("patient_id").distinct()
     assert bundle["total"] == patients.count() > 0
     assert bundle["entry"][0]["resource"]["resourceType"] == "Patient"
+
+
+@pytest.mark.django_db
+def test_demo_patients_carry_complete_records():
+    from core.models import PatientProfile
+    from intake.models import MedicalRecordNumber
+
+    call_command("load_demo")
+
+    patients = {s.patient for s in IntakeSubmission.objects.select_related("patient")}
+    profiles = PatientProfile.objects.filter(user__in=patients)
+    assert profiles.count() == len(patients) > 0
+    for profile in profiles.select_related("user"):
+        assert profile.user.full_name == profile.legal_name  # staff pages name the patient
+        assert profile.street and profile.city and profile.zip_code and profile.state
+        assert profile.emergency_name and profile.emergency_phone.startswith("+1503555")
+        assert MedicalRecordNumber.objects.filter(patient=profile.user).exists()
+    assert profiles.exclude(pcp_name="").exists() and profiles.filter(pcp_name="").exists()  # a care team for some
+    assert profiles.filter(payment="insurance").exclude(member_id="").exists()  # insurance for some
+    assert profiles.filter(payment="self_pay").exists()

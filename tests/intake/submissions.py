@@ -20,18 +20,29 @@ def answers_for(name: str = "eligible", **changes: dict[str, Any]) -> dict[str, 
     return answers
 
 
+def _as_typed_by(
+    patient: Any, answers: dict[str, dict[str, Any]], changes: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """The patient types their own legal name on the first page (the record keeps it as the account's name)."""
+    first, _space, last = (patient.full_name or "").partition(" ")
+    if first and last and "first_name" not in changes.get("about", {}):
+        answers["about"] = {**answers["about"], "first_name": first, "last_name": last}
+    return answers
+
+
 def send(clinic: Any, patient: Any, name: str = "eligible", **changes: dict[str, Any]) -> IntakeSubmission:
     """The patient's first submission to the clinic, screened and routed."""
     draft = draft_get_or_start(patient=patient, clinic=clinic)
-    draft.answers = raw_answers(answers_for(name, **changes))
-    draft.save(update_fields=["answers"])
+    draft.answers = raw_answers(_as_typed_by(patient, answers_for(name, **changes), changes))
+    draft.unconfirmed_steps = []  # every page posted with Next, as the wizard does
+    draft.save(update_fields=["answers", "unconfirmed_steps"])
     return submission_submit(draft=draft, patient=patient)
 
 
 def amend(submission: IntakeSubmission, name: str = "eligible", **changes: dict[str, Any]) -> IntakeSubmission:
     """The patient's updated answers (version n+1) after a psychiatrist asked for more information."""
     draft = draft_start_amendment(submission=submission, patient=submission.patient)
-    draft.answers = raw_answers(answers_for(name, **changes))
+    draft.answers = raw_answers(_as_typed_by(submission.patient, answers_for(name, **changes), changes))
     draft.save(update_fields=["answers"])
     return submission_submit(draft=draft, patient=submission.patient)
 

@@ -59,6 +59,8 @@ def about(draw) -> dict[str, Any]:
         "call_time": draw(st.sampled_from(["any", "morning", "afternoon", "evening"])),
         "voicemail_ok": draw(YES_NO),
         "texts_ok": draw(YES_NO),
+        # Kept on the account: never in the document.
+        **{name: BASE["about"][name] for name in ("first_name", "last_name", "street", "city", "zip_code")},
     }
 
 
@@ -136,6 +138,8 @@ def wizard_answers(draw) -> dict[str, dict[str, Any]]:
     about_values = draw(about())
     return {
         "about": about_values,
+        "care-team": BASE["care-team"],
+        "payment": draw(st.sampled_from([BASE["payment"], INSURED])),
         "diagnoses": {
             "diagnoses": draw(st.lists(choice_values(forms.DIAGNOSIS_CHOICES), min_size=1, max_size=9, unique=True)),
             "depressed_now": draw(choice_values(forms.DEPRESSED_NOW_CHOICES)),
@@ -161,6 +165,9 @@ def wizard_answers(draw) -> dict[str, dict[str, Any]]:
         "getting-home": {"ride_home": draw(YES_NO)},
         "consent": {"agree_privacy": "on", "agree_contact": "on", "signed_name": "Ana " + draw(typed_text(140))},
     }
+
+
+INSURED = {"payment": "insurance", "payer_name": "Aetna", "member_id": "W123", "subscriber_relationship": "self"}
 
 
 def build(answers: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -55,7 +55,7 @@ def test_the_first_step_asks_for_a_mobile_and_saves_it_on_the_account(patient_cl
     about = {**BASE["about"], "phone": "503.555.0142", "call_time": "evening", "voicemail_ok": "no"}
     response = patient_client.post(step_url(draft, "about"), post_data("about", about))
 
-    assert response["Location"] == step_url(draft, "diagnoses")
+    assert response["Location"] == step_url(draft, "care-team")
     patient.refresh_from_db()
     assert patient.phone == "+15035550142"
     assert (patient.call_time, patient.voicemail_ok, patient.texts_ok) == ("evening", False, False)
@@ -64,13 +64,13 @@ def test_the_first_step_asks_for_a_mobile_and_saves_it_on_the_account(patient_cl
 def test_a_missing_or_bad_number_is_explained_and_what_was_typed_is_kept(patient_client, draft, patient):
     missing = {k: v for k, v in BASE["about"].items() if k != "phone"}
     response = patient_client.post(step_url(draft, "about"), post_data("about", missing))
-    assert response["Location"] == step_url(draft, "about")
-    page = patient_client.get(step_url(draft, "about")).content.decode()
+    assert response["Location"] == step_url(draft, "about") + "?check=1"
+    page = patient_client.get(response["Location"]).content.decode()
     assert "Please enter your mobile phone number, for example (503) 555-0123." in page
 
     bad = {**BASE["about"], "phone": "555-01"}
-    patient_client.post(step_url(draft, "about"), post_data("about", bad))
-    page = patient_client.get(step_url(draft, "about")).content.decode()
+    response = patient_client.post(step_url(draft, "about"), post_data("about", bad))
+    page = patient_client.get(response["Location"]).content.decode()
     assert "Please check your phone number: it should have 10 digits" in page
     assert 'value="555-01"' in page  # kept for the patient to correct
     assert 'value="1985-03-27"' in page  # and nothing else lost
@@ -89,7 +89,7 @@ def test_a_second_clinics_intake_starts_with_the_phone_already_given(patient_cli
     patient.phone, patient.call_time, patient.voicemail_ok = "+15035550177", "morning", True
     patient.save()
     page = patient_client.get(step_url(draft, "about")).content.decode()
-    assert 'value="+15035550177"' in page
+    assert 'value="(503) 555-0177"' in page  # shown as people read it, stored as E.164
 
 
 def test_answers_sent_before_the_phone_was_asked_still_show(patient_client, complete, patient):

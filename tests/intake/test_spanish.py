@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 # What a Spanish reader sees on each step (a heading or a question), never its English.
 SPANISH_ON_STEP = {
-    "about": ("Sobre usted", "Fecha de nacimiento"),
+    "about": ("Sobre usted", "Fecha de nacimiento", "Nombre legal", "Código postal (ZIP)"),
+    "care-team": ("A quién llamar y su equipo de atención", "Alguien a quien llamar en una emergencia"),
+    "payment": ("El pago del tratamiento", "¿Cómo pagará el tratamiento?", "Pagaré yo (pago por cuenta propia)"),
     "diagnoses": ("Sus diagnósticos", "Depresión (trastorno depresivo mayor)"),
     "phq9": ("Poco interés o placer en hacer cosas", "Casi todos los días"),
     "safety": ("¿Ha deseado estar muerto(a) o poder dormirse y no despertar?", "Llame o envíe un mensaje de texto"),
@@ -36,6 +38,8 @@ SPANISH_ON_STEP = {
 }
 ENGLISH_ON_STEP = {
     "about": "Date of birth",
+    "care-team": "Someone to call in an emergency",
+    "payment": "How will you pay for treatment?",
     "phq9": "Little interest or pleasure in doing things",
     "safety": "Have you wished you were dead",
     "heart": "Top number (systolic)",

@@ -185,7 +185,7 @@ def test_submit_with_a_step_missing_sends_the_patient_to_that_step(patient_clien
 
     response = submit(patient_client, draft)
 
-    assert response["Location"] == step_url(draft, "heart")
+    assert response["Location"] == step_url(draft, "heart") + "?check=1"  # its errors shown at once
     assert not IntakeSubmission.objects.exists()
 
 
@@ -197,7 +197,7 @@ def test_a_validation_error_keeps_every_answer_and_lists_the_error_at_the_top(pa
 
     response = patient_client.post(step_url(draft, "about"), post_data("about", values))
 
-    assert response["Location"] == step_url(draft, "about")
+    assert response["Location"] == step_url(draft, "about") + "?check=1"
     page = patient_client.get(response["Location"]).content.decode()
     assert 'value="1985-03-27"' in page
     assert 'value="2000"' in page
@@ -223,7 +223,8 @@ def test_save_and_finish_later_then_sign_in_elsewhere_resumes_at_the_first_incom
     dashboard = other_device.get(reverse("patients:dashboard")).content.decode()
     resume = other_device.get(reverse("intake:resume", args=[draft.pk]))
 
-    assert "7 of 13 pages done" in dashboard
+    done = steps.ANSWER_STEPS.index("heart")  # every page before it
+    assert f"{done} of {steps.PAGE_COUNT} pages done" in dashboard
     assert resume["Location"] == step_url(draft, "heart")
     page = other_device.get(resume["Location"]).content.decode()
     assert re.search(r'value="controlled"[^>]*checked', page)
@@ -239,7 +240,7 @@ def test_back_saves_what_was_typed_and_goes_to_the_previous_step(patient_client,
         step_url(draft, "diagnoses"), post_data("diagnoses", {"diagnoses": ["ptsd"]}, action="back")
     )
 
-    assert response["Location"] == step_url(draft, "about")
+    assert response["Location"] == step_url(draft, "payment")
     assert IntakeDraft.objects.get().answers["diagnoses"]["diagnoses-diagnoses"] == ["ptsd"]
 
 
@@ -266,7 +267,7 @@ def test_safety_follow_up_questions_are_required_after_a_yes(patient_client, dra
         step_url(draft, "safety"),
         post_data("safety", {"wish_dead": "yes", "thoughts": "yes", "behavior": "yes"}),
     )
-    assert response["Location"] == step_url(draft, "safety")
+    assert response["Location"] == step_url(draft, "safety") + "?check=1"
     page = patient_client.get(response["Location"]).content.decode()
     for name in ("method", "intent", "plan", "behavior_recent"):
         assert f'href="#id_safety-{name}_0"' in page
@@ -309,7 +310,7 @@ def test_pregnancy_is_asked_when_it_can_apply(patient_client, draft, sex):
 
     response = patient_client.post(step_url(draft, "health"), post_data("health", health))
 
-    assert response["Location"] == step_url(draft, "health")
+    assert response["Location"] == step_url(draft, "health") + "?check=1"
     assert "Are you pregnant, or could you be?" in patient_client.get(response["Location"]).content.decode()
 
 
@@ -388,7 +389,10 @@ def test_the_drug_names_are_suggested_from_the_engine_vocabulary(patient_client,
 def test_every_step_shows_progress_and_the_three_buttons(patient_client, draft):
     for number, name in enumerate(steps.STEP_NAMES, start=1):
         page = patient_client.get(step_url(draft, name)).content.decode()
-        assert f"Step {number} of {len(steps.STEP_NAMES)}" in page
+        if name == steps.REVIEW:  # the last look: the same count as the start page and the dashboard
+            assert f"Last step: check and send ({steps.PAGE_COUNT} pages)" in page
+        else:
+            assert f"Step {number} of {steps.PAGE_COUNT}" in page
         assert "Save and finish later" in page
         assert ('value="back"' in page) == (number > 1)
         assert "Need help now?" in page
@@ -553,8 +557,8 @@ def test_a_state_the_clinic_does_not_serve_is_explained_and_nothing_typed_is_los
 
     response = patient_client.post(step_url(draft, "about"), post_data("about", about))
 
-    assert response["Location"] == step_url(draft, "about")  # stays on the step
-    page = patient_client.get(step_url(draft, "about")).content.decode()
+    assert response["Location"] == step_url(draft, "about") + "?check=1"  # stays on the step, errors shown
+    page = patient_client.get(response["Location"]).content.decode()
     assert "Harbor Ketamine Clinic can only see patients who live in: Oregon, Washington" in page
     assert 'value="1985-03-27"' in page and 'value="150' in page
     draft.refresh_from_db()

@@ -48,19 +48,20 @@ def test_fhir_case_bundle_downloads_valid_resources_and_is_audited(client, clini
     medicines = len(case.submission.document["medications"])
     assert kinds == [
         "Patient",
+        "Coverage",  # how the patient pays (self-pay here), from the record the intake asked
         "QuestionnaireResponse",
         "Observation",
         "Observation",
         "RiskAssessment",
         *["MedicationStatement"] * (trials + medicines),
     ]
-    patient_resource, answers, phq9, pressure, risk = (entry.resource for entry in bundle.entry[:5])
+    patient_resource, _coverage, answers, phq9, pressure, risk = (entry.resource for entry in bundle.entry[:6])
     findings = case.result.result["findings"]
     assert [p.outcome.coding[0].code for p in risk.prediction] == [f["code"] for f in findings]
     assert all(f["source"] in p.rationale for p, f in zip(risk.prediction, findings, strict=True))
     assert case.result.ruleset in risk.method.text
     assert risk.basis[0].reference == f"QuestionnaireResponse/{answers.id}"
-    statements = [entry.resource for entry in bundle.entry[5:]]
+    statements = [entry.resource for entry in bundle.entry[6:]]
     assert [m.status for m in statements] == ["completed"] * trials + ["active"] * medicines
     first_trial = case.submission.document["antidepressant_trials"][0]
     assert statements[0].medicationCodeableConcept.text.startswith(first_trial["drug"])
@@ -122,8 +123,8 @@ def test_fhir_case_bundle_without_the_stored_answers_still_has_the_patient_and_o
     bundle = Bundle.model_validate_json(response.content)
     kinds = [e.resource.get_resource_type() for e in bundle.entry]
     assert "QuestionnaireResponse" not in kinds
-    assert kinds[:4] == ["Patient", "Observation", "Observation", "RiskAssessment"]
-    assert "basis" not in json.loads(response.content)["entry"][3]["resource"]
+    assert kinds[:5] == ["Patient", "Coverage", "Observation", "Observation", "RiskAssessment"]
+    assert "basis" not in json.loads(response.content)["entry"][4]["resource"]
 
 
 def test_fhir_case_bundle_lists_the_patients_appointments_at_the_clinic(client, clinic):
