@@ -248,6 +248,18 @@ def _additional(validator: Any, allowed: Any, instance: Any, schema: dict[str, A
             yield from validator.descend(instance[name], allowed, path=_key(name))
 
 
+def _properties(validator: Any, properties: Any, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    for name, subschema in properties.items():
+        if name not in instance:
+            continue
+        if subschema is False:  # a field of another version of the document
+            yield ValidationError(f"is not a field of {instance.get('schema')}", path=[name])
+        else:
+            yield from validator.descend(instance[name], subschema, path=name, schema_path=name)
+
+
 def _one_of(validator: Any, branches: list[Any], instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
     results = [list(validator.descend(instance, branch, schema_path=i)) for i, branch in enumerate(branches)]
     passed = sum(1 for errors in results if not errors)
@@ -314,6 +326,7 @@ PlainValidator = validators.extend(
         "required": _required,
         "additionalProperties": _additional,
         "oneOf": _one_of,
+        "properties": _properties,
     },
     type_checker=_TYPES,
     format_checker=_FORMATS,
