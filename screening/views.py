@@ -140,6 +140,8 @@ def _case_context(request: HttpRequest, case: ReviewCase, **forms: Any) -> dict[
         "trd_classes": [display.class_words(c) for c in (data.get("trd") or {}).get("classes") or []],
         "trials": display.trial_rows(document, data.get("trd") or {}, min_weeks=_min_weeks(case)),
         "min_weeks": _min_weeks(case),
+        "maudsley": display.maudsley_block(data.get("maudsley")),
+        "other_treatments": display.other_treatment_rows(document),
         "medications": display.medication_rows(document, data.get("medications") or []),
         "answer_sections": display.answer_sections(document),
         "versions": versions,

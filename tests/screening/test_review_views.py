@@ -202,7 +202,10 @@ def test_the_case_page_shows_the_clinical_summary_and_every_view_is_audited(clie
     assert "Zoloft" in text and "sertraline" in text and "SSRI" in text and "NDRI" in text
     assert "Xanax" in text and "alprazolam" in text and "Benzodiazepine" in text
     assert "Ride home after treatment available" in text
-    assert "Version 1" in text and "ruleset 2026.12" in text and "policy v1" in text
+    assert "Version 1" in text and "ruleset 2027.01" in text and "policy v1" in text
+    # Each trial's minimum adequate dose names its source; the Maudsley score shows its parts and source.
+    assert "minimum: MGH-ATRQ" in text
+    assert "Maudsley staging score:" in text and "Failed antidepressants" in text and "Fekadu et al. 2009" in text
     views = AuditEvent.objects.filter(action="case.view", object_id=str(case.pk))
     assert views.count() == 2
     assert views.first().detail == {"page": "case", "submission_id": str(case.submission_id), "version": 1}
