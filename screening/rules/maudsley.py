@@ -30,35 +30,42 @@ def _failure_points(failed: int) -> int:
     return next((points for top, points in _FAILURES if failed <= top), 5)
 
 
+# The parts a version 1 document cannot tell, made once.
+_UNKNOWN = {name: MaudsleyPart(name, None, None) for name in ("duration", "augmentation", "ect")}
+_SEVERITY_PARTS = {
+    band: MaudsleyPart("severity", f"PHQ-9 {band.replace('_', ' ')}", points) for band, points in _SEVERITY.items()
+}
+_PSYCHOTIC_SEVERE = MaudsleyPart("severity", "PHQ-9 severe with current psychosis", 5)
+
+
+def _used(name: str, used: bool) -> MaudsleyPart:
+    return MaudsleyPart(name, "used" if used else "not used", int(used))
+
+
 def maudsley_stage(doc: IntakeDocument, trd: Trd, phq9_band: str) -> Maudsley:
     other = doc.other_treatments
-    psychotic = doc.psychiatric_history.psychosis == "current"
-    severity = 5 if phq9_band == "severe" and psychotic else _SEVERITY[phq9_band]
-    band_words = phq9_band.replace("_", " ") + (" with current psychosis" if severity == 5 else "")
-    months = other.episode_months if other is not None else None
-    parts = (
-        MaudsleyPart(
-            "duration",
-            None if months is None else f"{months} months",
-            None if months is None else _duration_points(months),
-        ),
-        MaudsleyPart("severity", f"PHQ-9 {band_words}", severity),
-        MaudsleyPart(
-            "failed_antidepressants",
-            f"{trd.adequate_failed_trials} adequate failed",
-            _failure_points(trd.adequate_failed_trials),
-        ),
-        MaudsleyPart(
-            "augmentation",
-            None if other is None else ("used" if other.augmentation else "not used"),
-            None if other is None else int(bool(other.augmentation)),
-        ),
-        MaudsleyPart(
-            "ect",
-            None if other is None else ("used" if other.ect is not None else "not used"),
-            None if other is None else int(other.ect is not None),
-        ),
-    )
+    if phq9_band == "severe" and doc.psychiatric_history.psychosis == "current":
+        severity = _PSYCHOTIC_SEVERE
+    else:
+        severity = _SEVERITY_PARTS[phq9_band]
+    failed = trd.adequate_failed_trials
+    failures = MaudsleyPart("failed_antidepressants", f"{failed} adequate failed", _failure_points(failed))
+    if other is None:
+        parts = (_UNKNOWN["duration"], severity, failures, _UNKNOWN["augmentation"], _UNKNOWN["ect"])
+    else:
+        months = other.episode_months
+        duration = (
+            _UNKNOWN["duration"]
+            if months is None
+            else MaudsleyPart("duration", f"{months} months", _duration_points(months))
+        )
+        parts = (
+            duration,
+            severity,
+            failures,
+            _used("augmentation", bool(other.augmentation)),
+            _used("ect", other.ect is not None),
+        )
     complete = all(part.points is not None for part in parts)
     score = sum(part.points or 0 for part in parts)
     band = next(name for top, name in BANDS if score <= top) if complete else None
