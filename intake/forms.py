@@ -684,6 +684,128 @@ class TreatmentForm(StepForm):
     )
 
 
+HELPED_CHOICES = [
+    ("yes", _("Yes, it helped")),
+    ("partly", _("It helped a little")),
+    ("no", _("No, it did not help")),
+    ("unsure", _("I am not sure")),
+]
+THERAPY_CHOICES = [
+    ("cbt", _("Cognitive behavioural therapy (CBT)")),
+    ("ipt", _("Interpersonal therapy (IPT)")),
+    ("behavioral_activation", _("Behavioural activation")),
+    ("psychodynamic", _("Psychodynamic therapy")),
+    ("dbt", _("Dialectical behaviour therapy (DBT)")),
+    ("counselling", _("Counselling")),
+    ("other", _("Another talking therapy, or I am not sure which")),
+]
+
+
+def _count(label: str, top: int, *, help_text: str = "") -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=top,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": _("Please enter a whole number, or leave it empty if you are not sure."),
+            "min_value": _("Please enter a whole number, or leave it empty if you are not sure."),
+            "max_value": _("Please enter a number up to %(limit_value)s."),
+        },
+    )
+
+
+class OtherTreatmentsForm(StepForm):
+    """Treatments besides antidepressants (intake-document/2): what a psychiatrist weighs and the Maudsley
+    staging score counts. The follow-up questions are plain fields (no JavaScript needed); a "No" ignores them."""
+
+    episode_months = _count(
+        _("About how many months has this period of depression lasted?"),
+        600,
+        help_text=_("Leave it empty if you are not sure."),
+    )
+    therapy = forms.MultipleChoiceField(
+        label=_("Which talking therapies (psychotherapy) have you had for depression?"),
+        choices=THERAPY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Tick all that apply. Leave them empty if you have had none."),
+        error_messages={"invalid_choice": _("Please tick only the choices shown.")},
+    )
+    therapy_months = _count(_("About how many months of talking therapy altogether?"), 600)
+    ect = yes_no(_("Have you had electroconvulsive therapy (ECT)?"))
+    ect_sessions = _count(_("If you had ECT: about how many sessions?"), 200)
+    ect_helped = radio(_("If you had ECT: did it help?"), HELPED_CHOICES, required=False)
+    tms = yes_no(_("Have you had transcranial magnetic stimulation (TMS)?"))
+    tms_sessions = _count(_("If you had TMS: about how many sessions?"), 200)
+    tms_helped = radio(_("If you had TMS: did it help?"), HELPED_CHOICES, required=False)
+    ketamine_treatments = _count(
+        _("If you have had ketamine or esketamine (Spravato) treatment: about how many treatments?"),
+        500,
+        help_text=_("Leave it empty if you have had none or are not sure."),
+    )
+    augmentation = yes_no(
+        _("Has a doctor ever added another medicine to an antidepressant to make it work better?"),
+        help_text=_(
+            "For example lithium, an antipsychotic such as aripiprazole (Abilify) or quetiapine (Seroquel), or "
+            "thyroid hormone (liothyronine, Cytomel)."
+        ),
+    )
+    augmentation_medicine = forms.CharField(
+        label=_("If yes: which medicine was added?"), required=False, max_length=100
+    )
+    augmentation_antidepressant = forms.CharField(
+        label=_("If yes: to which antidepressant?"), required=False, max_length=100
+    )
+    augmentation_weeks = _count(_("If yes: for about how many weeks?"), 1040)
+
+    stacked = ("ect_helped", "tms_helped")
+    FOLLOW_UPS = {
+        "ect": ("ect_sessions", "ect_helped"),
+        "tms": ("tms_sessions", "tms_helped"),
+        "augmentation": ("augmentation_medicine", "augmentation_antidepressant", "augmentation_weeks"),
+    }
+
+    def build_layout(self) -> Layout:
+        return Layout(
+            Fieldset(_("This period of depression"), Field("episode_months")),
+            Fieldset(_("Talking therapy"), Field("therapy"), Field("therapy_months")),
+            Fieldset(_("ECT"), InlineRadios("ect"), Field("ect_sessions"), Field("ect_helped")),
+            Fieldset(_("TMS"), InlineRadios("tms"), Field("tms_sessions"), Field("tms_helped")),
+            Fieldset(_("Ketamine or esketamine"), Field("ketamine_treatments")),
+            Fieldset(
+                _("A medicine added to an antidepressant"),
+                InlineRadios("augmentation"),
+                Field("augmentation_medicine"),
+                Field("augmentation_antidepressant"),
+                Field("augmentation_weeks"),
+            ),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name, follow_ups in self.FOLLOW_UPS.items():
+            if data.get(name) != "yes":
+                for follow_up in follow_ups:  # a "No" drops what was typed under it
+                    data[follow_up] = "" if isinstance(self.fields[follow_up], forms.CharField) else None
+        for name, words in (
+            ("ect", _("Please tell us whether ECT helped.")),
+            ("tms", _("Please tell us whether TMS helped.")),
+        ):
+            if data.get(name) == "yes" and not data.get(f"{name}_helped"):
+                self.add_error(f"{name}_helped", words)
+        if data.get("augmentation") == "yes":
+            for name in ("augmentation_medicine", "augmentation_antidepressant"):
+                if not (data.get(name) or "").strip():
+                    self.add_error(name, _("Please tell us, or answer No above if you are not sure."))
+        for count in ("ect_sessions", "tms_sessions", "ketamine_treatments"):
+            if data.get(count) == 0:
+                data[count] = None  # "0 sessions" says nothing the Yes/No does not
+        return data
+
+
 class MentalHealthForm(StepForm):
     psychosis = radio(
         _("Have you ever had psychosis?"),

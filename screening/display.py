@@ -397,11 +397,13 @@ def other_treatment_rows(document: dict[str, Any]) -> list[tuple[str, str]] | No
         return f"{how_many}, {HELPED.get(value.get('helped'), value.get('helped'))}"
 
     months = other.get("episode_months")
-    therapy = [
-        f"{PSYCHOTHERAPY_KINDS.get(p['kind'], p['kind'])}"
-        + (f", about {p['months']} months" if p.get("months") is not None else "")
-        for p in other.get("psychotherapy") or []
-    ]
+    therapy = other.get("psychotherapy")
+    therapy_words = (
+        "None"
+        if not therapy
+        else ", ".join(PSYCHOTHERAPY_KINDS.get(k, k) for k in therapy.get("kinds") or [])
+        + (f"; about {therapy['months']} months altogether" if therapy.get("months") is not None else "")
+    )
     augmentation = [
         f"{a['medicine']} added to {a['antidepressant']}"
         + (f", {a['weeks']} weeks" if a.get("weeks") is not None else "")
@@ -409,7 +411,7 @@ def other_treatment_rows(document: dict[str, Any]) -> list[tuple[str, str]] | No
     ]
     return [
         ("Current episode", "not known" if months is None else f"about {months} months"),
-        ("Psychotherapy", "; ".join(therapy) or "None"),
+        ("Psychotherapy", therapy_words),
         ("ECT", course(other.get("ect"), "sessions", "session")),
         ("TMS", course(other.get("tms"), "sessions", "session")),
         ("Esketamine or ketamine", course(other.get("ketamine"), "treatments", "treatment")),

@@ -118,7 +118,7 @@ class Course:
 
 @dataclass(frozen=True, slots=True)
 class Psychotherapy:
-    kind: str
+    kinds: tuple[str, ...]
     months: int | None
 
 
@@ -134,7 +134,7 @@ class OtherTreatments:
     """Treatments besides antidepressants (schema `intake-document/2`)."""
 
     episode_months: int | None
-    psychotherapy: tuple[Psychotherapy, ...]
+    psychotherapy: Psychotherapy | None
     ect: Course | None
     tms: Course | None
     ketamine: Course | None
@@ -144,7 +144,9 @@ class OtherTreatments:
     def from_dict(cls, data: Mapping[str, Any]) -> OtherTreatments:
         return cls(
             episode_months=data["episode_months"],
-            psychotherapy=tuple(Psychotherapy(p["kind"], p["months"]) for p in data["psychotherapy"]),
+            psychotherapy=None
+            if (p := data["psychotherapy"]) is None
+            else Psychotherapy(tuple(p["kinds"]), p["months"]),
             ect=Course.from_dict(data["ect"], "sessions"),
             tms=Course.from_dict(data["tms"], "sessions"),
             ketamine=Course.from_dict(data["ketamine"], "treatments"),
@@ -159,7 +161,9 @@ class OtherTreatments:
 
         return {
             "episode_months": self.episode_months,
-            "psychotherapy": [{"kind": p.kind, "months": p.months} for p in self.psychotherapy],
+            "psychotherapy": None
+            if (p := self.psychotherapy) is None
+            else {"kinds": list(p.kinds), "months": p.months},
             "ect": course(self.ect, "sessions"),
             "tms": course(self.tms, "sessions"),
             "ketamine": course(self.ketamine, "treatments"),

@@ -217,7 +217,7 @@ def test_save_and_finish_later_then_sign_in_elsewhere_resumes_at_the_first_incom
     dashboard = other_device.get(reverse("patients:dashboard")).content.decode()
     resume = other_device.get(reverse("intake:resume", args=[draft.pk]))
 
-    assert "7 of 13 pages done" in dashboard
+    assert "8 of 14 pages done" in dashboard
     assert resume["Location"] == step_url(draft, "heart")
     page = other_device.get(resume["Location"]).content.decode()
     assert re.search(r'value="controlled"[^>]*checked', page)

@@ -10,7 +10,7 @@ from tests.screening.strategies import document, trial
 
 OTHER = {
     "episode_months": 30,
-    "psychotherapy": [{"kind": "cbt", "months": 6}],
+    "psychotherapy": {"kinds": ["cbt", "ipt"], "months": 6},
     "ect": {"sessions": 8, "helped": "no"},
     "tms": None,
     "ketamine": None,
