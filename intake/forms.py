@@ -20,7 +20,7 @@ from localflavor.us.us_states import CONTIGUOUS_STATES, NON_CONTIGUOUS_STATES, U
 from core.forms import contact_fields
 from core.phone import phone_display
 
-from . import builder
+from . import builder, readback
 from .consent import CONTACT_CONSENT, consent_for
 from .instruments import CSSRS, PHQ9_ITEMS, PHQ9_NOTICE, PHQ9_SCALE, numbered  # noqa: F401 (PHQ9_NOTICE: views)
 
@@ -467,8 +467,21 @@ class RowForm(forms.Form):
     def answers(self) -> dict[str, Any]:
         return {name: _json(value) for name, value in self.cleaned_data.items() if name != "DELETE"}
 
+    name_field = ""
+    is_trial = False
+
+    @cached_property
+    def readback(self) -> readback.ReadBack | None:
+        """How the typed name was read (shown beside the row), from what the patient last sent."""
+        if not self.is_bound or not self.name_field:
+            return None
+        value = self[self.name_field].value()
+        return readback.read_back(value if isinstance(value, str) else None, trial=self.is_trial)
+
 
 class TrialForm(RowForm):
+    name_field = "drug"
+    is_trial = True
     drug = forms.CharField(
         label=_("Name of the antidepressant"),
         max_length=100,
@@ -537,6 +550,7 @@ class TrialForm(RowForm):
 
 
 class MedicationForm(RowForm):
+    name_field = "name"
     name = forms.CharField(
         label=_("Name of the medicine"),
         max_length=100,
@@ -633,6 +647,61 @@ class AntidepressantsForm(RowsStepForm):
     row_label = _("Antidepressant")
     empty_message = _("Please add the antidepressants you have taken, or tick “I have not taken any antidepressants”.")
     both_message = _("You ticked this box but also listed antidepressants. Please untick it, or remove the rows.")
+    separate_courses = radio(
+        _("Were these separate courses of the same antidepressant?"),
+        [
+            ("separate", _("Yes, they were separate courses")),
+            ("same", _("No, it was one course: keep only the first of these rows")),
+        ],
+        required=False,
+    )
+    stacked = ("separate_courses",)
+
+    @cached_property
+    def repeats(self) -> dict[str, list[int]]:
+        """Antidepressants written in two or more rows (the same generic, however written)."""
+        if not self.is_bound or not self.rows.is_valid():
+            return {}
+        return readback.repeated_rows([form.cleaned_data.get("drug", "") for form in self.filled_rows()])
+
+    def repeat_words(self) -> str:
+        return "; ".join(
+            str(_("rows %(rows)s are all %(drug)s")) % {"rows": " & ".join(str(n) for n in numbers), "drug": generic}
+            for generic, numbers in self.repeats.items()
+        )
+
+    def build_layout(self) -> Layout:
+        if not self.repeats:
+            return Layout(Field(self.none_field))
+        return Layout(
+            Field(self.none_field),
+            HTML(
+                format_html(
+                    '<p class="alert alert-info repeated-rows mb-2">{}</p>',
+                    _("You listed one antidepressant more than once (%(rows)s). Counting it once is fairer to you.")
+                    % {"rows": self.repeat_words()},
+                )
+            ),
+            Field("separate_courses"),
+        )
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return
+        answered = self.cleaned_data.get("separate_courses")
+        if self.repeats and not self.cleaned_data.get(self.none_field) and not answered:
+            self.add_error(
+                "separate_courses",
+                _("Please tell us whether these were separate courses (%(rows)s).") % {"rows": self.repeat_words()},
+            )
+
+    def answers(self) -> dict[str, Any]:
+        answers = super().answers()
+        if self.cleaned_data.get("separate_courses") == "same" and self.repeats:
+            drop = {number for numbers in self.repeats.values() for number in numbers[1:]}
+            answers["rows"] = [row for number, row in enumerate(answers["rows"], start=1) if number not in drop]
+        return answers
 
     def display(self) -> list[tuple[str, str]]:
         answers = self.answers()

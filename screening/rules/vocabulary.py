@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import dictionary
+from .dictionary import canonical as dictionary_canonical
 
 __all__ = ["ANTIDEPRESSANT_CLASSES", "Drug", "all_drugs", "lookup", "normalise", "suggestion_names"]
 
@@ -184,7 +184,7 @@ def _our_drug_by_canonical() -> dict[str, Drug]:
     if _by_canonical is None:
         claims: dict[str, set[Drug]] = {}
         for key, drug in _BY_NAME.items():
-            if (found := dictionary.canonical(key)) is not None:
+            if (found := dictionary_canonical(key)) is not None:
                 claims.setdefault(found, set()).add(drug)
         _by_canonical = {found: drugs.pop() for found, drugs in claims.items() if len(drugs) == 1}
     return _by_canonical
@@ -194,7 +194,7 @@ def conflicts() -> dict[str, set[str]]:
     """Dictionary canonicals that two of our drugs claim (must be empty)."""
     claims: dict[str, set[str]] = {}
     for key, drug in _BY_NAME.items():
-        if (found := dictionary.canonical(key)) is not None:
+        if (found := dictionary_canonical(key)) is not None:
             claims.setdefault(found, set()).add(drug.generic)
     return {found: generics for found, generics in claims.items() if len(generics) > 1}
 
@@ -224,7 +224,7 @@ def _in_dictionary(key: str) -> Drug | None:
     for step in _strippings(key):
         words = step.rsplit(" ", 1)
         for candidate in (step, words[0]) if len(words) == 2 and words[1] in _SALTS else (step,):
-            if (found := dictionary.canonical(candidate)) is not None:
+            if (found := dictionary_canonical(candidate)) is not None:
                 return _from_canonical(found)
     return None
 
@@ -250,7 +250,7 @@ def lookup(name: str) -> Drug | None:
                 return None  # two different drugs named: not a guess to make
             return outer or inner
     written = _SPACES.sub(" ", name.casefold()).strip()  # "Nexium I.V.": the dictionary keeps the dots
-    drug = _from_canonical(found) if (found := dictionary.canonical(written)) is not None else _in_dictionary(key)
+    drug = _from_canonical(found) if (found := dictionary_canonical(written)) is not None else _in_dictionary(key)
     if drug is not None:
         if not drug.classes and (near := _fuzzy(normalise(key))) is not None and FLAGGED_CLASSES & set(near.classes):
             # One letter from a drug we flag, and only a drug of no class of ours in the dictionary ("prosom",

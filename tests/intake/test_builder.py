@@ -163,7 +163,8 @@ def wizard_answers(draw) -> dict[str, dict[str, Any]]:
         },
         "phq9": {f"q{i}": str(draw(st.integers(0, 3))) for i in range(1, 10)},
         "safety": draw(safety()),
-        "antidepressants": draw(rows_step("none_tried", trial(), 6)),
+        # Two rows of one drug are asked about; "separate" keeps them both.
+        "antidepressants": {**draw(rows_step("none_tried", trial(), 6)), "separate_courses": "separate"},
         "treatment": {"prior_ketamine": draw(choice_values(forms.PRIOR_KETAMINE_CHOICES))},
         "other-treatments": draw(other_treatments()),
         "mental-health": {
