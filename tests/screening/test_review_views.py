@@ -336,6 +336,9 @@ def test_the_case_page_shows_what_an_amendment_changed_and_both_versions(client,
     assert "Alcoholic drinks per week 2 30" in text
     assert "Version 2" in text and "Version 1" in text
     assert "The patient updated their answers" in text
+    # Result versions are numbered across the case: the amendment's first result is v2, not v1 again.
+    assert "Result v2:" in text and "Result v1:" in text
+    assert "(on result v2)" in text and "(result version 2," in text
 
 
 def test_rescreen_progress_is_json_for_the_clinic_only(client, clinic):
