@@ -147,13 +147,15 @@ def _fuzzy_index() -> dict[str, frozenset[str]]:
     return {variant: frozenset(keys) for variant, keys in index.items()}
 
 
-_FUZZY = _fuzzy_index()
+_FUZZY: dict[str, frozenset[str]] = {}  # built on the first name that needs it, not at import
 
 
 def _fuzzy(key: str) -> Drug | None:
     """The one drug a name one typing mistake away points to; None if none does, or more than one."""
     if _letters(key) < FUZZY_MIN_LETTERS - 1:
         return None
+    if not _FUZZY:
+        _FUZZY.update(_fuzzy_index())
     near: set[str] = set()
     for variant in {key, *_deletes(key)}:
         near |= _FUZZY.get(variant, frozenset())

@@ -62,8 +62,6 @@ FLAGGED_SAMPLE = {
         "terazosin hydralazine minoxidil aliskiren mecamylamine midodrine droxidopa reserpine"
     ),
 }
-# Added to our table in 2027.01 because the dictionary names them and the sample above classes them.
-ADDED_IN_2027_01 = 106
 
 
 def _our_names():
