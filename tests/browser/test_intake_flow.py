@@ -169,6 +169,15 @@ def answer_treatment(page: Page) -> None:
     choose(page, "Have you had ketamine or esketamine", "No")
 
 
+def answer_other_treatments(page: Page) -> None:
+    page.get_by_label("About how many months has this period of depression lasted?").fill("14")
+    page.get_by_label("Cognitive behavioural therapy (CBT)").check()
+    page.get_by_label("About how many months of talking therapy altogether?").fill("6")
+    choose(page, "Have you had electroconvulsive therapy (ECT)?", "No")
+    choose(page, "Have you had transcranial magnetic stimulation (TMS)?", "No")
+    choose(page, "Has a doctor ever added another medicine to an antidepressant", "No")
+
+
 def answer_mental_health(page: Page, *, mania: str = "No") -> None:
     choose(page, "Have you ever had psychosis?", "No, never")
     choose(page, "Has a doctor ever told you that you have schizophrenia", "No")
@@ -284,6 +293,8 @@ def complete_intake(page: Page, *, outcome: str, screenshot=None, audit: bool = 
     done("05-antidepressants")
     answer_treatment(page)
     done("06-treatment")
+    answer_other_treatments(page)
+    done("06b-other-treatments")
     answer_mental_health(page, mania="Yes" if outcome == "needs_review" else "No")
     done("07-mental-health")
     answer_heart(page)
@@ -391,6 +402,8 @@ def test_stop_half_way_sign_out_sign_in_and_resume_with_every_answer_kept(live_s
     next_page(page)
     answer_treatment(page)
     next_page(page)
+    answer_other_treatments(page)
+    next_page(page)
     # Half-way through a page: one question answered, then "Save and finish later".
     choose(page, "Have you ever had psychosis?", "Yes, in the past")
     page.get_by_role("button", name="Save and finish later").click()
@@ -405,11 +418,15 @@ def test_stop_half_way_sign_out_sign_in_and_resume_with_every_answer_kept(live_s
         page.get_by_role("group", name="Have you ever had psychosis?").get_by_label("Yes, in the past")
     ).to_be_checked()
     page.get_by_role("button", name="Back").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Other treatments tried")
+    expect(page.get_by_label("About how many months has this period of depression lasted?")).to_have_value("14")
+    page.get_by_role("button", name="Back").click()
     page.get_by_role("button", name="Back").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Antidepressants you have taken")
-    expect(
-        page.get_by_role("group", name="Antidepressant 2", exact=True).get_by_label("Name of the antidepressant")
-    ).to_have_value("Wellbutrin XL")
+    second = page.get_by_role("group", name="Antidepressant 2", exact=True)
+    expect(second.get_by_label("Name of the antidepressant")).to_have_value("Wellbutrin XL")
+    # Each name is read back beside its row, as screening will read it.
+    expect(second.get_by_text("“Wellbutrin XL” → bupropion (Wellbutrin), an antidepressant")).to_be_visible()
     expect(page.get_by_role("group", name="Antidepressant 3", exact=True)).to_have_count(0)
     assert IntakeDraft.objects.count() == 1
 
