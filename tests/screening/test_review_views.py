@@ -431,3 +431,28 @@ def test_queue_and_case_pages_run_a_fixed_number_of_queries_at_10_and_1000_cases
     assert len(big_queue.captured_queries) == len(small_queue.captured_queries)
     assert len(big_case.captured_queries) == len(small_case.captured_queries)
     assert ReviewDecision.objects.filter(case=case).count() == 2
+
+
+def test_a_version_1_intake_still_screens_and_renders(client, clinic, patient):
+    """Intakes sent before the other-treatments step (intake-document/1) keep working on the case page."""
+    from intake.models import IntakeSubmission
+    from screening.models import ScreeningResult
+    from screening.services import screening_result_create
+
+    case = case_of(send(clinic, patient, "needs_review"))
+    document = dict(case.submission.document, schema="intake-document/1")
+    document.pop("other_treatments")
+    IntakeSubmission.objects.filter(pk=case.submission_id).update(document=document)
+    ScreeningResult.objects.filter(submission_id=case.submission_id).update(ruleset="2026.12")
+    case.submission.refresh_from_db()
+    result = screening_result_create(submission=case.submission, policy=None)
+    ReviewCase.objects.filter(pk=case.pk).update(result=result)
+    login_staff(client, clinic.psychiatrist)
+
+    response = client.get(case_url(case))
+
+    text = _text(response)
+    assert response.status_code == 200 and result.result["ruleset"] == "2027.01"
+    assert "Other treatments tried" not in text  # not asked in version 1
+    assert re.search(r"Maudsley staging score: \d+ of the parts known", text)
+    assert "Not asked in this version of the intake" in text
