@@ -9,10 +9,7 @@ process (about two seconds), so importing the engine costs nothing more.
 
 from __future__ import annotations
 
-import bz2
-import pickle
 import threading
-from importlib import metadata, resources
 
 __all__ = ["PACKAGE", "canonical", "dictionary_version", "names"]
 
@@ -25,6 +22,10 @@ _names: dict[str, str] | None = None
 
 def _load() -> dict[str, str]:
     """Every name the dictionary knows (lower case) -> its one canonical (generic) name."""
+    import bz2  # here, not at the top: importing the engine must stay cheap
+    import pickle
+    from importlib import resources
+
     raw = resources.files(_DATA[0]).joinpath(_DATA[1]).read_bytes()
     # The package's own data file, installed from a pinned release: not untrusted input.
     data = pickle.loads(bz2.decompress(raw))  # noqa: S301
@@ -51,4 +52,6 @@ def canonical(name: str) -> str | None:
 
 
 def dictionary_version() -> str:
+    from importlib import metadata
+
     return metadata.version(PACKAGE)

@@ -29,7 +29,13 @@ _SCHEMA_V1 = {
         "schema": {"const": "intake-document/1"},
     },
 }
-_fast_validate_v1 = fastjsonschema.compile(_SCHEMA_V1, formats={"date": is_date})
+_fast_v1: list[Any] = []  # compiled on the first version 1 document, not at import
+
+
+def _fast_validate_v1(doc: object) -> None:
+    if not _fast_v1:
+        _fast_v1.append(fastjsonschema.compile(_SCHEMA_V1, formats={"date": is_date}))
+    _fast_v1[0](doc)
 
 
 def fast_accepts(doc: object) -> bool:
