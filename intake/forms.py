@@ -841,16 +841,23 @@ class OtherTreatmentsForm(StepForm):
         return Layout(
             Fieldset(_("This period of depression"), Field("episode_months")),
             Fieldset(_("Talking therapy"), Field("therapy"), Field("therapy_months")),
-            Fieldset(_("ECT"), InlineRadios("ect"), Field("ect_sessions"), Field("ect_helped")),
-            Fieldset(_("TMS"), InlineRadios("tms"), Field("tms_sessions"), Field("tms_helped")),
+            Fieldset(_("ECT"), InlineRadios("ect"), self._follow_ups("ect")),
+            Fieldset(_("TMS"), InlineRadios("tms"), self._follow_ups("tms")),
             Fieldset(_("Ketamine or esketamine"), Field("ketamine_treatments")),
             Fieldset(
                 _("A medicine added to an antidepressant"),
                 InlineRadios("augmentation"),
-                Field("augmentation_medicine"),
-                Field("augmentation_antidepressant"),
-                Field("augmentation_weeks"),
+                self._follow_ups("augmentation"),
             ),
+        )
+
+    def _follow_ups(self, name: str) -> Div:
+        """Shown by intake.js only after a "Yes"; without JavaScript they show, labelled "If you had…"."""
+        return Div(
+            *[Field(follow_up) for follow_up in self.FOLLOW_UPS[name]],
+            css_class="conditional",
+            data_show_when=f"{self.prefix}-{name}" if self.prefix else name,
+            data_show_value="yes",
         )
 
     def clean(self) -> dict[str, Any]:

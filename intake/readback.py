@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from screening.rules import Drug, lookup
@@ -65,6 +66,17 @@ def read_back(written: str | None, *, trial: bool) -> ReadBack | None:
             written.strip(), "", str(_("not recognised: check the spelling; we will ask you if needed")), False
         )
     return ReadBack(written.strip(), _name(drug, written), _what(drug, trial=trial), True)
+
+
+def sentence(read: ReadBack) -> str:
+    """The words beside the row (the same as templates/intake/_row_readback.html draws)."""
+    if read.recognised:
+        return gettext("“%(written)s” → %(read_as)s, %(what)s") % {
+            "written": read.written,
+            "read_as": read.read_as,
+            "what": read.what,
+        }
+    return gettext("“%(written)s”: %(what)s") % {"written": read.written, "what": read.what}
 
 
 def repeated_rows(names: list[str]) -> dict[str, list[int]]:

@@ -152,6 +152,8 @@ def fill_trial(row, drug: str, dose: str, weeks: str, improvement: str) -> None:
 def answer_antidepressants(page: Page) -> None:
     first = page.get_by_role("group", name="Antidepressant 1", exact=True)
     fill_trial(first, "Zoloft", "100", "10", "It did not help, or helped only a little (less than a quarter better)")
+    # Leaving the name field says how it was read (one request per changed name, not per keystroke).
+    expect(first.get_by_text("“Zoloft” → sertraline (Zoloft), an antidepressant")).to_be_visible()
     page.get_by_role("button", name="Add another antidepressant").click()
     second = page.get_by_role("group", name="Antidepressant 2", exact=True)
     expect(second.get_by_label("Name of the antidepressant")).to_be_focused()
@@ -173,7 +175,13 @@ def answer_other_treatments(page: Page) -> None:
     page.get_by_label("About how many months has this period of depression lasted?").fill("14")
     page.get_by_label("Cognitive behavioural therapy (CBT)").check()
     page.get_by_label("About how many months of talking therapy altogether?").fill("6")
+    # The follow-up questions appear only after a "Yes" (with JavaScript; without it they all show).
+    sessions = page.get_by_label("If you had ECT: about how many sessions?")
+    expect(sessions).to_be_hidden()
+    choose(page, "Have you had electroconvulsive therapy (ECT)?", "Yes")
+    expect(sessions).to_be_visible()
     choose(page, "Have you had electroconvulsive therapy (ECT)?", "No")
+    expect(sessions).to_be_hidden()
     choose(page, "Have you had transcranial magnetic stimulation (TMS)?", "No")
     choose(page, "Has a doctor ever added another medicine to an antidepressant", "No")
 

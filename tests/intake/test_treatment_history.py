@@ -95,3 +95,18 @@ def test_the_other_treatments_step_asks_each_follow_up_without_javascript(patien
     assert "Please enter a whole number, or leave it empty if you are not sure." in page
     assert "Please tell us whether ECT helped." in page
     assert 'value="14"' in response.content.decode()  # the rest of what was typed is kept
+
+
+def test_the_read_back_endpoint_answers_the_owner_only_by_post(patient_client, draft, client):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    url = reverse("intake:read_back", kwargs={"draft_id": draft.pk})
+    read = patient_client.post(url, {"name": "Zolof", "kind": "trial"})
+    assert read.json() == {"text": "“Zolof” → sertraline (Zoloft), an antidepressant", "recognised": True}
+    assert "no-store" in read["Cache-Control"] or "no-cache" in read["Cache-Control"]
+    assert patient_client.post(url, {"name": "Foobarex"}).json()["recognised"] is False
+    assert patient_client.get(url).status_code == 405
+    client.force_login(UserFactory())
+    assert client.post(url, {"name": "Zolof"}).status_code == 404
