@@ -666,7 +666,8 @@ class AntidepressantsForm(RowsStepForm):
 
     def repeat_words(self) -> str:
         return "; ".join(
-            str(_("rows %(rows)s are all %(drug)s")) % {"rows": " & ".join(str(n) for n in numbers), "drug": generic}
+            str(_("rows %(rows)s are the same medicine, %(drug)s"))
+            % {"rows": " & ".join(str(n) for n in numbers), "drug": generic}
             for generic, numbers in self.repeats.items()
         )
 
