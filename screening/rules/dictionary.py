@@ -2,9 +2,9 @@
 
 The names come from `drug-named-entity-recognition` (Fast Data Science; DrugBank, MeSH, MedlinePlus and NHS
 names and synonyms, brand -> generic), shipped inside that package, no network. Only its name table is read,
-straight from the package's data file (found, not imported) and not through its module, which imports an HTTP client and reads a
-cache in the home folder. The table is loaded on the first name our own vocabulary does not know, once per
-process (0.5 to 2 seconds), so importing the engine costs nothing more.
+straight from the package's data file (found, not imported), not through its module, which imports an HTTP
+client and reads a cache in the home folder. The table is loaded on the first name our own vocabulary does not
+know, once per process (0.5 to 2 seconds), so importing the engine costs nothing more.
 """
 
 from __future__ import annotations
