@@ -1,4 +1,5 @@
-"""The one builder: the wizard's cleaned answers -> an intake document (schema intake-document/1).
+"""The one builder: the wizard's cleaned answers -> an intake document (schema intake-document/2; /1 when
+the answers have no other-treatments step, as intakes sent before it had).
 
 Pure Python, no Django: the forms clean what the patient typed (intake.steps.cleaned_answers), this module
 turns those answers into the document the engine reads, applying the wizard's skip logic in one place.
@@ -12,6 +13,10 @@ Answers are keyed by step; each step's answers are JSON values (strings, numbers
     antidepressants none_tried bool, rows [{drug, dose_mg "150" | None, dose_unknown, weeks, as_prescribed,
                    improvement, current_episode}]
     treatment      prior_ketamine never | responded | did_not_respond
+    other-treatments episode_months, therapy_months, ect_sessions, tms_sessions, ketamine_treatments,
+                   augmentation_weeks: int | None; therapy [..]; ect, tms, augmentation: yes | no;
+                   ect_helped, tms_helped: yes | partly | no | unsure | None; augmentation_medicine,
+                   augmentation_antidepressant: text
     mental-health  psychosis never | past | current, schizophrenia, mania: yes | no
     heart          hypertension no | controlled | uncontrolled, systolic, diastolic (int | None), heart_disease,
                    arrhythmia, stroke_or_tia, aneurysm_or_avm, intracerebral_hemorrhage: yes | no
@@ -30,7 +35,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-SCHEMA_ID = "intake-document/1"
+SCHEMA_ID = "intake-document/2"
+SCHEMA_ID_V1 = "intake-document/1"
+KETAMINE_HELPED = {"responded": "yes", "did_not_respond": "no"}
 POUND_KG = Decimal("0.45359237")
 
 # Sex at birth for which pregnancy and breastfeeding are asked ("prefer not to say" is asked too).
@@ -146,6 +153,38 @@ def _medications(step: dict[str, Any]) -> list[dict[str, Any]]:
     return medications
 
 
+def _course(step: dict[str, Any], name: str, count: str) -> dict[str, Any] | None:
+    if step.get(name) != "yes":
+        return None
+    return {count: step.get(f"{name}_sessions") or None, "helped": step.get(f"{name}_helped") or "unsure"}
+
+
+def other_treatments(step: dict[str, Any], prior_ketamine: str) -> dict[str, Any]:
+    """The version 2 section; whether ketamine helped comes from the step before ("Ketamine treatment before")."""
+    kinds = list(dict.fromkeys(step.get("therapy") or []))
+    treatments = step.get("ketamine_treatments") or None
+    ketamine = None
+    if prior_ketamine != "never" or treatments:
+        ketamine = {"treatments": treatments, "helped": KETAMINE_HELPED.get(prior_ketamine, "unsure")}
+    augmentation = []
+    if step.get("augmentation") == "yes":
+        augmentation.append(
+            {
+                "medicine": step["augmentation_medicine"].strip(),
+                "antidepressant": step["augmentation_antidepressant"].strip(),
+                "weeks": step.get("augmentation_weeks"),
+            }
+        )
+    return {
+        "episode_months": step.get("episode_months"),
+        "psychotherapy": {"kinds": kinds, "months": step.get("therapy_months")} if kinds else None,
+        "ect": _course(step, "ect", "sessions"),
+        "tms": _course(step, "tms", "sessions"),
+        "ketamine": ketamine,
+        "augmentation": augmentation,
+    }
+
+
 def _recent_bp(heart: dict[str, Any]) -> dict[str, int] | None:
     if heart.get("systolic") in (None, "") or heart.get("diastolic") in (None, ""):
         return None
@@ -159,8 +198,8 @@ def build_document(answers: dict[str, Any], *, screened_on: date) -> dict[str, A
     heart = answers["heart"]
     psych = answers["mental-health"]
     substances = answers["substances"]
-    return {
-        "schema": SCHEMA_ID,
+    document = {
+        "schema": SCHEMA_ID if "other-treatments" in answers else SCHEMA_ID_V1,
         "screened_on": screened_on.isoformat(),
         "patient": _patient(about, health),
         "diagnoses": list(dict.fromkeys(answers["diagnoses"]["diagnoses"])),
@@ -188,6 +227,11 @@ def build_document(answers: dict[str, Any], *, screened_on: date) -> dict[str, A
         "medications": _medications(answers["medications"]),
         "logistics": {"ride_home_available": _yes(answers["getting-home"]["ride_home"])},
     }
+    if "other-treatments" in answers:
+        document["other_treatments"] = other_treatments(
+            answers["other-treatments"], answers["treatment"]["prior_ketamine"]
+        )
+    return document
 
 
 def safety_probe_document(safety: dict[str, Any], *, screened_on: date) -> dict[str, Any]:

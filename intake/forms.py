@@ -22,7 +22,7 @@ from core import forms_profile as record
 from core.forms import contact_fields
 from core.phone import phone_display
 
-from . import builder
+from . import builder, readback
 from .consent import CONTACT_CONSENT, consent_for
 from .instruments import CSSRS, PHQ9_ITEMS, PHQ9_NOTICE, PHQ9_SCALE, numbered  # noqa: F401 (PHQ9_NOTICE: views)
 
@@ -618,8 +618,21 @@ class RowForm(forms.Form):
     def answers(self) -> dict[str, Any]:
         return {name: _json(value) for name, value in self.cleaned_data.items() if name != "DELETE"}
 
+    name_field = ""
+    is_trial = False
+
+    @cached_property
+    def readback(self) -> readback.ReadBack | None:
+        """How the typed name was read (shown beside the row), from what the patient last sent."""
+        if not self.is_bound or not self.name_field:
+            return None
+        value = self[self.name_field].value()
+        return readback.read_back(value if isinstance(value, str) else None, trial=self.is_trial)
+
 
 class TrialForm(RowForm):
+    name_field = "drug"
+    is_trial = True
     drug = forms.CharField(
         label=_("Name of the antidepressant"),
         max_length=100,
@@ -688,6 +701,7 @@ class TrialForm(RowForm):
 
 
 class MedicationForm(RowForm):
+    name_field = "name"
     name = forms.CharField(
         label=_("Name of the medicine"),
         max_length=100,
@@ -784,6 +798,62 @@ class AntidepressantsForm(RowsStepForm):
     row_label = _("Antidepressant")
     empty_message = _("Please add the antidepressants you have taken, or check “I have not taken any antidepressants”.")
     both_message = _("You checked this box but also listed antidepressants. Please uncheck it, or remove the rows.")
+    separate_courses = radio(
+        _("Were these separate courses of the same antidepressant?"),
+        [
+            ("separate", _("Yes, they were separate courses")),
+            ("same", _("No, it was one course: keep only the first of these rows")),
+        ],
+        required=False,
+    )
+    stacked = ("separate_courses",)
+
+    @cached_property
+    def repeats(self) -> dict[str, list[int]]:
+        """Antidepressants written in two or more rows (the same generic, however written)."""
+        if not self.is_bound or not self.rows.is_valid():
+            return {}
+        return readback.repeated_rows([form.cleaned_data.get("drug", "") for form in self.filled_rows()])
+
+    def repeat_words(self) -> str:
+        return "; ".join(
+            str(_("rows %(rows)s are the same medicine, %(drug)s"))
+            % {"rows": " & ".join(str(n) for n in numbers), "drug": generic}
+            for generic, numbers in self.repeats.items()
+        )
+
+    def build_layout(self) -> Layout:
+        if not self.repeats:
+            return Layout(Field(self.none_field))
+        return Layout(
+            Field(self.none_field),
+            HTML(
+                format_html(
+                    '<p class="alert alert-info repeated-rows mb-2">{}</p>',
+                    _("You listed one antidepressant more than once (%(rows)s). Counting it once is fairer to you.")
+                    % {"rows": self.repeat_words()},
+                )
+            ),
+            Field("separate_courses"),
+        )
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return
+        answered = self.cleaned_data.get("separate_courses")
+        if self.repeats and not self.cleaned_data.get(self.none_field) and not answered:
+            self.add_error(
+                "separate_courses",
+                _("Please tell us whether these were separate courses (%(rows)s).") % {"rows": self.repeat_words()},
+            )
+
+    def answers(self) -> dict[str, Any]:
+        answers = super().answers()
+        if self.cleaned_data.get("separate_courses") == "same" and self.repeats:
+            drop = {number for numbers in self.repeats.values() for number in numbers[1:]}
+            answers["rows"] = [row for number, row in enumerate(answers["rows"], start=1) if number not in drop]
+        return answers
 
     def display(self) -> list[tuple[str, str]]:
         answers = self.answers()
@@ -833,6 +903,135 @@ class TreatmentForm(StepForm):
         _("Have you had ketamine or esketamine (Spravato) treatment for depression before?"),
         PRIOR_KETAMINE_CHOICES,
     )
+
+
+HELPED_CHOICES = [
+    ("yes", _("Yes, it helped")),
+    ("partly", _("It helped a little")),
+    ("no", _("No, it did not help")),
+    ("unsure", _("I am not sure")),
+]
+THERAPY_CHOICES = [
+    ("cbt", _("Cognitive behavioural therapy (CBT)")),
+    ("ipt", _("Interpersonal therapy (IPT)")),
+    ("behavioral_activation", _("Behavioural activation")),
+    ("psychodynamic", _("Psychodynamic therapy")),
+    ("dbt", _("Dialectical behaviour therapy (DBT)")),
+    ("counselling", _("Counselling")),
+    ("other", _("Another talking therapy, or I am not sure which")),
+]
+
+
+def _count(label: str, top: int, *, help_text: str = "") -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=top,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": _("Please enter a whole number, or leave it empty if you are not sure."),
+            "min_value": _("Please enter a whole number, or leave it empty if you are not sure."),
+            "max_value": _("Please enter a number up to %(limit_value)s."),
+        },
+    )
+
+
+class OtherTreatmentsForm(StepForm):
+    """Treatments besides antidepressants (intake-document/2): what a psychiatrist weighs and the Maudsley
+    staging score counts. The follow-up questions are plain fields (no JavaScript needed); a "No" ignores them."""
+
+    episode_months = _count(
+        _("About how many months has this period of depression lasted?"),
+        600,
+        help_text=_("Leave it empty if you are not sure."),
+    )
+    therapy = forms.MultipleChoiceField(
+        label=_("Which talking therapies (psychotherapy) have you had for depression?"),
+        choices=THERAPY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Check all that apply. Leave them empty if you have had none."),
+        error_messages={"invalid_choice": _("Please check only the choices shown.")},
+    )
+    therapy_months = _count(_("About how many months of talking therapy altogether?"), 600)
+    ect = yes_no(_("Have you had electroconvulsive therapy (ECT)?"))
+    ect_sessions = _count(_("If you had ECT: about how many sessions?"), 200)
+    ect_helped = radio(_("If you had ECT: did it help?"), HELPED_CHOICES, required=False)
+    tms = yes_no(_("Have you had transcranial magnetic stimulation (TMS)?"))
+    tms_sessions = _count(_("If you had TMS: about how many sessions?"), 200)
+    tms_helped = radio(_("If you had TMS: did it help?"), HELPED_CHOICES, required=False)
+    ketamine_treatments = _count(
+        _("If you have had ketamine or esketamine (Spravato) treatment: about how many treatments?"),
+        500,
+        help_text=_("Leave it empty if you have had none or are not sure."),
+    )
+    augmentation = yes_no(
+        _("Has a doctor ever added another medicine to an antidepressant to make it work better?"),
+        help_text=_(
+            "For example lithium, an antipsychotic such as aripiprazole (Abilify) or quetiapine (Seroquel), or "
+            "thyroid hormone (liothyronine, Cytomel)."
+        ),
+    )
+    augmentation_medicine = forms.CharField(
+        label=_("If yes: which medicine was added?"), required=False, max_length=100
+    )
+    augmentation_antidepressant = forms.CharField(
+        label=_("If yes: to which antidepressant?"), required=False, max_length=100
+    )
+    augmentation_weeks = _count(_("If yes: for about how many weeks?"), 1040)
+
+    stacked = ("ect_helped", "tms_helped")
+    FOLLOW_UPS = {
+        "ect": ("ect_sessions", "ect_helped"),
+        "tms": ("tms_sessions", "tms_helped"),
+        "augmentation": ("augmentation_medicine", "augmentation_antidepressant", "augmentation_weeks"),
+    }
+
+    def build_layout(self) -> Layout:
+        return Layout(
+            Fieldset(_("This period of depression"), Field("episode_months")),
+            Fieldset(_("Talking therapy"), Field("therapy"), Field("therapy_months")),
+            Fieldset(_("ECT"), InlineRadios("ect"), self._follow_ups("ect")),
+            Fieldset(_("TMS"), InlineRadios("tms"), self._follow_ups("tms")),
+            Fieldset(_("Ketamine or esketamine"), Field("ketamine_treatments")),
+            Fieldset(
+                _("A medicine added to an antidepressant"),
+                InlineRadios("augmentation"),
+                self._follow_ups("augmentation"),
+            ),
+        )
+
+    def _follow_ups(self, name: str) -> Div:
+        """Shown by intake.js only after a "Yes"; without JavaScript they show, labelled "If you had…"."""
+        return Div(
+            *[Field(follow_up) for follow_up in self.FOLLOW_UPS[name]],
+            css_class="conditional",
+            data_show_when=f"{self.prefix}-{name}" if self.prefix else name,
+            data_show_value="yes",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name, follow_ups in self.FOLLOW_UPS.items():
+            if data.get(name) != "yes":
+                for follow_up in follow_ups:  # a "No" drops what was typed under it
+                    data[follow_up] = "" if isinstance(self.fields[follow_up], forms.CharField) else None
+        for name, words in (
+            ("ect", _("Please tell us whether ECT helped.")),
+            ("tms", _("Please tell us whether TMS helped.")),
+        ):
+            if data.get(name) == "yes" and not data.get(f"{name}_helped"):
+                self.add_error(f"{name}_helped", words)
+        if data.get("augmentation") == "yes":
+            for name in ("augmentation_medicine", "augmentation_antidepressant"):
+                if not (data.get(name) or "").strip():
+                    self.add_error(name, _("Please tell us, or answer No above if you are not sure."))
+        for count in ("ect_sessions", "tms_sessions", "ketamine_treatments"):
+            if data.get(count) == 0:
+                data[count] = None  # "0 sessions" says nothing the Yes/No does not
+        return data
 
 
 class MentalHealthForm(StepForm):

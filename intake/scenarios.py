@@ -55,6 +55,15 @@ BASE: dict[str, dict[str, Any]] = {
         ]
     },
     "treatment": {"prior_ketamine": "never"},
+    "other-treatments": {
+        "episode_months": "14",
+        "therapy": ["cbt"],
+        "therapy_months": "6",
+        "ect": "no",
+        "tms": "no",
+        "ketamine_treatments": "",
+        "augmentation": "no",
+    },
     "mental-health": {"psychosis": "never", "schizophrenia": "no", "mania": "no"},
     "heart": {
         "hypertension": "no",

@@ -78,6 +78,12 @@ STEPS: tuple[Step, ...] = (
         ),
     ),
     Step("treatment", _("Ketamine treatment before"), forms.TreatmentForm),
+    Step(
+        "other-treatments",
+        _("Other treatments tried"),
+        forms.OtherTreatmentsForm,
+        _("Besides antidepressants, tell us what else you have tried for depression. A rough answer is fine."),
+    ),
     Step("mental-health", _("Your mental-health history"), forms.MentalHealthForm),
     Step("heart", _("Heart and blood pressure"), forms.HeartForm),
     Step("health", _("Other health questions"), forms.HealthForm),

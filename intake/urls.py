@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_readback
 
 app_name = "intake"
 
@@ -11,5 +11,7 @@ urlpatterns = [
     # The draft's first step that is not complete yet (the resume link).
     path("intake/<uuid:draft_id>/", views.intake_wizard, name="resume"),
     path("intake/<uuid:draft_id>/reach-out/", views.reach_out, name="reach_out"),
+    # Before the step pattern: "read-back" is not a step.
+    path("intake/<uuid:draft_id>/read-back/", views_readback.read_back, name="read_back"),
     path("intake/<uuid:draft_id>/<slug:step>/", views.intake_wizard, name="step"),
 ]

@@ -70,6 +70,9 @@ DRUG_CLASSES = {
     "nassa": "NaSSA",
     "sari": "SARI",
     "serotonin_modulator": "Serotonin modulator",
+    "nmda_ndri": "NMDA antagonist + NDRI",
+    "azapirone": "5-HT1A agonist (azapirone)",
+    "ketamine": "Ketamine / esketamine",
     "benzodiazepine": "Benzodiazepine",
     "sedative_hypnotic": "Sedative-hypnotic",
     "opioid": "Opioid",
@@ -279,6 +282,8 @@ def trial_reason_words(reason: str, *, trial: dict[str, Any], min_dose: float | 
         return "Not taken as prescribed"
     if reason == "previous_episode":
         return "Taken in an earlier episode, not the current one"
+    if reason == "repeated":
+        return "Same antidepressant as an earlier counted trial (counted once)"
     if reason == "responded":
         improvement = trial.get("improvement")
         return (
@@ -303,6 +308,7 @@ class TrialRow:
     current_episode: bool
     counts: bool
     reasons: list[str] = field(default_factory=list)
+    min_dose_source: str = ""
 
 
 def trial_rows(document: dict[str, Any], trd: dict[str, Any], *, min_weeks: int) -> list[TrialRow]:
@@ -330,7 +336,9 @@ def trial_rows(document: dict[str, Any], trd: dict[str, Any], *, min_weeks: int)
                 as_prescribed=bool(trial.get("took_as_prescribed")),
                 improvement=IMPROVEMENT.get(trial.get("improvement"), trial.get("improvement") or "—"),
                 current_episode=bool(trial.get("current_episode")),
-                counts=bool(assessed.get("adequate") and assessed.get("failed")),
+                counts=bool(assessed.get("adequate") and assessed.get("failed"))
+                and "repeated" not in (assessed.get("reasons") or []),
+                min_dose_source=(drug.dose_source or "") if drug is not None and min_dose is not None else "",
                 reasons=[
                     trial_reason_words(r, trial=trial, min_dose=min_dose, min_weeks=min_weeks)
                     for r in assessed.get("reasons") or []
@@ -338,6 +346,80 @@ def trial_rows(document: dict[str, Any], trd: dict[str, Any], *, min_weeks: int)
             )
         )
     return rows
+
+
+MAUDSLEY_PARTS = {
+    "duration": "Duration of the current episode",
+    "severity": "Severity",
+    "failed_antidepressants": "Failed antidepressants",
+    "augmentation": "Augmentation",
+    "ect": "ECT",
+}
+
+
+def maudsley_block(maudsley: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The Maudsley Staging Method score with its parts; None for results of rulesets before 2027.01."""
+    if not maudsley:
+        return None
+    return {
+        **maudsley,
+        "parts": [
+            {
+                "label": MAUDSLEY_PARTS.get(part["name"], part["name"]),
+                "value": part["value"] or "Not asked in this version of the intake",
+                "points": "—" if part["points"] is None else part["points"],
+            }
+            for part in maudsley.get("parts") or []
+        ],
+    }
+
+
+PSYCHOTHERAPY_KINDS = {
+    "cbt": "Cognitive behavioural therapy (CBT)",
+    "ipt": "Interpersonal therapy (IPT)",
+    "behavioral_activation": "Behavioural activation",
+    "psychodynamic": "Psychodynamic therapy",
+    "dbt": "Dialectical behaviour therapy (DBT)",
+    "counselling": "Counselling",
+    "other": "Another talking therapy",
+}
+HELPED = {"yes": "helped", "partly": "helped a little", "no": "did not help", "unsure": "not sure if it helped"}
+
+
+def other_treatment_rows(document: dict[str, Any]) -> list[tuple[str, str]] | None:
+    """Treatments besides antidepressants (intake-document/2) as (label, words); None for a version 1 intake."""
+    other = document.get("other_treatments")
+    if other is None:
+        return None
+
+    def course(value: dict[str, Any] | None, count: str, unit: str) -> str:
+        if value is None:
+            return "Not tried"
+        number = value.get(count)
+        how_many = f"{number} {unit}{'s' if number != 1 else ''}" if number else f"number of {unit}s not known"
+        return f"{how_many}, {HELPED.get(value.get('helped'), value.get('helped'))}"
+
+    months = other.get("episode_months")
+    therapy = other.get("psychotherapy")
+    therapy_words = (
+        "None"
+        if not therapy
+        else ", ".join(PSYCHOTHERAPY_KINDS.get(k, k) for k in therapy.get("kinds") or [])
+        + (f"; about {therapy['months']} months altogether" if therapy.get("months") is not None else "")
+    )
+    augmentation = [
+        f"{a['medicine']} added to {a['antidepressant']}"
+        + (f", {a['weeks']} weeks" if a.get("weeks") is not None else "")
+        for a in other.get("augmentation") or []
+    ]
+    return [
+        ("Current episode", "not known" if months is None else f"about {months} months"),
+        ("Psychotherapy", therapy_words),
+        ("ECT", course(other.get("ect"), "sessions", "session")),
+        ("TMS", course(other.get("tms"), "sessions", "session")),
+        ("Esketamine or ketamine", course(other.get("ketamine"), "treatments", "treatment")),
+        ("Augmentation", "; ".join(augmentation) or "None"),
+    ]
 
 
 def medication_rows(document: dict[str, Any], medications: list[dict[str, Any]]) -> list[dict[str, Any]]:

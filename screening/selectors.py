@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import F, Func, IntegerField, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
@@ -353,22 +354,46 @@ class ImpactMove:
 
 
 @dataclass
+class FindingChange:
+    """A submission that would gain or lose findings (flags, notes...) even if its outcome stays."""
+
+    submission_id: Any
+    patient_name: str
+    case_id: Any
+    gained: list[str]
+    lost: list[str]
+
+
+@dataclass
 class Impact:
     open_submissions: int = 0
     moves: Counter = field(default_factory=Counter)  # (before outcome, after outcome) -> count
     changed: list[ImpactMove] = field(default_factory=list)  # every submission whose outcome or priority moves
+    finding_changes: list[FindingChange] = field(default_factory=list)  # every one gaining or losing a finding
+    gained: Counter = field(default_factory=Counter)  # finding code -> submissions that would gain it
+    lost: Counter = field(default_factory=Counter)
     listed: int = 200
 
     @property
     def moved(self) -> int:
         return len(self.changed)
 
+    @property
+    def findings_changed(self) -> int:
+        return len(self.finding_changes)
+
+    def finding_rows(self) -> list[dict[str, Any]]:
+        codes = sorted(set(self.gained) | set(self.lost))
+        return [{"code": code, "gained": self.gained[code], "lost": self.lost[code]} for code in codes]
+
     def move_rows(self) -> list[dict[str, Any]]:
         return [{"before": before, "after": after, "count": n} for (before, after), n in sorted(self.moves.items())]
 
     def fingerprint(self) -> list[str]:
         """What publishing would move, as ids and outcomes (to check the admin saw what will happen)."""
-        return sorted(f"{m.submission_id}:{m.before}:{m.after}" for m in self.changed)
+        moves = [f"{m.submission_id}:{m.before}:{m.after}" for m in self.changed]
+        findings = [f"{c.submission_id}:+{','.join(c.gained)}:-{','.join(c.lost)}" for c in self.finding_changes]
+        return sorted(moves + findings)
 
 
 OUTCOME_WORDS = {"eligible": "Eligible", "needs_review": "Needs review", "ineligible": "Ineligible"}
@@ -395,6 +420,7 @@ def policy_impact(*, clinic: Clinic, values: dict[str, Any]) -> Impact:
         .annotate(
             old_outcome=Subquery(latest.values("outcome")[:1]),
             old_priority=Subquery(latest.values("priority")[:1]),
+            old_result=Subquery(latest.values("result")[:1], output_field=JSONField()),
             case_id=Subquery(case.values("pk")[:1]),
             case_status=Subquery(case.values("status")[:1]),
         )
@@ -405,6 +431,7 @@ def policy_impact(*, clinic: Clinic, values: dict[str, Any]) -> Impact:
             "patient__email",
             "old_outcome",
             "old_priority",
+            "old_result",
             "case_id",
             "case_status",
         )
@@ -416,6 +443,25 @@ def policy_impact(*, clinic: Clinic, values: dict[str, Any]) -> Impact:
         result = evaluate(IntakeDocument.from_dict(row["document"]), policy)
         before = _label(row["old_outcome"] or "", row["old_priority"] or "")
         after = _label(result.outcome.value, result.priority.value)
+        old_result = row["old_result"]
+        if isinstance(old_result, str):  # a backend that hands JSON back as text
+            old_result = json.loads(old_result)
+        old_codes = list(dict.fromkeys(f["code"] for f in (old_result or {}).get("findings") or []))
+        new_codes = list(dict.fromkeys(f.code for f in result.findings))
+        gained = [code for code in new_codes if code not in old_codes]
+        lost = [code for code in old_codes if code not in new_codes]
+        if gained or lost:
+            impact.gained.update(gained)
+            impact.lost.update(lost)
+            impact.finding_changes.append(
+                FindingChange(
+                    submission_id=row["pk"],
+                    patient_name=row["patient__full_name"] or row["patient__email"],
+                    case_id=row["case_id"],
+                    gained=gained,
+                    lost=lost,
+                )
+            )
         if before == after:
             continue
         impact.moves[(before, after)] += 1

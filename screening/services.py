@@ -626,6 +626,27 @@ def _urgent_from_intake(case: ReviewCase) -> bool:
     return case.priority == Priority.URGENT and IntakeAlert.objects.filter(case=case).exists()
 
 
+def _codes(result: ScreeningResult | None) -> list[str]:
+    return list(dict.fromkeys(f["code"] for f in ((result.result or {}).get("findings") or []))) if result else []
+
+
+def _rescreen_words(previous: ScreeningResult | None, result: ScreeningResult, policy: Any) -> str:
+    """ "Re-screened (policy v3 / ruleset 2027.01); flags gained: DEPRESSION_MILD" for the case history."""
+    words = (
+        f"Re-screened (policy v{policy.version} / ruleset {result.ruleset})"
+        if policy
+        else (f"Re-screened (default policy / ruleset {result.ruleset})")
+    )
+    before, after = _codes(previous), _codes(result)
+    gained = [code for code in after if code not in before]
+    lost = [code for code in before if code not in after]
+    if gained:
+        words += f"; findings gained: {', '.join(gained)}"
+    if lost:
+        words += f"; findings lost: {', '.join(lost)}"
+    return words
+
+
 def _latest_result(submission: Any) -> ScreeningResult | None:
     return ScreeningResult.objects.filter(submission=submission).order_by("-version").first()
 
@@ -653,7 +674,7 @@ def submission_rescreen(
     clinic = submission.clinic
     case = ReviewCase.objects.select_for_update(of=("self",)).filter(submission=submission).first()
     key = str(result.pk)
-    what = f"Re-screened under ruleset {result.ruleset}" + (f" and policy version {policy.version}" if policy else "")
+    what = _rescreen_words(previous, result, policy)
     if case is not None and case.status in ReviewCase.DECIDED:
         return outcome  # decided meanwhile: the new version is kept and shown, the decision stands
     if result.outcome == Outcome.NEEDS_REVIEW:
@@ -682,6 +703,7 @@ def submission_rescreen(
                     screening_notify(submission=submission, result=result, case=case, event_key=key)
             else:
                 case.save(update_fields=["result", "updated_at"])
+                _record(case, ReviewDecision.Kind.RESCREENED, by=actor, at=now, note=f"{what}: still needs review.")
             return outcome
         if case is not None:  # closed by an earlier re-screening: the same case comes back
             case.status = ReviewCase.Status.OPEN

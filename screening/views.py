@@ -120,6 +120,18 @@ def _case_context(request: HttpRequest, case: ReviewCase, **forms: Any) -> dict[
     versions = selectors.case_versions(case=case)
     previous = next((s for s in versions if s.pk == submission.amends_id), None)
     decisions = selectors.case_decisions(case=case)
+    # Result versions numbered across the case: an amendment's results go on from the earlier version's.
+    numbers = {
+        r.pk: n
+        for n, r in enumerate(
+            sorted((r for v in versions for r in v.results), key=lambda r: (r.created_at, r.version)), start=1
+        )
+    }
+    for version in versions:
+        for r in version.results:
+            r.case_number = numbers[r.pk]
+    for decision in decisions:
+        decision.result_number = numbers.get(decision.result_id)
     clinic_today: date = timezone.localdate(timezone.now(), selectors.clinic_zone(case.clinic))
     phq9 = data.get("phq9") or {}
     holder = case.claimed_by_id == user.pk
@@ -134,6 +146,7 @@ def _case_context(request: HttpRequest, case: ReviewCase, **forms: Any) -> dict[
         "submission": submission,
         "patient": submission.patient,
         "result": result,
+        "result_number": numbers.get(result.pk) if result is not None else None,
         "overdue": case.is_overdue,
         "summary": display.patient_summary(document, today=clinic_today),
         "finding_groups": display.findings_by_severity(data.get("findings") or []),
@@ -149,6 +162,8 @@ def _case_context(request: HttpRequest, case: ReviewCase, **forms: Any) -> dict[
         "trd_classes": [display.class_words(c) for c in (data.get("trd") or {}).get("classes") or []],
         "trials": display.trial_rows(document, data.get("trd") or {}, min_weeks=_min_weeks(case)),
         "min_weeks": _min_weeks(case),
+        "maudsley": display.maudsley_block(data.get("maudsley")),
+        "other_treatments": display.other_treatment_rows(document),
         "medications": display.medication_rows(document, data.get("medications") or []),
         "answer_sections": display.answer_sections(document),
         "versions": versions,

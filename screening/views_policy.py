@@ -88,14 +88,14 @@ def policy(request: HttpRequest, clinic_slug: str) -> HttpResponse:
                 else:
                     impact = policy_impact(clinic=clinic, values=values)
                     confirmed = _previewed(request.POST.get("preview_token", ""), values, impact)
-                    if action == "preview" or (impact.moved and not confirmed):
+                    if action == "preview" or ((impact.moved or impact.findings_changed) and not confirmed):
                         preview, preview_token = impact, _preview_token(values, impact)
                         _audit_preview(request, impact)
                         if action != "preview":
                             messages.warning(
                                 request,
-                                "This change moves open cases. Check what it would do below, then save again "
-                                "to publish it.",
+                                "This change moves open cases or changes their findings. Check what it would do "
+                                "below, then save again to publish it.",
                             )
                     else:
                         try:
@@ -141,7 +141,7 @@ def _audit_preview(request: HttpRequest, impact: Impact) -> None:
         actor=request.user,
         clinic=request.clinic,
         request=request,
-        detail={"open": impact.open_submissions, "moved": impact.moved},
+        detail={"open": impact.open_submissions, "moved": impact.moved, "findings_changed": impact.findings_changed},
     )
 
 

@@ -1,21 +1,37 @@
-"""The screening engine, ruleset 2026.12: intake document + clinic policy -> result. Pure Python, no Django."""
+"""The screening engine, ruleset 2027.01: intake document + clinic policy -> result. Pure Python, no Django."""
 
 from .document import (
     AntidepressantTrial,
+    Augmentation,
     BloodPressure,
+    Course,
     IntakeDocument,
     Logistics,
     MedicalHistory,
     Medication,
+    OtherTreatments,
     Patient,
     PsychiatricHistory,
+    Psychotherapy,
     SubstanceUse,
     SuicideScreen,
 )
 from .engine import DEFAULT_POLICY, RULES, RULESET, Rule, age_on, evaluate, screen
 from .errors import FieldError, PolicyError
 from .policy import Policy
-from .result import Finding, MedicationSummary, Outcome, Phq9, Priority, Result, Severity, Trd, TrialAssessment
+from .result import (
+    Finding,
+    Maudsley,
+    MaudsleyPart,
+    MedicationSummary,
+    Outcome,
+    Phq9,
+    Priority,
+    Result,
+    Severity,
+    Trd,
+    TrialAssessment,
+)
 from .validation import validate_document
 from .vocabulary import Drug, lookup, normalise, suggestion_names
 
@@ -24,15 +40,20 @@ __all__ = [
     "RULES",
     "RULESET",
     "AntidepressantTrial",
+    "Augmentation",
     "BloodPressure",
+    "Course",
     "Drug",
     "FieldError",
     "Finding",
     "IntakeDocument",
     "Logistics",
+    "Maudsley",
+    "MaudsleyPart",
     "MedicalHistory",
     "Medication",
     "MedicationSummary",
+    "OtherTreatments",
     "Outcome",
     "Patient",
     "Phq9",
@@ -40,6 +61,7 @@ __all__ = [
     "PolicyError",
     "Priority",
     "PsychiatricHistory",
+    "Psychotherapy",
     "Result",
     "Rule",
     "Severity",

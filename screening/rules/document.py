@@ -104,6 +104,76 @@ class Logistics:
     ride_home_available: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Course:
+    """ECT, TMS or ketamine/esketamine: how many sessions or treatments (None: not known), and whether it helped."""
+
+    sessions: int | None
+    helped: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, count: str) -> Course | None:
+        return None if data is None else cls(data[count], data["helped"])
+
+
+@dataclass(frozen=True, slots=True)
+class Psychotherapy:
+    kinds: tuple[str, ...]
+    months: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Augmentation:
+    medicine: str
+    antidepressant: str
+    weeks: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OtherTreatments:
+    """Treatments besides antidepressants (schema `intake-document/2`)."""
+
+    episode_months: int | None
+    psychotherapy: Psychotherapy | None
+    ect: Course | None
+    tms: Course | None
+    ketamine: Course | None
+    augmentation: tuple[Augmentation, ...]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> OtherTreatments:
+        return cls(
+            episode_months=data["episode_months"],
+            psychotherapy=None
+            if (p := data["psychotherapy"]) is None
+            else Psychotherapy(tuple(p["kinds"]), p["months"]),
+            ect=Course.from_dict(data["ect"], "sessions"),
+            tms=Course.from_dict(data["tms"], "sessions"),
+            ketamine=Course.from_dict(data["ketamine"], "treatments"),
+            augmentation=tuple(
+                Augmentation(a["medicine"], a["antidepressant"], a["weeks"]) for a in data["augmentation"]
+            ),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        def course(c: Course | None, count: str) -> dict[str, Any] | None:
+            return None if c is None else {count: c.sessions, "helped": c.helped}
+
+        return {
+            "episode_months": self.episode_months,
+            "psychotherapy": None
+            if (p := self.psychotherapy) is None
+            else {"kinds": list(p.kinds), "months": p.months},
+            "ect": course(self.ect, "sessions"),
+            "tms": course(self.tms, "sessions"),
+            "ketamine": course(self.ketamine, "treatments"),
+            "augmentation": [
+                {"medicine": a.medicine, "antidepressant": a.antidepressant, "weeks": a.weeks}
+                for a in self.augmentation
+            ],
+        }
+
+
 _MEDICAL_FLAGS = (
     "heart_disease",
     "arrhythmia",
@@ -130,7 +200,7 @@ def _number(value: Any) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class IntakeDocument:
-    """One prospective patient's answers (schema `intake-document/1`)."""
+    """One prospective patient's answers (schema `intake-document/1`, or `/2` with `other_treatments`)."""
 
     schema: str
     screened_on: date
@@ -145,6 +215,7 @@ class IntakeDocument:
     substance_use: SubstanceUse
     medications: tuple[Medication, ...]
     logistics: Logistics
+    other_treatments: OtherTreatments | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> IntakeDocument:
@@ -206,6 +277,9 @@ class IntakeDocument:
             ),
             medications=tuple(Medication(m["name"], m.get("daily_dose")) for m in data["medications"]),
             logistics=Logistics(data["logistics"]["ride_home_available"]),
+            other_treatments=None
+            if "other_treatments" not in data
+            else OtherTreatments.from_dict(data["other_treatments"]),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -221,7 +295,7 @@ class IntakeDocument:
         if self.patient.state is not None:
             patient["state"] = self.patient.state
         s, ph, mh, su = self.suicide_screen, self.psychiatric_history, self.medical_history, self.substance_use
-        return {
+        doc = {
             "schema": self.schema,
             "screened_on": self.screened_on.isoformat(),
             "patient": patient,
@@ -271,3 +345,6 @@ class IntakeDocument:
             ],
             "logistics": {"ride_home_available": self.logistics.ride_home_available},
         }
+        if self.other_treatments is not None:
+            doc["other_treatments"] = self.other_treatments.to_dict()
+        return doc

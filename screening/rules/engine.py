@@ -1,20 +1,21 @@
-"""The rules of ruleset 2026.12 as data (§4), and the evaluation of one intake document against them."""
+"""The rules of ruleset 2027.01 as data (§4), and the evaluation of one intake document against them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from .document import AntidepressantTrial, IntakeDocument
 from .errors import FieldError
+from .maudsley import maudsley_stage
 from .policy import Policy
 from .result import Finding, MedicationSummary, Outcome, Phq9, Priority, Result, Severity, Trd, TrialAssessment
 from .validation import validate_document
-from .vocabulary import lookup, normalise
+from .vocabulary import ANTIDEPRESSANT_CLASSES, lookup, normalise
 
-RULESET = "2026.12"
+RULESET = "2027.01"
 DEFAULT_POLICY = Policy()
 
 URGENT, EXCLUDE, FLAG, NOTE = Severity.URGENT, Severity.EXCLUDE, Severity.FLAG, Severity.NOTE
@@ -29,6 +30,8 @@ APA = "APA 2017 consensus statement (Sanacora et al.)"
 ATRQ = "MGH-ATRQ"
 PHQ9 = "PHQ-9 (Kroenke et al. 2001)"
 CSSRS = "C-SSRS screener (Columbia)"
+DIFFERENT_DRUGS = "FDA MDD draft guidance (2018); EMA depression guideline (2013)"
+KETAMINE_CLASS = "ketamine"  # esketamine or ketamine written as a trial: prior ketamine treatment
 
 DEPRESSION_PATHWAY = frozenset({"major_depressive_disorder", "bipolar_disorder"})
 FAILED_IMPROVEMENT = frozenset({"none", "partial"})  # < 50 % improvement is non-response (MGH-ATRQ)
@@ -54,6 +57,8 @@ CLASS_LABELS = {
     "nassa": "NaSSA",
     "sari": "SARI",
     "serotonin_modulator": "serotonin modulator",
+    "nmda_ndri": "NMDA antagonist with NDRI",
+    "azapirone": "5-HT1A agonist (azapirone)",
 }
 
 
@@ -99,11 +104,29 @@ def assess_trial(trial: AntidepressantTrial, policy: Policy) -> TrialAssessment:
 
 
 def assess_trd(trials: Iterable[AntidepressantTrial], policy: Policy) -> Trd:
-    assessed = tuple(assess_trial(trial, policy) for trial in trials)
-    counting = [t for t in assessed if t.adequate and t.failed]
+    """Every trial assessed; of two adequate failed trials of one antidepressant only the first counts (§3)."""
+    assessed: list[TrialAssessment] = []
+    counted: set[str] = set()
+    for trial in trials:
+        assessment = assess_trial(trial, policy)
+        if assessment.adequate and assessment.failed and assessment.generic is not None:
+            if assessment.generic in counted:
+                assessment = replace(assessment, reasons=(*assessment.reasons, "repeated"))
+            counted.add(assessment.generic)
+        assessed.append(assessment)
+    counting = [t for t in assessed if t.counts]
     classes = tuple(dict.fromkeys(t.drug_class for t in counting if t.drug_class))
     met = len(counting) >= policy.min_failed_trials and (not policy.require_distinct_classes or len(classes) >= 2)
-    return Trd(met=met, adequate_failed_trials=len(counting), classes=classes, trials=assessed)
+    return Trd(met=met, adequate_failed_trials=len(counting), classes=classes, trials=tuple(assessed))
+
+
+def repeated_generics(trd: Trd) -> dict[str, list[str]]:
+    """Antidepressant generics written in two or more trials (any adequacy) -> the names as written."""
+    by_generic: dict[str, list[str]] = {}
+    for trial in trd.trials:
+        if trial.generic is not None and trial.drug_class in ANTIDEPRESSANT_CLASSES:
+            by_generic.setdefault(trial.generic, []).append(trial.drug.strip())
+    return {generic: names for generic, names in by_generic.items() if len(names) > 1}
 
 
 def suicide_risk(doc: IntakeDocument) -> str:
@@ -126,11 +149,13 @@ class Facts:
         "by_class",
         "by_generic",
         "doc",
+        "ketamine_trials_failed",
         "medications",
         "on_pathway",
         "phq9_band",
         "phq9_total",
         "policy",
+        "repeated",
         "suicide_risk",
         "trd",
         "unrecognised",
@@ -142,6 +167,10 @@ class Facts:
         self.age = age_on(doc.patient.date_of_birth, doc.screened_on)
         self.on_pathway = not DEPRESSION_PATHWAY.isdisjoint(doc.diagnoses)
         self.trd = assess_trd(doc.antidepressant_trials, policy)
+        self.repeated = repeated_generics(self.trd)
+        self.ketamine_trials_failed = [
+            t.drug.strip() for t in self.trd.trials if t.drug_class == KETAMINE_CLASS and t.failed
+        ]
         self.phq9_total = sum(doc.phq9)
         self.phq9_band = phq9_band(self.phq9_total)
         self.suicide_risk = suicide_risk(doc)
@@ -219,6 +248,36 @@ def _single_class(f: Facts) -> str:
     return (
         f"All {f.trd.adequate_failed_trials} adequate failed trials are in one class ({label}); "
         "the clinic requires trials from at least two classes."
+    )
+
+
+def _repeated(f: Facts) -> str:
+    parts = []
+    for generic, names in f.repeated.items():
+        written = _and(['"' + name + '"' for name in names])
+        parts.append(f"{generic} in {len(names)} trials ({written})")
+    return (
+        f"The same antidepressant was reported more than once: {_and(parts)}; it counts once. "
+        "Ask whether these were separate courses."
+    )
+
+
+def _prior_ketamine(f: Facts) -> str:
+    parts = []
+    if f.doc.prior_ketamine_treatment == "did_not_respond":
+        parts.append("did not respond to a previous ketamine treatment")
+    if f.ketamine_trials_failed:
+        names = _and(f.ketamine_trials_failed)
+        parts.append(f"reported {names} as an antidepressant trial without response (read as prior ketamine treatment)")
+    return f"Patient {_and(parts)}."
+
+
+def _depression_mild(f: Facts) -> str:
+    """Names the real band: the code says "mild" relative to the clinic's minimum, not the PHQ-9 band."""
+    band = f.phq9_band.replace("_", " ")
+    return (
+        f"PHQ-9 total {f.phq9_total} ({band} band) is below this clinic's minimum of "
+        f"{f.policy.phq9_min_total} for treatment."
     )
 
 
@@ -341,16 +400,8 @@ RULES: tuple[Rule, ...] = (
         _single_class,
         SEEDS,
     ),
-    Rule(
-        "DEPRESSION_MILD",
-        FLAG,
-        lambda f: f.phq9_total < f.policy.phq9_min_total,
-        lambda f: (
-            f"PHQ-9 total {f.phq9_total} ({f.phq9_band.replace('_', ' ')}) "
-            f"is below the clinic minimum of {f.policy.phq9_min_total}."
-        ),
-        PHQ9,
-    ),
+    Rule("TRIAL_REPEATED", NOTE, lambda f: bool(f.repeated), _repeated, DIFFERENT_DRUGS),
+    Rule("DEPRESSION_MILD", FLAG, lambda f: f.phq9_total < f.policy.phq9_min_total, _depression_mild, PHQ9),
     Rule(
         "PHQ9_ITEM9_POSITIVE",
         NOTE,
@@ -643,8 +694,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "PRIOR_KETAMINE_NONRESPONSE",
         FLAG,
-        lambda f: f.doc.prior_ketamine_treatment == "did_not_respond",
-        lambda f: "Patient did not respond to a previous ketamine treatment.",
+        lambda f: f.doc.prior_ketamine_treatment == "did_not_respond" or bool(f.ketamine_trials_failed),
+        _prior_ketamine,
         SEEDS,
     ),
     Rule(
@@ -696,6 +747,7 @@ def evaluate(document: IntakeDocument | dict[str, Any], policy: Policy = DEFAULT
         phq9=Phq9(facts.phq9_total, facts.phq9_band),
         suicide_risk=facts.suicide_risk,
         medications=facts.medications,
+        maudsley=maudsley_stage(facts.doc, facts.trd, facts.phq9_band),
     )
 
 

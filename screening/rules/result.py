@@ -55,6 +55,11 @@ class TrialAssessment:
     failed: bool
     reasons: tuple[str, ...]
 
+    @property
+    def counts(self) -> bool:
+        """Adequate, failed, and not a repeat of an antidepressant already counted (§3)."""
+        return self.adequate and self.failed and "repeated" not in self.reasons
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "drug": self.drug,
@@ -102,6 +107,48 @@ class MedicationSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class MaudsleyPart:
+    """One part of the Maudsley score: what it was read from (None: not known) and its points."""
+
+    name: str
+    value: str | None
+    points: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "value": self.value, "points": self.points}
+
+
+@dataclass(frozen=True, slots=True)
+class Maudsley:
+    """The Maudsley Staging Method score: informational, it changes no outcome."""
+
+    score: int
+    band: str | None
+    complete: bool
+    parts: tuple[MaudsleyPart, ...]
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "band": self.band,
+            "complete": self.complete,
+            "parts": [part.to_dict() for part in self.parts],
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Maudsley:
+        return cls(
+            score=data["score"],
+            band=data["band"],
+            complete=data["complete"],
+            parts=tuple(MaudsleyPart(p["name"], p["value"], p["points"]) for p in data["parts"]),
+            source=data["source"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     ruleset: str
     outcome: Outcome
@@ -111,10 +158,11 @@ class Result:
     phq9: Phq9
     suicide_risk: str
     medications: tuple[MedicationSummary, ...]
+    maudsley: Maudsley | None = None  # results of ruleset 2026.12 and before have none
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of SCREENING_RULES.md §4, as the screen command prints it."""
-        return {
+        """The JSON shape of SCREENING_RULES.md §4, as the screen command prints it (plus `maudsley`)."""
+        data = {
             "ruleset": self.ruleset,
             "outcome": self.outcome.value,
             "priority": self.priority.value,
@@ -124,6 +172,9 @@ class Result:
             "suicide_risk": self.suicide_risk,
             "medications": [medication.to_dict() for medication in self.medications],
         }
+        if self.maudsley is not None:
+            data["maudsley"] = self.maudsley.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
@@ -152,4 +203,5 @@ class Result:
             medications=tuple(
                 MedicationSummary(m["name"], m["generic"], tuple(m["classes"])) for m in data["medications"]
             ),
+            maudsley=Maudsley.from_dict(data["maudsley"]) if data.get("maudsley") else None,
         )

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .dictionary import canonical as dictionary_canonical
+
 __all__ = ["ANTIDEPRESSANT_CLASSES", "Drug", "all_drugs", "lookup", "normalise", "suggestion_names"]
 
 VOCABULARY_PATH = Path(__file__).with_name("vocabulary.json")
@@ -20,6 +22,7 @@ class Drug:
     min_dose_mg: float | None = None
     brands: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    dose_source: str | None = None
 
     @property
     def antidepressant(self) -> bool:
@@ -50,7 +53,9 @@ def _clean(name: str) -> str:
     return _TRAILING.sub("", _SLASH.sub("/", _SPACES.sub(" ", name.casefold()).strip()))
 
 
-def _load() -> tuple[tuple[Drug, ...], dict[str, Drug], frozenset[str], re.Pattern[str], frozenset[str]]:
+def _load() -> tuple[
+    tuple[Drug, ...], dict[str, Drug], frozenset[str], re.Pattern[str], frozenset[str], frozenset[str]
+]:
     data = json.loads(VOCABULARY_PATH.read_text(encoding="utf-8"))
     antidepressant = frozenset(data["classes"]["antidepressant"])
     declared = antidepressant | set(data["classes"]["flagged"]) | set(data["classes"]["informational"])
@@ -64,6 +69,7 @@ def _load() -> tuple[tuple[Drug, ...], dict[str, Drug], frozenset[str], re.Patte
             min_dose_mg=entry.get("min_dose_mg"),
             brands=tuple(b["name"] if isinstance(b, dict) else b for b in entry.get("brands", ())),
             aliases=tuple(entry.get("aliases", ())),
+            dose_source=entry.get("dose_source"),
         )
         for entry in data["drugs"]
     )
@@ -78,10 +84,11 @@ def _load() -> tuple[tuple[Drug, ...], dict[str, Drug], frozenset[str], re.Patte
         for name in drug.names:
             if by_name.setdefault(_clean(name), drug) is not drug:
                 raise ValueError(f"vocabulary: {name!r} names two drugs")
-    return drugs, by_name, antidepressant, form_pattern, frozenset(s.casefold() for s in data["salts"])
+    salts = frozenset(s.casefold() for s in data["salts"])
+    return drugs, by_name, antidepressant, form_pattern, salts, frozenset(data["classes"]["flagged"])
 
 
-_DRUGS, _BY_NAME, ANTIDEPRESSANT_CLASSES, _FORM, _SALTS = _load()
+_DRUGS, _BY_NAME, ANTIDEPRESSANT_CLASSES, _FORM, _SALTS, FLAGGED_CLASSES = _load()
 _SUGGESTIONS = tuple(sorted({name for drug in _DRUGS for name in drug.names}, key=str.casefold))
 
 
@@ -140,13 +147,15 @@ def _fuzzy_index() -> dict[str, frozenset[str]]:
     return {variant: frozenset(keys) for variant, keys in index.items()}
 
 
-_FUZZY = _fuzzy_index()
+_FUZZY: dict[str, frozenset[str]] = {}  # built on the first name that needs it, not at import
 
 
 def _fuzzy(key: str) -> Drug | None:
     """The one drug a name one typing mistake away points to; None if none does, or more than one."""
     if _letters(key) < FUZZY_MIN_LETTERS - 1:
         return None
+    if not _FUZZY:
+        _FUZZY.update(_fuzzy_index())
     near: set[str] = set()
     for variant in {key, *_deletes(key)}:
         near |= _FUZZY.get(variant, frozenset())
@@ -164,12 +173,71 @@ def _exact(key: str) -> Drug | None:
     return None
 
 
+_COMPONENT = re.compile(r"\s*(?:/|,\s*and\s|,|\band\b|\bwith\b)\s*")
+_by_canonical: dict[str, Drug] | None = None
+
+
+def _our_drug_by_canonical() -> dict[str, Drug]:
+    """The dictionary's canonical name of each of our names -> our drug, so our table classifies its hits.
+
+    A canonical two of our drugs would claim is left out (and reported by `conflicts`): none is, in the pinned
+    release."""
+    global _by_canonical
+    if _by_canonical is None:
+        claims: dict[str, set[Drug]] = {}
+        for key, drug in _BY_NAME.items():
+            if (found := dictionary_canonical(key)) is not None:
+                claims.setdefault(found, set()).add(drug)
+        _by_canonical = {found: drugs.pop() for found, drugs in claims.items() if len(drugs) == 1}
+    return _by_canonical
+
+
+def conflicts() -> dict[str, set[str]]:
+    """Dictionary canonicals that two of our drugs claim (must be empty)."""
+    claims: dict[str, set[str]] = {}
+    for key, drug in _BY_NAME.items():
+        if (found := dictionary_canonical(key)) is not None:
+            claims.setdefault(found, set()).add(drug.generic)
+    return {found: generics for found, generics in claims.items() if len(generics) > 1}
+
+
+def _from_canonical(found: str) -> Drug:
+    """Our drug for a dictionary canonical; for a combination, its component of a flagged class (then an
+    antidepressant, then any of ours); else the dictionary's drug, known but in no class of ours."""
+    ours = _our_drug_by_canonical()
+    if (drug := ours.get(found)) is not None:
+        return drug
+    parts = [p for p in _COMPONENT.split(found) if p]
+    if len(parts) > 1:
+        components = [d for p in parts if (d := ours.get(p) or _BY_NAME.get(p)) is not None]
+        for wanted in (lambda d: bool(set(d.classes) & FLAGGED_CLASSES), lambda d: d.antidepressant, bool):
+            if chosen := next((d for d in components if wanted(d)), None):
+                return chosen
+    return _dictionary_drug(found)
+
+
+@lru_cache(maxsize=4096)
+def _dictionary_drug(found: str) -> Drug:
+    return Drug(generic=found, classes=())
+
+
+def _in_dictionary(key: str) -> Drug | None:
+    """The name (or, in turn, without its strength, dosage form and salt) as the general dictionary knows it."""
+    for step in _strippings(key):
+        words = step.rsplit(" ", 1)
+        for candidate in (step, words[0]) if len(words) == 2 and words[1] in _SALTS else (step,):
+            if (found := dictionary_canonical(candidate)) is not None:
+                return _from_canonical(found)
+    return None
+
+
 @lru_cache(maxsize=8192)
 def lookup(name: str) -> Drug | None:
     """The drug a written name means, or None when the name is not a known drug.
 
-    In order: the name as written, then without its trailing strength, dosage form and salt; "Brand (generic)"
-    by either part; then one typing mistake, when it points to one drug only."""
+    In order: our table by the name as written, then without its trailing strength, dosage form and salt;
+    "Brand (generic)" by either part; then the general dictionary (§6) the same ways; then one typing mistake
+    of a name of our table, when it points to one drug only."""
     if not isinstance(name, str):
         return None
     key = _clean(name)
@@ -183,6 +251,24 @@ def lookup(name: str) -> Drug | None:
             if outer is not None and inner is not None and inner is not outer:
                 return None  # two different drugs named: not a guess to make
             return outer or inner
+    written = _SPACES.sub(" ", name.casefold()).strip()  # "Nexium I.V.": the dictionary keeps the dots
+    drug = _from_canonical(found) if (found := dictionary_canonical(written)) is not None else _in_dictionary(key)
+    if drug is not None:
+        if not drug.classes and (near := _fuzzy(normalise(key))) is not None and FLAGGED_CLASSES & set(near.classes):
+            # One letter from a drug we flag, and only a drug of no class of ours in the dictionary ("prosom",
+            # a MeSH protein, or ProSom, estazolam): read the flagged one; a psychiatrist checks either way.
+            return near
+        return drug
+    for step in _strippings(key):
+        if (parts := _PARENTHESIS.match(step)) is not None:
+            outer, inner = _in_dictionary(parts["outer"]), _in_dictionary(parts["inner"])
+            if outer is not None and inner is not None and inner != outer:
+                return None
+            return outer or inner
+    return _fuzzy_steps(key)
+
+
+def _fuzzy_steps(key: str) -> Drug | None:
     # The longest form first, so "selegiline patsh" stays the patch and does not become oral selegiline.
     for step in _strippings(key):
         words = step.rsplit(" ", 1)

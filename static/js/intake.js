@@ -99,11 +99,42 @@
     });
   }
 
+  // How a medicine name was read, said beside its row when the patient leaves the field (one request per
+  // changed name, never per keystroke; the name goes in the body, not the URL). Without JavaScript the server
+  // draws the same words with every page.
+  function setUpReadBack(form, container) {
+    var url = container.getAttribute("data-read-back-url");
+    if (!url || !window.fetch) { return; }
+    var kind = container.getAttribute("data-read-back-kind") || "medication";
+    container.addEventListener("change", function (event) {
+      var input = event.target;
+      if (!input.classList || !input.classList.contains("drug-input")) { return; }
+      var row = input.closest("[data-row]");
+      var note = row && row.querySelector("[data-readback]");
+      var token = form.querySelector('input[name="csrfmiddlewaretoken"]');
+      if (!note || !token) { return; }
+      var body = new FormData();
+      body.append("csrfmiddlewaretoken", token.value);
+      body.append("name", input.value);
+      body.append("kind", kind);
+      fetch(url, { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (read) {
+          if (!read || input.value !== body.get("name")) { return; }
+          note.textContent = read.text;
+          note.hidden = !read.text;
+          note.classList.toggle("text-warning-emphasis", !read.recognised);
+        })
+        .catch(function () { /* the next page load says it anyway */ });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-intake-form]").forEach(function (form) {
       setUpSkipLogic(form);
       setUpSubmitOnce(form);
       form.querySelectorAll("[data-rows]").forEach(setUpRows);
+      form.querySelectorAll("[data-rows]").forEach(function (container) { setUpReadBack(form, container); });
     });
   });
 })();

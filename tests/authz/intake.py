@@ -12,4 +12,6 @@ EXPECTED = {
     "intake:resume": patient_own(302),
     "intake:step": (patient_own(), patient_own(302, "post")),
     "intake:reach_out": patient_own(),
+    # POST only (the name is in the body): a GET is refused before anything is looked up.
+    "intake:read_back": (Expect(statuses={"anonymous": 302}, default=405), patient_own(200, "post")),
 }

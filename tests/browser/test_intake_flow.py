@@ -172,6 +172,8 @@ def fill_trial(row, drug: str, dose: str, weeks: str, improvement: str) -> None:
 def answer_antidepressants(page: Page) -> None:
     first = page.get_by_role("group", name="Antidepressant 1", exact=True)
     fill_trial(first, "Zoloft", "100", "10", "It did not help, or helped only a little (less than a quarter better)")
+    # Leaving the name field says how it was read (one request per changed name, not per keystroke).
+    expect(first.get_by_text("“Zoloft” → sertraline (Zoloft), an antidepressant")).to_be_visible()
     page.get_by_role("button", name="Add another antidepressant").click()
     second = page.get_by_role("group", name="Antidepressant 2", exact=True)
     expect(second.get_by_label("Name of the antidepressant")).to_be_focused()
@@ -187,6 +189,21 @@ def answer_antidepressants(page: Page) -> None:
 
 def answer_treatment(page: Page) -> None:
     choose(page, "Have you had ketamine or esketamine", "No")
+
+
+def answer_other_treatments(page: Page) -> None:
+    page.get_by_label("About how many months has this period of depression lasted?").fill("14")
+    page.get_by_label("Cognitive behavioural therapy (CBT)").check()
+    page.get_by_label("About how many months of talking therapy altogether?").fill("6")
+    # The follow-up questions appear only after a "Yes" (with JavaScript; without it they all show).
+    sessions = page.get_by_label("If you had ECT: about how many sessions?")
+    expect(sessions).to_be_hidden()
+    choose(page, "Have you had electroconvulsive therapy (ECT)?", "Yes")
+    expect(sessions).to_be_visible()
+    choose(page, "Have you had electroconvulsive therapy (ECT)?", "No")
+    expect(sessions).to_be_hidden()
+    choose(page, "Have you had transcranial magnetic stimulation (TMS)?", "No")
+    choose(page, "Has a doctor ever added another medicine to an antidepressant", "No")
 
 
 def answer_mental_health(page: Page, *, mania: str = "No") -> None:
@@ -308,6 +325,8 @@ def complete_intake(page: Page, *, outcome: str, screenshot=None, audit: bool = 
     done("05-antidepressants")
     answer_treatment(page)
     done("06-treatment")
+    answer_other_treatments(page)
+    done("06b-other-treatments")
     answer_mental_health(page, mania="Yes" if outcome == "needs_review" else "No")
     done("07-mental-health")
     answer_heart(page)
@@ -419,6 +438,8 @@ def test_stop_half_way_sign_out_sign_in_and_resume_with_every_answer_kept(live_s
     next_page(page)
     answer_treatment(page)
     next_page(page)
+    answer_other_treatments(page)
+    next_page(page)
     # Half-way through a page: one question answered, then "Save and finish later".
     choose(page, "Have you ever had psychosis?", "Yes, in the past")
     page.get_by_role("button", name="Save and finish later").click()
@@ -433,11 +454,15 @@ def test_stop_half_way_sign_out_sign_in_and_resume_with_every_answer_kept(live_s
         page.get_by_role("group", name="Have you ever had psychosis?").get_by_label("Yes, in the past")
     ).to_be_checked()
     page.get_by_role("button", name="Back").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Other treatments tried")
+    expect(page.get_by_label("About how many months has this period of depression lasted?")).to_have_value("14")
+    page.get_by_role("button", name="Back").click()
     page.get_by_role("button", name="Back").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Antidepressants you have taken")
-    expect(
-        page.get_by_role("group", name="Antidepressant 2", exact=True).get_by_label("Name of the antidepressant")
-    ).to_have_value("Wellbutrin XL")
+    second = page.get_by_role("group", name="Antidepressant 2", exact=True)
+    expect(second.get_by_label("Name of the antidepressant")).to_have_value("Wellbutrin XL")
+    # Each name is read back beside its row, as screening will read it.
+    expect(second.get_by_text("“Wellbutrin XL” → bupropion (Wellbutrin), an antidepressant")).to_be_visible()
     expect(page.get_by_role("group", name="Antidepressant 3", exact=True)).to_have_count(0)
     assert IntakeDraft.objects.count() == 1
 

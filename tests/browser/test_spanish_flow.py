@@ -105,6 +105,12 @@ def answer_everything(page: Page, screenshot) -> None:
     choose(page, "¿Ha recibido antes tratamiento con ketamina o esketamina (Spravato) para la depresión?", "No")
     siguiente(page)
 
+    step(page, screenshot, "06b-otros-tratamientos", "Otros tratamientos que ha probado")
+    choose(page, "¿Ha recibido terapia electroconvulsiva (TEC)?", "No")
+    choose(page, "¿Ha recibido estimulación magnética transcraneal (EMT)?", "No")
+    choose(page, "¿Alguna vez un médico le añadió otro medicamento a un antidepresivo", "No")
+    siguiente(page)
+
     step(page, screenshot, "07-salud-mental", "Sus antecedentes de salud mental")
     choose(page, "¿Ha tenido alguna vez psicosis?", "No, nunca")
     choose(page, "¿Algún médico le ha dicho alguna vez que tiene esquizofrenia", "No")

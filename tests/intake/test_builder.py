@@ -134,6 +134,27 @@ def health(draw, sex: str) -> dict[str, Any]:
 
 
 @st.composite
+def other_treatments(draw) -> dict[str, Any]:
+    """The other-treatments step: every Yes with or without its follow-ups, and follow-ups left under a No."""
+    count = st.one_of(st.just(""), st.integers(0, 200).map(str))
+    values = {
+        "episode_months": draw(count),
+        "therapy": draw(st.lists(choice_values(forms.THERAPY_CHOICES), max_size=3, unique=True)),
+        "therapy_months": draw(count),
+        "ketamine_treatments": draw(count),
+    }
+    for name in ("ect", "tms"):
+        values[name] = draw(YES_NO)
+        values[f"{name}_sessions"] = draw(count)
+        values[f"{name}_helped"] = draw(choice_values(forms.HELPED_CHOICES))
+    values["augmentation"] = draw(YES_NO)
+    values["augmentation_medicine"] = "lithium " + draw(typed_text(40))
+    values["augmentation_antidepressant"] = "Zoloft"
+    values["augmentation_weeks"] = draw(count)
+    return values
+
+
+@st.composite
 def wizard_answers(draw) -> dict[str, dict[str, Any]]:
     about_values = draw(about())
     return {
@@ -146,8 +167,10 @@ def wizard_answers(draw) -> dict[str, dict[str, Any]]:
         },
         "phq9": {f"q{i}": str(draw(st.integers(0, 3))) for i in range(1, 10)},
         "safety": draw(safety()),
-        "antidepressants": draw(rows_step("none_tried", trial(), 6)),
+        # Two rows of one drug are asked about; "separate" keeps them both.
+        "antidepressants": {**draw(rows_step("none_tried", trial(), 6)), "separate_courses": "separate"},
         "treatment": {"prior_ketamine": draw(choice_values(forms.PRIOR_KETAMINE_CHOICES))},
+        "other-treatments": draw(other_treatments()),
         "mental-health": {
             "psychosis": draw(choice_values(forms.PSYCHOSIS_CHOICES)),
             "schizophrenia": draw(YES_NO),
@@ -201,6 +224,46 @@ def test_every_branch_of_the_wizard_gives_a_schema_valid_document(answers):
     ]
     meds = [r for r in answers["medications"].get("rows", []) if "DELETE" not in r]
     assert len(document["medications"]) == len(meds)
+    # A "No" drops what was typed under it; whether ketamine helped comes from the step before.
+    other, given = document["other_treatments"], answers["other-treatments"]
+    for name in ("ect", "tms"):
+        assert (other[name] is None) == (given[name] == "no")
+    assert bool(other["augmentation"]) == (given["augmentation"] == "yes")
+    if answers["treatment"]["prior_ketamine"] == "did_not_respond":
+        assert other["ketamine"]["helped"] == "no"
+
+
+def test_other_treatments_with_their_follow_ups():
+    answers = {
+        **BASE,
+        "treatment": {"prior_ketamine": "did_not_respond"},
+        "other-treatments": {
+            **BASE["other-treatments"],
+            "ect": "yes",
+            "ect_sessions": "8",
+            "ect_helped": "partly",
+            "tms": "no",
+            "tms_sessions": "30",  # typed, then answered No: dropped
+            "ketamine_treatments": "6",
+            "augmentation": "yes",
+            "augmentation_medicine": " lithium ",
+            "augmentation_antidepressant": "Zoloft",
+            "augmentation_weeks": "10",
+        },
+    }
+    other = build(answers)["other_treatments"]
+    assert other["ect"] == {"sessions": 8, "helped": "partly"}
+    assert other["tms"] is None
+    assert other["ketamine"] == {"treatments": 6, "helped": "no"}
+    assert other["augmentation"] == [{"medicine": "lithium", "antidepressant": "Zoloft", "weeks": 10}]
+
+
+def test_a_yes_without_its_follow_up_is_asked_again():
+    values = {**BASE["other-treatments"], "ect": "yes", "augmentation": "yes"}
+    checked = steps.check(raw_answers({**BASE, "other-treatments": values}))
+    errors = checked.forms["other-treatments"].errors
+    assert errors["ect_helped"] == ["Please tell us whether ECT helped."]
+    assert "augmentation_medicine" in errors and "augmentation_antidepressant" in errors
 
 
 def test_weight_in_pounds_is_stored_in_kilograms():
@@ -216,7 +279,7 @@ def test_the_base_answers_build_the_expected_document():
     document = build(BASE)
 
     assert document == {
-        "schema": "intake-document/1",
+        "schema": "intake-document/2",
         "screened_on": "2026-11-20",
         "patient": {
             "date_of_birth": "1985-03-27",
@@ -282,6 +345,14 @@ def test_the_base_answers_build_the_expected_document():
         },
         "medications": [],
         "logistics": {"ride_home_available": True},
+        "other_treatments": {
+            "episode_months": 14,
+            "psychotherapy": {"kinds": ["cbt"], "months": 6},
+            "ect": None,
+            "tms": None,
+            "ketamine": None,
+            "augmentation": [],
+        },
     }
     assert screen(document).outcome == Outcome.ELIGIBLE
 

@@ -27,6 +27,7 @@ SPANISH_ON_STEP = {
     "safety": ("¿Ha deseado estar muerto(a) o poder dormirse y no despertar?", "Llame o envíe un mensaje de texto"),
     "antidepressants": ("Antidepresivos que ha tomado", "Nombre del antidepresivo"),
     "treatment": ("Tratamiento previo con ketamina", "esketamina (Spravato)"),
+    "other-treatments": ("Otros tratamientos que ha probado", "¿Ha recibido terapia electroconvulsiva (TEC)?"),
     "mental-health": ("Sus antecedentes de salud mental", "¿Ha tenido alguna vez psicosis?"),
     "heart": ("Corazón y presión arterial", "Número de arriba (sistólica)"),
     "health": ("Otras preguntas de salud", "¿Tiene epilepsia o ha tenido convulsiones?"),

@@ -480,7 +480,9 @@ def test_each_page_runs_a_fixed_number_of_queries(patient_client, complete, clin
     draft = complete("eligible")
     few = {name: _queries(patient_client, step_url(draft, name)) for name in steps.STEP_NAMES}
     rows = [dict(BASE["antidepressants"]["rows"][0], drug=f"Zoloft {i} mg") for i in range(25)]
-    patient_client.post(step_url(draft, "antidepressants"), post_data("antidepressants", {"rows": rows}))
+    # One drug in every row: the patient says they were separate courses (asked since ruleset 2027.01).
+    many_rows = {"rows": rows, "separate_courses": "separate"}
+    patient_client.post(step_url(draft, "antidepressants"), post_data("antidepressants", many_rows))
     many = {name: _queries(patient_client, step_url(draft, name)) for name in steps.STEP_NAMES}
     assert few == many
     assert max(many.values()) <= 9  # session, user, staff, unread count, draft, served states, session save, savepoint

@@ -331,7 +331,10 @@ def test_the_policy_page_previews_and_publishes_only_what_the_admin_saw(
 
     # Saving without having seen the preview of these values: the preview comes first, nothing is published.
     unseen = client.post(url, _form(alcohol_max_drinks_per_week=5))
-    assert unseen.status_code == 200 and "This change moves open cases." in unseen.content.decode()
+    assert (
+        unseen.status_code == 200
+        and "This change moves open cases or changes their findings." in unseen.content.decode()
+    )
     assert clinic.policies.count() == 1
     token = _token(unseen.content.decode())
 
@@ -471,3 +474,43 @@ def test_a_psychiatrists_decision_sends_the_patient_a_new_message(clinic, world)
     told = Notification.objects.filter(kind="case.decided", recipient=cleared.patient)
     assert told.count() == 1
     assert _told(cleared) == []
+
+
+# --- finding-level changes, the history entry (ruleset 2027.01, issue 21) ------------------------------------------
+
+
+def test_the_preview_lists_findings_gained_even_when_no_outcome_moves(clinic, world):
+    # Every intake here has a PHQ-9 total of 18 (moderately severe): a minimum of 19 adds DEPRESSION_MILD.
+    impact = policy_impact(clinic=clinic, values=_values(phq9_min_total=19))
+
+    changes = {c.patient_name: (c.gained, c.lost) for c in impact.finding_changes}
+    assert changes["Hal Heavy"] == (["DEPRESSION_MILD"], [])  # already needs review: the outcome stays
+    assert "Hal Heavy" not in {m.patient_name for m in impact.changed}
+    assert impact.findings_changed == 5 and impact.gained["DEPRESSION_MILD"] == 5
+    looser = policy_impact(clinic=clinic, values=_values(alcohol_max_drinks_per_week=30))
+    assert {c.patient_name: c.lost for c in looser.finding_changes}["Hal Heavy"] == ["ALCOHOL_HEAVY"]
+
+
+def test_the_policy_page_shows_finding_changes_before_publishing(client, clinic, world):
+    login_staff(client, clinic.admin)
+    response = client.post(reverse("screening:policy", args=[clinic.slug]), _form(phq9_min_total="19"))
+    text = response.content.decode()
+    # Three eligible patients move to review; all five open ones gain the flag: shown before publishing.
+    assert "<strong>5</strong> would gain or lose a finding." in text
+    assert "Hal Heavy</a>: gains DEPRESSION_MILD" in text
+    assert "finding-impact-table" in text and "Publish version" in text
+
+
+def test_a_rescreen_writes_a_history_entry_naming_policy_ruleset_and_findings(
+    clinic, world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        policy, _run = policy_publish_and_rescreen(
+            clinic=clinic, values=_values(phq9_min_total=19), actor=clinic.admin, note="Stricter"
+        )
+    entry = case_of(world["heavy_open"]).decisions.get(kind="rescreened")
+    assert entry.note == (
+        f"Re-screened (policy v{policy.version} / ruleset {RULESET}); findings gained: DEPRESSION_MILD: "
+        "still needs review."
+    )
+    assert entry.result.version == 2

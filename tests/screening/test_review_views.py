@@ -202,7 +202,10 @@ def test_the_case_page_shows_the_clinical_summary_and_every_view_is_audited(clie
     assert "Zoloft" in text and "sertraline" in text and "SSRI" in text and "NDRI" in text
     assert "Xanax" in text and "alprazolam" in text and "Benzodiazepine" in text
     assert "Ride home after treatment available" in text
-    assert "Version 1" in text and "ruleset 2026.12" in text and "policy v1" in text
+    assert "Version 1" in text and "ruleset 2027.01" in text and "policy v1" in text
+    # Each trial's minimum adequate dose names its source; the Maudsley score shows its parts and source.
+    assert "minimum: MGH-ATRQ" in text
+    assert "Maudsley staging score:" in text and "Failed antidepressants" in text and "Fekadu et al. 2009" in text
     views = AuditEvent.objects.filter(action="case.view", object_id=str(case.pk))
     assert views.count() == 2
     assert views.first().detail == {"page": "case", "submission_id": str(case.submission_id), "version": 1}
@@ -333,6 +336,9 @@ def test_the_case_page_shows_what_an_amendment_changed_and_both_versions(client,
     assert "Alcoholic drinks per week 2 30" in text
     assert "Version 2" in text and "Version 1" in text
     assert "The patient updated their answers" in text
+    # Result versions are numbered across the case: the amendment's first result is v2, not v1 again.
+    assert "Result v2:" in text and "Result v1:" in text
+    assert "(on result v2)" in text and "(result version 2," in text
 
 
 def test_rescreen_progress_is_json_for_the_clinic_only(client, clinic):
@@ -426,3 +432,28 @@ def test_queue_and_case_pages_run_a_fixed_number_of_queries_at_10_and_1000_cases
     assert len(big_queue.captured_queries) == len(small_queue.captured_queries)
     assert len(big_case.captured_queries) == len(small_case.captured_queries)
     assert ReviewDecision.objects.filter(case=case).count() == 2
+
+
+def test_a_version_1_intake_still_screens_and_renders(client, clinic, patient):
+    """Intakes sent before the other-treatments step (intake-document/1) keep working on the case page."""
+    from intake.models import IntakeSubmission
+    from screening.models import ScreeningResult
+    from screening.services import screening_result_create
+
+    case = case_of(send(clinic, patient, "needs_review"))
+    document = dict(case.submission.document, schema="intake-document/1")
+    document.pop("other_treatments")
+    IntakeSubmission.objects.filter(pk=case.submission_id).update(document=document)
+    ScreeningResult.objects.filter(submission_id=case.submission_id).update(ruleset="2026.12")
+    case.submission.refresh_from_db()
+    result = screening_result_create(submission=case.submission, policy=None)
+    ReviewCase.objects.filter(pk=case.pk).update(result=result)
+    login_staff(client, clinic.psychiatrist)
+
+    response = client.get(case_url(case))
+
+    text = _text(response)
+    assert response.status_code == 200 and result.result["ruleset"] == "2027.01"
+    assert "Other treatments tried" not in text  # not asked in version 1
+    assert re.search(r"Maudsley staging score: \d+ of the parts known", text)
+    assert "Not asked in this version of the intake" in text

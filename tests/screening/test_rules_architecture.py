@@ -63,3 +63,17 @@ def test_reads_the_projects_own_schema_copy():
     for module in MODULES:
         assert "/work/shared" not in module.read_text(encoding="utf-8")
         assert "../shared" not in module.read_text(encoding="utf-8")
+
+
+def test_importing_the_engine_does_not_load_the_drug_dictionary():
+    """The dictionary (about 2 s) loads on the first name our table does not know exactly, once per process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import screening.rules as r; from screening.rules import dictionary as d; "
+        "r.lookup('Zoloft 50 mg'); r.lookup('escitalopram oxalate 10 mg'); print(d._names is None); "
+        "r.lookup('Flomax'); print(d._names is None)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "False"]  # our own names (strength, salt) do not load it; an ordinary medicine does

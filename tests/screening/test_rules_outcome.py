@@ -20,6 +20,7 @@ TABLE = [
     "NO_ANTIDEPRESSANT_TRIAL",
     "TRD_NOT_MET",
     "TRD_SINGLE_CLASS",
+    "TRIAL_REPEATED",
     "DEPRESSION_MILD",
     "PHQ9_ITEM9_POSITIVE",
     "SUICIDE_RISK_HIGH",
@@ -85,12 +86,24 @@ SEVERITIES = {
         "THEOPHYLLINE_USE",
         "THYROID_HORMONE_USE",
         "MEDICATION_UNRECOGNISED",
+        "TRIAL_REPEATED",
         "SUBSTANCE_USE_REMISSION",
         "CANNABIS_USE",
         "NO_RIDE_HOME",
     },
 }
-SOURCES = ("Seed articles", "SPRAVATO", "Ketalar", "Swiss ketamine label", "ACEP", "APA", "MGH-ATRQ", "PHQ-9", "C-SSRS")
+SOURCES = (
+    "FDA MDD draft guidance",
+    "Seed articles",
+    "SPRAVATO",
+    "Ketalar",
+    "Swiss ketamine label",
+    "ACEP",
+    "APA",
+    "MGH-ATRQ",
+    "PHQ-9",
+    "C-SSRS",
+)
 
 
 def test_rules_table_is_the_spec_table_in_order():
@@ -216,8 +229,11 @@ def test_phq9_bands(total, band):
 def test_result_json_shape():
     result = screen(document({"antidepressant_trials[0].weeks_at_dose": 2, **NOTE}))
     data = json.loads(json.dumps(result.to_dict()))
-    assert list(data) == ["ruleset", "outcome", "priority", "findings", "trd", "phq9", "suicide_risk", "medications"]
-    assert data["ruleset"] == RULESET == "2026.12"
+    assert list(data) == [
+        *("ruleset", "outcome", "priority", "findings", "trd", "phq9", "suicide_risk", "medications"),
+        "maudsley",  # informational, 2027.01
+    ]
+    assert data["ruleset"] == RULESET == "2027.01"
     assert [list(f) for f in data["findings"]] == [["code", "severity", "message", "source"]] * len(data["findings"])
     assert list(data["trd"]) == ["met", "adequate_failed_trials", "classes", "trials"]
     assert list(data["trd"]["trials"][0]) == ["drug", "generic", "class", "adequate", "failed", "reasons"]

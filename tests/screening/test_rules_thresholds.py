@@ -57,6 +57,10 @@ CASES = {
     "TRD_SINGLE_CLASS": [
         ({"antidepressant_trials": TWO_SSRIS}, {"antidepressant_trials": [*ONE_SSRI, trial("mirtazapine", 15)]}),
     ],
+    "TRIAL_REPEATED": [
+        # The same generic twice, however written, whatever the adequacy; two SSRIs are not a repeat.
+        ({"antidepressant_trials": [trial("sertralin"), trial("Zolof", 25)]}, {"antidepressant_trials": TWO_SSRIS}),
+    ],
     "DEPRESSION_MILD": [(phq9(1, 1, 1, 1, 1, 1, 1, 1, 1), phq9(1, 1, 1, 1, 1, 1, 1, 1, 2))],  # 9 vs 10
     "PHQ9_ITEM9_POSITIVE": [(phq9(2, 2, 2, 2, 2, 2, 2, 2, 1), phq9(2, 2, 2, 2, 2, 2, 2, 2, 0))],
     "SUICIDE_RISK_HIGH": [
@@ -207,7 +211,7 @@ def test_messages_name_the_values_that_fired():
     assert message(bp(141, 90), "BP_ELEVATED") == "Blood pressure 141/90 is above the review limit of 140/90."
     assert "uncontrolled" in message(bp(120, 80, "uncontrolled"), "BP_ELEVATED")
     assert "17" in message({"patient.date_of_birth": "2008-11-03"}, "AGE_UNDER_MIN")
-    assert "PHQ-9 total 9 (mild)" in message(phq9(1, 1, 1, 1, 1, 1, 1, 1, 1), "DEPRESSION_MILD")
+    assert "PHQ-9 total 9 (mild band)" in message(phq9(1, 1, 1, 1, 1, 1, 1, 1, 1), "DEPRESSION_MILD")
     assert "15" in message({"substance_use.alcohol_drinks_per_week": 15}, "ALCOHOL_HEAVY")
     assert "Toprol-XL (metoprolol)" in message(meds("Toprol-XL"), "CARDIAC_MEDICATION")
     assert '"kratom"' in message(meds("kratom"), "MEDICATION_UNRECOGNISED")

@@ -113,7 +113,9 @@ def test_classes_in_order_of_first_appearance_of_counting_trials():
         trial("Nardil", 45),
     )
     assert result.classes == ("snri", "ssri", "maoi")
-    assert result.adequate_failed_trials == 4
+    # venlafaxine is Effexor again: TRD is failure of different antidepressants (2027.01), so it counts once.
+    assert result.adequate_failed_trials == 3
+    assert result.trials[3].reasons == ("repeated",)
 
 
 def test_previous_episode_trials_are_ignored():

@@ -21,7 +21,12 @@ INVALID = [
         "is not an expected field",
     ),
     ("unexpected top-level field", {"notes": "x"}, "notes", "is not an expected field"),
-    ("wrong schema version", {"schema": "intake-document/2"}, "schema", 'must be "intake-document/1"'),
+    (
+        "wrong schema version",
+        {"schema": "intake-document/3"},
+        "schema",
+        "must be one of: intake-document/1, intake-document/2",
+    ),
     ("impossible date", {"screened_on": "2026-02-30"}, "screened_on", "is not a real calendar date"),
     ("29 February of a common year", {"patient.date_of_birth": "1990-02-29"}, "patient.date_of_birth", None),
     ("compact date", {"screened_on": "20260101"}, "screened_on", "must be a date in the form YYYY-MM-DD"),

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from tests.screening.strategies import document
 
 ROOT = Path(__file__).resolve().parents[2]
-RESULT_KEYS = ["ruleset", "outcome", "priority", "findings", "trd", "phq9", "suicide_risk", "medications"]
+RESULT_KEYS = ["ruleset", "outcome", "priority", "findings", "trd", "phq9", "suicide_risk", "medications", "maudsley"]
 NINETEEN = {"patient.date_of_birth": "2007-06-01"}  # 19 on 2026-11-02
 
 
@@ -170,7 +170,7 @@ def test_real_process_mixed_array_from_stdin():
     assert "1 of 2 documents could not be screened" in done.stderr
     printed = json.loads(done.stdout)
     assert printed[0]["outcome"] == "eligible"
-    assert {"path": "schema", "message": 'must be "intake-document/1"'} in printed[1]["errors"]
+    assert {"path": "schema", "message": "must be one of: intake-document/1, intake-document/2"} in printed[1]["errors"]
     assert done.stdout.startswith('[\n  {\n    "ruleset"')  # indent=2
 
 
