@@ -11,17 +11,17 @@ from collections.abc import Callable
 from functools import cache, wraps
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
-from clinics.services import api_token_authenticate, site_url
+from clinics.services import api_token_authenticate
 from core.audit import audit_record
 
 from . import fhir_api
-from .fhir import QUESTIONNAIRE_ID, questionnaire
+from .fhir import QUESTIONNAIRE_ID, QUESTIONNAIRE_VERSION, canonical_url, fhir_base, questionnaire
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 JSON_FORMATS = {"json", "application/json", "application/fhir+json"}
@@ -46,8 +46,8 @@ def _resource_response(resource: Any) -> HttpResponse:
     return response
 
 
-def base_url() -> str:
-    return site_url("/fhir/R4")
+def base_url(request: HttpRequest | None = None) -> str:
+    return fhir_base(request)
 
 
 def fhir_view(*, parameters: set[str] = frozenset(), token: bool = True) -> Callable:
@@ -55,6 +55,7 @@ def fhir_view(*, parameters: set[str] = frozenset(), token: bool = True) -> Call
     (sets request.api_token)."""
 
     def decorator(view: Callable) -> Callable:
+        @csrf_exempt  # no cookies here: a write gets FHIR's 405, not the site's CSRF page
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in ("GET", "HEAD"):
@@ -117,6 +118,24 @@ def _questionnaire_json() -> str:
     return questionnaire().model_dump_json(exclude_none=True)
 
 
+@fhir_view(parameters={"url", "version", "_count"}, token=False)
+def questionnaire_search(request: HttpRequest) -> HttpResponse:
+    """Questionnaire?url=<canonical>[&version=]: the intake when the canonical (and version) are its own."""
+    urls, versions = request.GET.getlist("url"), request.GET.getlist("version")
+    url_given = [u.split("|", 1) for u in urls]
+    found = all(u[0] == canonical_url() and (len(u) == 1 or u[1] == QUESTIONNAIRE_VERSION) for u in url_given)
+    found = found and all(v == QUESTIONNAIRE_VERSION for v in versions)
+    resources = [questionnaire()] if found else []
+    page = fhir_api.Page(resources, len(resources), 0, len(resources))
+    if request.GET.get("_count") == "0":
+        page = fhir_api.Page([], len(resources), 0, 0)
+    here = f"{base_url(request)}/Questionnaire"
+    bundle = fhir_api.searchset(
+        page, base=base_url(request), self_url=f"{here}?{urlencode(list(request.GET.items()))}", next_url=None
+    )
+    return HttpResponse(bundle.model_dump_json(exclude_none=True), content_type=FHIR_JSON)
+
+
 @fhir_view(token=False)
 @cache_control(public=True, max_age=3600)
 def questionnaire_read(request: HttpRequest, resource_id: str) -> HttpResponse:
@@ -128,12 +147,13 @@ def questionnaire_read(request: HttpRequest, resource_id: str) -> HttpResponse:
 @fhir_view(token=False)
 def metadata(request: HttpRequest) -> HttpResponse:
     return HttpResponse(
-        fhir_api.capability_statement(base=base_url()).model_dump_json(exclude_none=True), content_type=FHIR_JSON
+        fhir_api.capability_statement(base=base_url(request)).model_dump_json(exclude_none=True), content_type=FHIR_JSON
     )
 
 
+@csrf_exempt
 def unknown(request: HttpRequest, path: str) -> HttpResponse:
-    return operation_outcome(404, "not-supported", f"{path} is not served here; see {base_url()}/metadata.")
+    return operation_outcome(404, "not-supported", f"{path} is not served here; see {base_url(request)}/metadata.")
 
 
 # --- with the clinic's key ----------------------------------------------------------------------
@@ -166,23 +186,23 @@ def _paging(request: HttpRequest) -> tuple[int, int]:
             raise fhir_api.SearchError(f"{name} must be a whole number, not {value}.")
         return int(value)
 
-    count = min(number("_count", fhir_api.PAGE_SIZE), fhir_api.PAGE_SIZE_MAX)
-    return number("_offset", 0), max(count, 1)
+    # _count=0 asks for the total only (a searchset with no entries).
+    return number("_offset", 0), min(number("_count", fhir_api.PAGE_SIZE), fhir_api.PAGE_SIZE_MAX)
 
 
 def _search(request: HttpRequest, resource_type: str, run: Callable[..., fhir_api.Page]) -> HttpResponse:
     clinic = request.api_token.clinic
     try:
         offset, count = _paging(request)
-        lookups = fhir_api.last_updated_filter(request.GET.getlist("_lastUpdated"), zone=ZoneInfo(clinic.time_zone))
+        lookups = fhir_api.last_updated_filter(request.GET.getlist("_lastUpdated"), zone=fhir_api.SERVER_ZONE)
         page = run(clinic, last_updated=lookups, offset=offset, count=count)
     except fhir_api.SearchError as error:
         return operation_outcome(400, "invalid", str(error))
     query = [(name, value) for name, values in request.GET.lists() for value in values if name != "_offset"]
-    here = f"{base_url()}/{resource_type}"
+    here = f"{base_url(request)}/{resource_type}"
     self_url = f"{here}?{urlencode([*query, ('_offset', offset)])}"
     next_url = f"{here}?{urlencode([*query, ('_offset', offset + count)])}" if page.has_next else None
-    bundle = fhir_api.searchset(page, base=base_url(), self_url=self_url, next_url=next_url)
+    bundle = fhir_api.searchset(page, base=base_url(request), self_url=self_url, next_url=next_url)
     _audit(request, interaction="search", resource_type=resource_type, ids=[r.id for r in page.resources])
     return _resource_response(bundle)
 
@@ -202,6 +222,15 @@ def response_search(request: HttpRequest) -> HttpResponse:
         return fhir_api.response_search(clinic, patient=patients[0] if patients else None, **kwargs)
 
     return _search(request, "QuestionnaireResponse", run)
+
+
+@fhir_view()
+def provenance_read(request: HttpRequest, resource_id: str) -> HttpResponse:
+    resource = fhir_api.provenance_read(request.api_token.clinic, resource_id)
+    if resource is None:
+        return _not_found("Provenance", resource_id)
+    _audit(request, interaction="read", resource_type="Provenance", ids=[resource.id])
+    return _resource_response(resource)
 
 
 @fhir_view()

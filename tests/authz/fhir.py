@@ -10,6 +10,8 @@ NO_KEY = Expect(default=401)
 EXPECTED = {
     "fhir:metadata": public(),
     "fhir:questionnaire": public(),  # the intake's questions only, for an EHR to import
+    "fhir:questionnaire_search": public(),
+    "fhir:provenance": NO_KEY,
     "fhir:unknown": public(404),
     "fhir:patient": NO_KEY,
     "fhir:patient_search": NO_KEY,
