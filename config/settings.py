@@ -274,6 +274,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    "bulk-exports-expire": {
+        "task": "screening.tasks.bulk_exports_expire",
+        "schedule": 600.0,
+        "options": {"expires": 590},
+    },
 }
 # Routine new-case e-mails to one psychiatrist are gathered into one e-mail per window (urgent ones are not).
 NOTIFICATION_DIGEST_WINDOW = timedelta(minutes=60)

@@ -8,6 +8,8 @@ app_name = "fhir"
 
 urlpatterns = [
     path("metadata", views_fhir.metadata, name="metadata"),
+    path(".well-known/smart-configuration", views_fhir.smart_configuration, name="smart_configuration"),
+    path("auth/token", views_fhir.smart_token, name="smart_token"),
     path("Questionnaire", views_fhir.questionnaire_search, name="questionnaire_search"),
     path("Questionnaire/<str:resource_id>", views_fhir.questionnaire_read, name="questionnaire"),
     path("Patient", views_fhir.patient_search, name="patient_search"),

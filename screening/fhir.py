@@ -378,11 +378,14 @@ def bulk_data(
     since: Any = None,
     until: Any = None,
     kinds: Collection[str] = RESOURCE_TYPES,
-    after: Any = None,
+    patients: Collection[Any] | None = None,
+    since_instant: datetime | None = None,
+    until_instant: datetime | None = None,
 ) -> Iterator[tuple[Any, dict[str, Any]]]:
     """Every patient with a submission at the clinic in the period (`since` and `until` dates included, in the
     clinic's time zone), with or without a review case, as (patient id, resource as JSON data), each resource
-    once, patient by patient in id order; `after` a patient id to start after (a restarted export).
+    once, patient by patient in id order; `patients` only those patients (a part of a $export job), and
+    `since_instant`/`until_instant` bounds in time (Bulk Data's _since and the job's transaction time).
 
     Streamed: submissions are read a chunk of patients at a time, with their results, appointments and
     documents in one query each, so memory stays flat and the queries do not grow with the patients.
@@ -392,8 +395,12 @@ def bulk_data(
     rows = IntakeSubmission.objects.filter(clinic=clinic, **_period(clinic, since, until)).select_related(
         "patient", "draft"
     )
-    if after is not None:
-        rows = rows.filter(patient_id__gt=after)
+    if patients is not None:
+        rows = rows.filter(patient_id__in=list(patients))
+    if since_instant is not None:
+        rows = rows.filter(submitted_at__gte=since_instant)
+    if until_instant is not None:
+        rows = rows.filter(submitted_at__lte=until_instant)
     rows = rows.order_by("patient_id", "submitted_at", "pk")
     kinds = set(kinds)
     batch: list[Any] = []
@@ -431,7 +438,11 @@ def bulk_lines(
     *, clinic: Any, since: Any = None, until: Any = None, kinds: Collection[str] = RESOURCE_TYPES
 ) -> Iterator[tuple[str, str]]:
     """bulk_data as NDJSON lines: (resource type, one resource as JSON)."""
-    for _, data in bulk_data(clinic=clinic, since=since, until=until, kinds=kinds):
+    yield from bulk_lines_of(bulk_data(clinic=clinic, since=since, until=until, kinds=kinds))
+
+
+def bulk_lines_of(found: Iterator[tuple[Any, dict[str, Any]]]) -> Iterator[tuple[str, str]]:
+    for _, data in found:
         yield data["resourceType"], json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
