@@ -205,6 +205,8 @@ SITE_URL = env.str("SITE_URL") if PRODUCTION else env.str("SITE_URL", default="h
 FHIR_BASE_URL = env.str("FHIR_BASE_URL", default="")
 # Bulk Data $export: how long the files of a finished export can be downloaded (hours), where they are written.
 FHIR_EXPORT_HOURS = env.int("FHIR_EXPORT_HOURS", default=24)
+# Patients per part of an $export job: a killed worker redoes at most one part.
+FHIR_EXPORT_PART_PATIENTS = env.int("FHIR_EXPORT_PART_PATIENTS", default=500)
 # SMART Backend Services: how long an access token lasts (seconds; the spec suggests at most 300).
 SMART_TOKEN_SECONDS = env.int("SMART_TOKEN_SECONDS", default=300)
 # Bounds one SMTP conversation, well inside the outbox's sending lease (core/outbox.py LEASE).

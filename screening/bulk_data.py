@@ -1,8 +1,8 @@
 """HL7 Bulk Data Access (IG 2.0) `$export` for one clinic: kick-off, the worker's job, status, files, cancel.
 
 The job is run by the worker (screening.tasks.bulk_export_run) a part at a time: each part is the next
-PART_PATIENTS patients after the job's cursor, written as one NDJSON file per resource type to the private
-documents storage, then the cursor and the file list are saved in one transaction. A worker killed mid-part
+FHIR_EXPORT_PART_PATIENTS patients after the job's cursor, written as one NDJSON file per resource type to the
+private documents storage, then the cursor and the file list are saved in one transaction. A worker killed mid-part
 leaves the cursor where the last finished part ended; the redelivered task writes that part again under the
 same names and carries on, so nothing is lost or written twice. Files expire FHIR_EXPORT_HOURS after the job
 ends (bulk_exports_expire, on the beat) and are removed at once when the client cancels (DELETE).
@@ -28,7 +28,6 @@ from core.outbox import delay_on_commit_safely
 
 from .fhir import RESOURCE_TYPES, bulk_data, bulk_lines_of
 
-PART_PATIENTS = 500
 EXPORT_TYPES = RESOURCE_TYPES  # what $export gives (Binary files are reached through DocumentReference urls)
 FOLDER = "fhir-exports"
 
@@ -106,7 +105,8 @@ def bulk_export_run_part(*, job_id: Any) -> bool:
     rows = _submissions(job.clinic, job.since).filter(submitted_at__lte=job.transaction_time)
     if job.cursor:
         rows = rows.filter(patient_id__gt=job.cursor)
-    patients = list(rows.values_list("patient_id", flat=True).distinct().order_by("patient_id")[:PART_PATIENTS])
+    size = settings.FHIR_EXPORT_PART_PATIENTS
+    patients = list(rows.values_list("patient_id", flat=True).distinct().order_by("patient_id")[:size])
     if not patients:
         _finish(job)
         return False
