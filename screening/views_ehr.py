@@ -46,7 +46,7 @@ def _render(
         "token_form": token_form or ApiTokenForm(),
         "tokens": list(api_tokens(request.clinic)),
         "new_key": new_key,
-        "client_form": client_form or SmartClientForm(),
+        "client_form": client_form or SmartClientForm(prefix="client"),
         "smart_clients": list(smart_clients(request.clinic)),
         "resource_types": RESOURCE_TYPES,
         "fhir_base": base,
@@ -116,7 +116,7 @@ def api_token_revoke_view(request: HttpRequest, clinic_slug: str, token_id: Any)
 @admins
 def smart_client_add(request: HttpRequest, clinic_slug: str) -> HttpResponse:
     """Register a SMART backend client with its public keys; its client_id is shown on the page."""
-    form = SmartClientForm(request.POST)
+    form = SmartClientForm(request.POST, prefix="client")
     if form.is_valid():
         try:
             client = smart_client_create(

@@ -163,12 +163,14 @@ def test_a_clinic_admin_registers_and_revokes_a_smart_backend_client(client, cli
     add = reverse("screening:smart_client_add", kwargs={"clinic_slug": clinic.slug})
     login_staff(client, clinic.admin)
 
-    refused = client.post(add, {"name": "Warehouse", "jwks": '{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}'})
+    refused = client.post(
+        add, {"client-name": "Warehouse", "client-jwks": '{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}'}
+    )
     assert refused.status_code == 400
     assert "private key" in refused.content.decode()
     assert 'value="Warehouse"' in refused.content.decode()
 
-    made = client.post(add, {"name": "Warehouse", "jwks": json.dumps({"keys": [public]})}, follow=True)
+    made = client.post(add, {"client-name": "Warehouse", "client-jwks": json.dumps({"keys": [public]})}, follow=True)
 
     smart = SmartClient.objects.get()
     assert smart.clinic == clinic and smart.jwks == {"keys": [public]}
