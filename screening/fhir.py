@@ -347,12 +347,13 @@ def _results(submissions: list[Any]) -> dict[Any, Any]:
     from .models import ReviewCase, ScreeningResult
 
     ids = [s.pk for s in submissions]
-    found = {}
+    by_id, found = {}, {}
     for result in ScreeningResult.objects.filter(submission_id__in=ids).select_related("policy").order_by("created_at"):
-        found[result.submission_id] = result
-    cases = ReviewCase.objects.filter(submission_id__in=ids, result__isnull=False).select_related("result__policy")
-    for case in cases.order_by("created_at", "pk"):
-        found[case.submission_id] = case.result
+        by_id[result.pk] = found[result.submission_id] = result
+    cases = ReviewCase.objects.filter(submission_id__in=ids, result__isnull=False)
+    for submission_id, result_id in cases.order_by("created_at", "pk").values_list("submission_id", "result_id"):
+        if result_id in by_id:
+            found[submission_id] = by_id[result_id]
     return found
 
 
@@ -392,9 +393,8 @@ def bulk_data(
     Responses come from the stored answers (no forms are run)."""
     from intake.models import IntakeSubmission
 
-    rows = IntakeSubmission.objects.filter(clinic=clinic, **_period(clinic, since, until)).select_related(
-        "patient", "draft"
-    )
+    # Not the drafts: their raw answers are read only for a version sent before answers were stored.
+    rows = IntakeSubmission.objects.filter(clinic=clinic, **_period(clinic, since, until)).select_related("patient")
     if patients is not None:
         rows = rows.filter(patient_id__in=list(patients))
     if since_instant is not None:

@@ -292,3 +292,30 @@ def test_fhir_links_use_fhir_base_url_or_the_requests_own_host(client, clinic, k
     assert there["entry"][0]["resource"]["questionnaire"].startswith(
         "https://fhir.clinic.example/fhir/R4/Questionnaire/ketamine-intake|"
     )
+
+
+def test_fhir_searchset_references_resolve_in_the_bundle_or_on_the_server(client, clinic, key):
+    """A searchset holds the matches only: each reference either names an entry or reads as exactly that
+    resource from this server (with the same key)."""
+    from tests.fhir_checks import references
+
+    patient = UserFactory()
+    first = send(clinic, patient, "needs_review")
+    review_case_claim(case_id=case_of(first).pk, user=clinic.psychiatrist)
+    review_case_request_info(case_id=case_of(first).pk, user=clinic.psychiatrist, patient_message="What dose?")
+    amend(first, "needs_review")
+    checked = 0
+    for name in ("response_search", "patient_search", "document_reference_search"):
+        bundle = get(client, name, key).json()
+        full_urls = {entry["fullUrl"] for entry in bundle.get("entry", [])}
+        for entry in bundle.get("entry", []):
+            base = entry["fullUrl"].rsplit("/", 2)[0]
+            for _, ref in references(entry["resource"]):
+                target = f"{base}/{ref}"
+                if target in full_urls:
+                    continue
+                found = client.get(target.removeprefix("http://testserver"), HTTP_AUTHORIZATION=f"Bearer {key}")
+                assert found.status_code == 200, target
+                assert f"{found.json()['resourceType']}/{found.json()['id']}" == ref
+                checked += 1
+    assert checked >= 2

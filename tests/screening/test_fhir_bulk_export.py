@@ -73,7 +73,7 @@ def test_fhir_bulk_export_explains_bad_arguments(tmp_path):
 
 def test_fhir_bulk_export_has_every_patient_with_a_submission_case_or_not(tmp_path):
     from screening.models import ReviewCase
-    from tests.fhir_checks import without_last_updated
+    from tests.fhir_checks import references, without_last_updated
 
     clinic = staffed_clinic()
     with_case = send(clinic, UserFactory(), "needs_review")
@@ -89,7 +89,11 @@ def test_fhir_bulk_export_has_every_patient_with_a_submission_case_or_not(tmp_pa
         f"submission-{without_case.pk}",
     }
     assert len(files["RiskAssessment"]) == 2
-    assert without_last_updated([line for lines in files.values() for line in lines]) == []
+    everything = [line for lines in files.values() for line in lines]
+    assert without_last_updated(everything) == []
+    # Every reference in the export names a resource in the export.
+    written = {f"{r['resourceType']}/{r['id']}" for r in everything}
+    assert {ref for r in everything for _, ref in references(r)} <= written
     response = next(line for line in files["QuestionnaireResponse"] if line["id"] == f"submission-{with_case.pk}")
     phq9 = next(group for group in response["item"] if group["linkId"] == "phq9")
     total = next(item for item in phq9["item"] if item["linkId"] == "phq9.total")
