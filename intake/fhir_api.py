@@ -272,14 +272,36 @@ def capability_statement(*, base: str) -> CapabilityStatement:
             "implementation": {"description": "Read-only FHIR endpoint for a clinic's EHR integration", "url": base},
             "fhirVersion": FHIR_VERSION,
             "format": ["json"],
+            "instantiates": ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
             "rest": [
                 {
                     "mode": "server",
                     "security": {
+                        "extension": [
+                            {
+                                "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+                                "extension": [{"url": "token", "valueUri": f"{base}/auth/token"}],
+                            }
+                        ],
+                        "service": [
+                            {
+                                "coding": [
+                                    {
+                                        "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                        "code": "SMART-on-FHIR",
+                                    }
+                                ]
+                            }
+                        ],
                         "description": "Send the clinic's API key (created by a clinic admin on the staff site, "
-                        "EHR tab) as 'Authorization: Bearer <key>'. The key reads that clinic's records only. "
-                        "The Questionnaire and this statement need no key."
+                        "EHR tab) or a SMART Backend Services access token (a registered client's signed JWT "
+                        "traded at auth/token; see .well-known/smart-configuration) as 'Authorization: Bearer "
+                        "<token>'. Either reads that clinic's records only. The Questionnaire and this statement "
+                        "need no key.",
                     },
+                    "operation": [
+                        {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
+                    ],
                     "resource": [
                         {
                             "type": "Questionnaire",
@@ -291,8 +313,24 @@ def capability_statement(*, base: str) -> CapabilityStatement:
                             "documentation": f"The intake: Questionnaire/{QUESTIONNAIRE_ID}.",
                         },
                         {
+                            "type": "Group",
+                            "documentation": "Group/<clinic slug> is the clinic's patients, for $export only.",
+                            "operation": [
+                                {
+                                    "name": "export",
+                                    "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export",
+                                }
+                            ],
+                        },
+                        {
                             "type": "Patient",
                             "interaction": [{"code": "read"}, {"code": "search-type"}],
+                            "operation": [
+                                {
+                                    "name": "export",
+                                    "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
+                                }
+                            ],
                             "searchParam": [_LAST_UPDATED],
                         },
                         {

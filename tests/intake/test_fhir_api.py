@@ -71,6 +71,11 @@ def test_fhir_metadata_is_a_capability_statement_without_a_key(client):
         "Provenance",
         "DocumentReference",
         "Binary",
+        "Group",
+    }
+    assert statement.rest[0].security.service[0].coding[0].code == "SMART-on-FHIR"
+    assert {o.definition for o in statement.rest[0].operation} == {
+        "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
     }
     last_updated = next(p for p in served["Patient"].searchParam if p.name == "_lastUpdated")
     assert "whole day in UTC" in last_updated.documentation
