@@ -114,10 +114,12 @@ def bulk_export_run_part(*, job_id: Any) -> bool:
     written = _write_part(job, patients, part)
     with transaction.atomic():
         current = BulkExport.objects.select_for_update().get(pk=job.pk)
-        if current.status == BulkExport.Status.CANCELLED or current.cursor != job.cursor:
-            for entry in written:  # cancelled meanwhile (or another worker did this part): drop what we wrote
+        if current.status == BulkExport.Status.CANCELLED:
+            for entry in written:  # cancelled meanwhile: drop what we wrote
                 storage().delete(entry["name"])
             return False
+        if current.cursor != job.cursor:
+            return True  # a second delivery wrote this part (the same names, the same lines): go on from its cursor
         current.files = [*current.files, *written]
         current.cursor = patients[-1]
         current.patients_done += len(patients)
