@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test setup messages makemessages migrate demo lint format bench clean
+.PHONY: run test setup messages makemessages migrate demo lint format bench clean conformance
 
 # Development set-up: the runtime pins (requirements.txt, all the Docker image installs) and the dev tools.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -43,7 +43,16 @@ PORT ?= 8000
 run: demo
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: setup
+# The FHIR conformance tools we did not write (@medplum/core, LHC-Forms), pinned in tests/conformance's lockfile
+# and run with the machine's Node; without npm the tests that need them say so (and fail in CI).
+CONFORMANCE := tests/conformance/node_modules/.package-lock.json
+$(CONFORMANCE): tests/conformance/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the FHIR conformance tests will be skipped (apt-get install nodejs npm)"; fi
+
+conformance: $(CONFORMANCE)
+
+test: setup conformance
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .

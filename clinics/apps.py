@@ -4,6 +4,9 @@ from django.apps import AppConfig
 AUDIT_ACTIONS = {
     "api_token.create": "EHR API key created",
     "api_token.revoke": "EHR API key revoked",
+    "smart_client.create": "SMART backend client registered",
+    "smart_client.revoke": "SMART backend client revoked",
+    "smart_client.token": "SMART backend client given an access token",
     "invitation.accept": "Invitation accepted",
     "invitation.create": "Invitation sent",
     "invitation.revoke": "Invitation revoked",

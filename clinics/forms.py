@@ -60,6 +60,23 @@ class ApiTokenForm(forms.Form):
     )
 
 
+class SmartClientForm(forms.Form):
+    name = forms.CharField(
+        label="Name of the client",
+        max_length=80,
+        help_text="The system that will connect, e.g. \u201cData warehouse\u201d.",
+        error_messages={"required": "Give the client a name, such as the system that will use it."},
+    )
+    jwks = forms.CharField(
+        label="Its public keys (JWKS)",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6, "class": "font-monospace", "spellcheck": "false"}),
+        help_text='The JSON Web Key Set the system gives you: {"keys": [...]}, RSA (RS384) or EC P-384 (ES384) '
+        "public keys. Never paste a private key.",
+        error_messages={"required": "Paste the client's public keys (its JWKS)."},
+    )
+
+
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
 

@@ -236,3 +236,115 @@ class ScreeningPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clinic} policy v{self.version}"
+
+
+class SmartClient(models.Model):
+    """A system (an EHR, a data warehouse) that reads one clinic's records through SMART Backend Services: it
+    signs a JWT with its private key and trades it for a short-lived access token. Only its public keys (a
+    JWKS) are stored; there is no shared secret. Revoking keeps the row, so the audit log still names it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="smart_clients")
+    name = models.CharField(max_length=80)
+    client_id = models.CharField(max_length=64, unique=True)
+    jwks = models.JSONField(help_text="The client's public keys (RS384 or ES384), as a JSON Web Key Set.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "clinic", condition=Q(revoked_at__isnull=True), name="smart_client_one_active_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True)
+                | Q(revoked_at__isnull=False, revoked_by__isnull=False),
+                name="smart_client_revoked_by_whom",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SMART client {self.name} at {self.clinic}"
+
+
+class SmartAssertion(models.Model):
+    """A signed JWT a client used (its jti), kept until it expires, so the same assertion is never accepted
+    twice."""
+
+    client = models.ForeignKey(SmartClient, on_delete=models.CASCADE, related_name="+")
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "jti"], name="smart_assertion_jti_once")]
+        indexes = [models.Index(fields=["expires_at"], name="smart_assertion_expiry")]
+
+    def __str__(self) -> str:
+        return f"Assertion {self.jti} of {self.client_id}"
+
+
+class SmartAccessToken(models.Model):
+    """A short-lived access token given to a client; only its SHA-256 is stored."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    client = models.ForeignKey(SmartClient, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="smart_token_expiry")]
+
+    def __str__(self) -> str:
+        return f"Access token of {self.client_id}"
+
+
+class BulkExport(models.Model):
+    """One Bulk Data `$export` request: run by the worker, its files downloaded with the authorisation that asked
+    for it (the same SMART client or API key), removed when cancelled or expired."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="bulk_exports")
+    smart_client = models.ForeignKey(SmartClient, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    api_token = models.ForeignKey(ApiToken, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    request_url = models.TextField()
+    since = models.DateTimeField(null=True, blank=True)
+    types = models.JSONField(default=list)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    # Progress, written after each part: the last patient written (parts restart after it) and the files so far.
+    cursor = models.UUIDField(null=True, blank=True)
+    patients_total = models.PositiveIntegerField(default=0)
+    patients_done = models.PositiveIntegerField(default=0)
+    files = models.JSONField(default=list)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    transaction_time = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(smart_client__isnull=False, api_token__isnull=True)
+                | Q(smart_client__isnull=True, api_token__isnull=False),
+                name="bulk_export_one_requester",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="bulk_export_expiry")]
+
+    def __str__(self) -> str:
+        return f"Bulk export {self.pk} ({self.status})"

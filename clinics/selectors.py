@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 
-from .models import ApiToken, Clinic, Invitation, Membership, Role, ScreeningPolicy, ServedState
+from .models import ApiToken, Clinic, Invitation, Membership, Role, ScreeningPolicy, ServedState, SmartClient
 
 
 def clinic_directory(*, state: str | None = None) -> QuerySet[Clinic]:
@@ -203,6 +203,19 @@ def api_tokens(clinic: Clinic) -> QuerySet[ApiToken]:
 
 def api_token_in_clinic(clinic: Clinic, token_id: Any) -> ApiToken | None:
     return ApiToken.objects.filter(clinic=clinic, pk=token_id).first()
+
+
+def smart_clients(clinic: Clinic) -> QuerySet[SmartClient]:
+    """The clinic's SMART backend clients, active first, newest first within each."""
+    return (
+        SmartClient.objects.filter(clinic=clinic)
+        .select_related("created_by", "revoked_by")
+        .order_by(models.F("revoked_at").desc(nulls_first=True), "-created_at")
+    )
+
+
+def smart_client_in_clinic(clinic: Clinic, client_id: Any) -> SmartClient | None:
+    return SmartClient.objects.filter(clinic=clinic, pk=client_id).first()
 
 
 # --- who is told -----------------------------------------------------------------------------------

@@ -259,6 +259,15 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Patient Portal <no-r
 # The public address in links (core/site.py): e-mails are rendered by Celery without a request, so production
 # must name it (no default); `make run` passes the address it serves, and development pages read the request.
 SITE_URL = env.str("SITE_URL") if PRODUCTION else env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The FHIR base (https://ehr-api.example.org/fhir/R4): every fullUrl, link and canonical the FHIR API and exports
+# give is made on it. Empty: SITE_URL + /fhir/R4 (in development, the host the request came in on).
+FHIR_BASE_URL = env.str("FHIR_BASE_URL", default="")
+# Bulk Data $export: how long the files of a finished export can be downloaded (hours), where they are written.
+FHIR_EXPORT_HOURS = env.int("FHIR_EXPORT_HOURS", default=24)
+# Patients per part of an $export job: a killed worker redoes at most one part.
+FHIR_EXPORT_PART_PATIENTS = env.int("FHIR_EXPORT_PART_PATIENTS", default=500)
+# SMART Backend Services: how long an access token lasts (seconds; the spec suggests at most 300).
+SMART_TOKEN_SECONDS = env.int("SMART_TOKEN_SECONDS", default=300)
 # Bounds one SMTP conversation, well inside the outbox's sending lease (core/outbox.py LEASE).
 EMAIL_TIMEOUT = 10
 
@@ -336,6 +345,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.audit_verify",
         "schedule": 3600.0,
         "options": {"expires": 3500},
+    },
+    "bulk-exports-expire": {
+        "task": "screening.tasks.bulk_exports_expire",
+        "schedule": 600.0,
+        "options": {"expires": 590},
     },
 }
 # Routine new-case e-mails to one psychiatrist are gathered into one e-mail per window (urgent ones are not).

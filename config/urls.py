@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("patient/", include("intake.urls")),
     path("patient/", include("patients.urls")),
+    # Bulk Data $export needs the export (screening) and sits under the FHIR base, before its catch-all.
+    path("fhir/R4/", include("screening.urls_bulk")),
     path("fhir/R4/", include("intake.urls_fhir")),
     # One sign-in page for everyone (lockout, second factor, audit), the admin's included.
     path("admin/login/", RedirectView.as_view(url=reverse_lazy("account:login"), query_string=True)),

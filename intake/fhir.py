@@ -10,8 +10,10 @@ total 44261-6). The texts are the English ones (the published instruments); code
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django import forms
@@ -19,6 +21,8 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import translation
 from fhir.resources.R4B.questionnaire import Questionnaire
+
+from core.site import public_url
 
 from . import builder, steps
 from .forms import RowsStepForm
@@ -39,8 +43,32 @@ COVERAGE_CLASS = "http://terminology.hl7.org/CodeSystem/coverage-class"
 COVERAGE_SELFPAY = "http://terminology.hl7.org/CodeSystem/coverage-selfpay"
 
 
+def fhir_base(request: Any = None) -> str:
+    """The FHIR base every fullUrl, link and canonical is made on: FHIR_BASE_URL when set (production should set
+    it), else the site's address (in development, the host the request came in on)."""
+    configured = getattr(settings, "FHIR_BASE_URL", "")
+    return configured.rstrip("/") if configured else public_url("/fhir/R4", request)
+
+
 def canonical_url() -> str:
-    return settings.SITE_URL.rstrip("/") + f"/fhir/R4/Questionnaire/{QUESTIONNAIRE_ID}"
+    # A canonical names the Questionnaire: it must not change with the host a request used, so no request here.
+    return fhir_base() + f"/Questionnaire/{QUESTIONNAIRE_ID}"
+
+
+def with_meta(resource: Any, last_updated: Any, version_id: str | None = None) -> Any:
+    """Sets meta.lastUpdated (and versionId) on a validated resource; returns it."""
+    from fhir.resources.R4B.meta import Meta
+
+    resource.meta = (
+        Meta(lastUpdated=last_updated, versionId=version_id) if version_id else Meta(lastUpdated=last_updated)
+    )
+    return resource
+
+
+def full_url(resource: Any, base: str | None = None) -> str:
+    """The entry's fullUrl: the resource's absolute URL on the FHIR base, so that the relative references
+    ("Patient/<id>") of every other entry resolve to it (FHIR's rules for resolving references in a Bundle)."""
+    return f"{base or fhir_base()}/{resource.get_resource_type()}/{resource.id}"
 
 
 def _code_system(link_id: str) -> str:
@@ -142,6 +170,7 @@ def _field_item(link_id: str, field: forms.Field, *, code: str | None = None) ->
 
 def _step_items(step: steps.Step) -> list[dict[str, Any]]:
     form = step.form_class(prefix=step.name)
+    elsewhere = set(getattr(step.form_class, "CONTACT_FIELDS", ()))
     items = []
     kept = getattr(form, "RECORD_FIELDS", ())  # the name and address: the Patient resource's, not the answers'
     for name, field in form.fields.items():  # an instance's fields: the first step adds the contact questions
@@ -151,7 +180,12 @@ def _step_items(step: steps.Step) -> list[dict[str, Any]]:
         code = None
         if step.name == "phq9":
             code = PHQ9_ITEM_CODES[int(name.removeprefix("q")) - 1]
-        items.append(_field_item(link_id, field, code=code))
+        item = _field_item(link_id, field, code=code)
+        if name in elsewhere:
+            # Kept on the patient's account (the Patient resource), not in the intake's answers: a response
+            # without them is complete.
+            item["required"] = False
+        items.append(item)
     if isinstance(form, RowsStepForm):
         rows_id = f"{step.name}.rows"
         row = {
@@ -228,20 +262,23 @@ def _row_fields(step: steps.Step) -> dict[str, forms.Field]:
 
 def _answer(link_id: str, field: forms.Field, value: Any) -> list[dict[str, Any]]:
     """FHIR answers for one cleaned JSON value (none for an unanswered question)."""
+    return _answers_of(link_id, _item_type(field), value, _code_system(link_id))
+
+
+def _answers_of(link_id: str, kind: str, value: Any, system: str) -> list[dict[str, Any]]:
     if value is None or value == "" or value == []:
         return []
-    kind = _item_type(field)
     if kind == "choice":
         values = value if isinstance(value, list) else [value]
         if link_id.startswith("phq9."):
             return [{"valueCoding": {"system": LOINC, "code": PHQ9_ANSWER_CODES[int(v)]}} for v in values]
-        return [{"valueCoding": {"system": _code_system(link_id), "code": str(v)}} for v in values]
+        return [{"valueCoding": {"system": system, "code": str(v)}} for v in values]
     if kind == "boolean":
         return [{"valueBoolean": bool(value)}]
     if kind == "date":
         return [{"valueDate": value}]
     if kind == "decimal":
-        return [{"valueDecimal": str(value)}]
+        return [{"valueDecimal": float(Decimal(str(value)))}]  # a JSON number (the builder's input is a string)
     if kind == "integer":
         return [{"valueInteger": int(value)}]
     return [{"valueString": str(value)}]
@@ -268,8 +305,12 @@ def _value(link_id: str, field: forms.Field, answers: list[dict[str, Any]]) -> A
 
 
 def submitted_answers(submission: Any) -> dict[str, Any] | None:
-    """The wizard's answers behind a submission, only when they rebuild exactly its frozen intake document
-    (None for one whose stored answers are gone or read differently today: the document is the record)."""
+    """The wizard's answers behind a submission: frozen with it since they were stored (submission.answers),
+    else (an older version) the draft's answers re-read by the forms, only when they rebuild exactly its frozen
+    intake document (None when they are gone or read differently today: the document is the record)."""
+    stored = getattr(submission, "answers", None)
+    if stored:
+        return stored
     checked = steps.check(getattr(submission.draft, "answers", None) or {}, sent=True)
     if not checked.complete:
         return None
@@ -278,55 +319,138 @@ def submitted_answers(submission: Any) -> dict[str, Any] | None:
     return answers if builder.build_document(answers, screened_on=screened_on) == submission.document else None
 
 
-def questionnaire_response(submission: Any) -> Any | None:
-    """The answers of one submitted version, validated; an amendment points to the version it replaces.
-    None when the answers cannot be given faithfully (submitted_answers)."""
-    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+@dataclass(frozen=True)
+class _Shape:
+    """One step's questions as the response needs them: (field name, linkId, item type), read once from the
+    step's form (generic: a step added to steps.STEPS appears in the response with no code here)."""
 
-    answers = submitted_answers(submission)
-    if answers is None:
-        return None
-    groups = []
+    name: str
+    fields: tuple[tuple[str, str, str], ...]
+    rows: tuple[tuple[str, str, str], ...] | None
+
+
+@cache
+def _shapes() -> tuple[_Shape, ...]:
+    shapes = []
     for step in steps.STEPS:
         if step.name not in steps.DOCUMENT_STEPS:
             continue
-        values = answers[step.name]
-        items = []
-        for name, field in _form_fields(step).items():
-            if name not in values:
-                continue  # asked but kept on the account (the phone), not in the intake
-            link_id = f"{step.name}.{name}"
-            item: dict[str, Any] = {"linkId": link_id}
-            if found := _answer(link_id, field, values[name]):
-                item["answer"] = found
-            items.append(item)
-        for row in values.get("rows", []):
-            row_items = []
-            for name, field in _row_fields(step).items():
-                link_id = f"{step.name}.rows.{name}"
-                row_item: dict[str, Any] = {"linkId": link_id}
-                if found := _answer(link_id, field, row.get(name)):
-                    row_item["answer"] = found
-                row_items.append(row_item)
-            items.append({"linkId": f"{step.name}.rows", "item": row_items})
-        groups.append({"linkId": step.name, "item": items})
-    resource: dict[str, Any] = {
+        fields = tuple((name, f"{step.name}.{name}", _item_type(f)) for name, f in _form_fields(step).items())
+        rows = None
+        if issubclass(step.form_class, RowsStepForm):
+            rows = tuple((name, f"{step.name}.rows.{name}", _item_type(f)) for name, f in _row_fields(step).items())
+        shapes.append(_Shape(step.name, fields, rows))
+    return tuple(shapes)
+
+
+def _answered(cells: tuple[tuple[str, str, str], ...], values: dict[str, Any], answers: str) -> list[dict[str, Any]]:
+    """The answered items only: a question skipped by the skip logic (or left blank) has no item."""
+    items = []
+    for name, link_id, kind in cells:
+        found = _answers_of(link_id, kind, values.get(name), answers + link_id)
+        if found:
+            items.append({"linkId": link_id, "answer": found})
+    return items
+
+
+def response_id(submission_id: Any) -> str:
+    return f"submission-{submission_id}"
+
+
+def questionnaire_response_data(submission: Any) -> dict[str, Any] | None:
+    """The answers of one submitted version as a QuestionnaireResponse (plain JSON, not validated: the export's
+    fast path; questionnaire_response validates). Built from the stored answers, without the wizard's forms.
+    None when the answers cannot be given faithfully (submitted_answers)."""
+    answers = submitted_answers(submission)
+    if answers is None:
+        return None
+    canonical = canonical_url()
+    systems = canonical + "/answers/"
+    groups = []
+    for shape in _shapes():
+        values = answers.get(shape.name)
+        if values is None:
+            continue  # a step added after this version was sent
+        items = _answered(shape.fields, values, systems)
+        for row in values.get("rows", []) if shape.rows else ():
+            if cells := _answered(shape.rows, row, systems):
+                items.append({"linkId": f"{shape.name}.rows", "item": cells})
+        if shape.name == "phq9":
+            scores = [values.get(name) for name, _, _ in shape.fields]
+            if all(isinstance(score, int) for score in scores):
+                items.append({"linkId": "phq9.total", "answer": [{"valueInteger": sum(scores)}]})
+        if items:
+            groups.append({"linkId": shape.name, "item": items})
+    return {
         "resourceType": "QuestionnaireResponse",
-        "id": f"submission-{submission.pk}",
-        "questionnaire": f"{canonical_url()}|{QUESTIONNAIRE_VERSION}",
-        "status": "completed",
+        "id": response_id(submission.pk),
+        "meta": {"lastUpdated": submission.submitted_at.isoformat()},
+        "questionnaire": f"{canonical}|{QUESTIONNAIRE_VERSION}",
+        # A later version is its own response, linked to this one by a Provenance (amendment_provenance).
+        "status": "amended" if submission.amends_id else "completed",
         "subject": {"reference": f"Patient/{submission.patient_id}"},
         "authored": submission.submitted_at.isoformat(),
         "item": groups,
     }
-    if submission.amends_id:
-        resource["status"] = "amended"
-        resource["partOf"] = [{"reference": f"QuestionnaireResponse/submission-{submission.amends_id}"}]
-    return QuestionnaireResponse.model_validate(resource)
+
+
+def questionnaire_response(submission: Any) -> Any | None:
+    """The answers of one submitted version, validated (questionnaire_response_data)."""
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+    data = questionnaire_response_data(submission)
+    return QuestionnaireResponse.model_validate(data) if data else None
+
+
+def amendment_provenance_data(submission: Any) -> dict[str, Any] | None:
+    """For a version that amends another: a Provenance whose target is the new response and whose entity (role
+    revision) is the response it replaces, as R4 links revisions (QuestionnaireResponse.partOf may not)."""
+    if not submission.amends_id:
+        return None
+    return {
+        "resourceType": "Provenance",
+        "id": f"amendment-{submission.pk}",
+        "meta": {"lastUpdated": submission.submitted_at.isoformat()},
+        "target": [{"reference": f"QuestionnaireResponse/{response_id(submission.pk)}"}],
+        "recorded": submission.submitted_at.isoformat(),
+        "activity": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation",
+                    "code": "UPDATE",
+                    "display": "revise",
+                }
+            ]
+        },
+        "agent": [
+            {
+                "type": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                            "code": "author",
+                        }
+                    ]
+                },
+                "who": {"reference": f"Patient/{submission.patient_id}"},
+            }
+        ],
+        "entity": [
+            {"role": "revision", "what": {"reference": f"QuestionnaireResponse/{response_id(submission.amends_id)}"}}
+        ],
+    }
+
+
+def amendment_provenance(submission: Any) -> Any | None:
+    from fhir.resources.R4B.provenance import Provenance
+
+    data = amendment_provenance_data(submission)
+    return Provenance.model_validate(data) if data else None
 
 
 def answers_from_response(response: Any) -> dict[str, Any]:
-    """The wizard's cleaned answers (the intake builder's input) from a QuestionnaireResponse."""
+    """The wizard's cleaned answers (the intake builder's input) from a QuestionnaireResponse; a question
+    without an item was not answered (or not asked)."""
     data = json.loads(response.model_dump_json(exclude_none=True)) if not isinstance(response, dict) else response
     by_step = {group["linkId"]: group.get("item", []) for group in data.get("item", [])}
     answers: dict[str, Any] = {}
@@ -334,11 +458,13 @@ def answers_from_response(response: Any) -> dict[str, Any]:
         if step.name not in steps.DOCUMENT_STEPS:
             continue
         given = {item["linkId"]: item for item in by_step.get(step.name, []) if "item" not in item}
+        elsewhere = set(getattr(step.form_class, "CONTACT_FIELDS", ()))
         values = {}
         for name, field in _form_fields(step).items():
+            if name in elsewhere:
+                continue
             link_id = f"{step.name}.{name}"
-            if link_id in given:
-                values[name] = _value(link_id, field, given[link_id].get("answer", []))
+            values[name] = _value(link_id, field, given.get(link_id, {}).get("answer", []))
         if issubclass(step.form_class, RowsStepForm):
             rows = []
             for group in by_step.get(step.name, []):

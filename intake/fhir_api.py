@@ -21,10 +21,13 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.meta import Meta
 
-from .fhir import QUESTIONNAIRE_ID, patient_resource, questionnaire_response
+from .fhir import QUESTIONNAIRE_ID, amendment_provenance, patient_resource, questionnaire_response
 from .models import IntakeSubmission
 
 RESPONSE_PREFIX = "submission-"
+PROVENANCE_PREFIX = "amendment-"
+# The zone a bare date in a search is read in (FHIR: a date is the whole day in the server's zone).
+SERVER_ZONE = ZoneInfo("UTC")
 PAGE_SIZE = 50
 PAGE_SIZE_MAX = 200
 
@@ -44,7 +47,8 @@ _DATE = re.compile(
 
 def _interval(match: re.Match, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The span of time the value names at its precision: a year, a month, a day, a minute or a second.
-    A date without a time is a day in the clinic's time zone."""
+    A date without a time is that whole day in the server's zone (SERVER_ZONE, stated in the CapabilityStatement),
+    as FHIR reads dates: the same for every clinic and every client."""
     year, month, day = int(match["year"]), int(match["month"] or 1), int(match["day"] or 1)
     if match["hour"] is None:
         start = datetime(year, month, day, tzinfo=zone)
@@ -135,6 +139,15 @@ def response_read(clinic: Any, response_id: str) -> Any | None:
     return _with_meta(resource, submission.submitted_at) if resource else None
 
 
+def provenance_read(clinic: Any, provenance_id: str) -> Any | None:
+    """The Provenance linking an amendment's response to the one it replaces, or None."""
+    prefix = PROVENANCE_PREFIX
+    found = _uuid(provenance_id.removeprefix(prefix)) if provenance_id.startswith(prefix) else None
+    submission = _submissions(clinic).filter(pk=found, amends__isnull=False).first() if found else None
+    resource = amendment_provenance(submission) if submission else None
+    return _with_meta(resource, submission.submitted_at) if resource else None
+
+
 @dataclass(frozen=True)
 class Page:
     resources: list[Any]
@@ -145,7 +158,7 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.offset + self.count < self.total
+        return self.count > 0 and self.offset + self.count < self.total
 
 
 def response_search(
@@ -243,7 +256,8 @@ CAPABILITY_DATE = date(2026, 12, 6)
 _LAST_UPDATED = {
     "name": "_lastUpdated",
     "type": "date",
-    "documentation": "When the record last changed: prefixes eq, gt, ge, lt, le; repeat to give a range.",
+    "documentation": "When the record last changed: prefixes eq, gt, ge, lt, le; repeat to give a range. A date "
+    "without a time (2026-12-06) is that whole day in UTC, this server's time zone; a time needs its zone.",
 }
 
 
@@ -258,23 +272,65 @@ def capability_statement(*, base: str) -> CapabilityStatement:
             "implementation": {"description": "Read-only FHIR endpoint for a clinic's EHR integration", "url": base},
             "fhirVersion": FHIR_VERSION,
             "format": ["json"],
+            "instantiates": ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
             "rest": [
                 {
                     "mode": "server",
                     "security": {
+                        "extension": [
+                            {
+                                "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+                                "extension": [{"url": "token", "valueUri": f"{base}/auth/token"}],
+                            }
+                        ],
+                        "service": [
+                            {
+                                "coding": [
+                                    {
+                                        "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                        "code": "SMART-on-FHIR",
+                                    }
+                                ]
+                            }
+                        ],
                         "description": "Send the clinic's API key (created by a clinic admin on the staff site, "
-                        "EHR tab) as 'Authorization: Bearer <key>'. The key reads that clinic's records only. "
-                        "The Questionnaire and this statement need no key."
+                        "EHR tab) or a SMART Backend Services access token (a registered client's signed JWT "
+                        "traded at auth/token; see .well-known/smart-configuration) as 'Authorization: Bearer "
+                        "<token>'. Either reads that clinic's records only. The Questionnaire and this statement "
+                        "need no key.",
                     },
+                    "operation": [
+                        {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
+                    ],
                     "resource": [
                         {
                             "type": "Questionnaire",
-                            "interaction": [{"code": "read"}],
+                            "interaction": [{"code": "read"}, {"code": "search-type"}],
+                            "searchParam": [
+                                {"name": "url", "type": "uri", "documentation": "The canonical (url|version too)."},
+                                {"name": "version", "type": "token"},
+                            ],
                             "documentation": f"The intake: Questionnaire/{QUESTIONNAIRE_ID}.",
+                        },
+                        {
+                            "type": "Group",
+                            "documentation": "Group/<clinic slug> is the clinic's patients, for $export only.",
+                            "operation": [
+                                {
+                                    "name": "export",
+                                    "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export",
+                                }
+                            ],
                         },
                         {
                             "type": "Patient",
                             "interaction": [{"code": "read"}, {"code": "search-type"}],
+                            "operation": [
+                                {
+                                    "name": "export",
+                                    "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
+                                }
+                            ],
                             "searchParam": [_LAST_UPDATED],
                         },
                         {
@@ -288,6 +344,12 @@ def capability_statement(*, base: str) -> CapabilityStatement:
                                 },
                                 _LAST_UPDATED,
                             ],
+                        },
+                        {
+                            "type": "Provenance",
+                            "interaction": [{"code": "read"}],
+                            "documentation": "How an amended intake links to the version it replaces: "
+                            "Provenance/amendment-<id>, target the new response, entity (role revision) the old.",
                         },
                         {
                             "type": "DocumentReference",

@@ -32,7 +32,9 @@ def staff_download_url(document: Document) -> str:
 
 
 def api_download_url(document: Document) -> str:
-    return site_url(reverse("fhir:binary", kwargs={"resource_id": str(document.pk)}))
+    from .fhir import fhir_base
+
+    return f"{fhir_base()}/Binary/{document.pk}"
 
 
 def document_reference(document: Document, *, url: str) -> Any:

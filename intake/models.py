@@ -72,6 +72,9 @@ class IntakeSubmission(models.Model):
     version = models.PositiveIntegerField(default=1)
     amends = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="amended_by")
     document = models.JSONField(help_text="The intake document (schema intake-document/1), frozen at submission.")
+    # The wizard's cleaned answers the document was built from (the builder's input), frozen with it: the FHIR
+    # QuestionnaireResponse is made from them without re-running the forms. Null for versions sent before.
+    answers = models.JSONField(null=True, blank=True)
     consent_version = models.CharField(max_length=40)
     # The language of the consent text the patient read and signed (intake/consent.py).
     consent_language = models.CharField(max_length=8, default="en")

@@ -178,7 +178,8 @@ def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
     if not checked.complete:
         raise IntakeIncomplete(checked.first_incomplete)
     now = timezone.now()
-    document = build_document(checked.answers(), screened_on=clinic_today(clinic))
+    answers = checked.answers()
+    document = build_document(answers, screened_on=clinic_today(clinic))
     errors = validate_document(document)
     if errors:
         raise IntakeDocumentInvalid("; ".join(f"{e.path}: {e.message}" for e in errors))
@@ -194,6 +195,7 @@ def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
         version=previous.version + 1 if previous else 1,
         amends=previous,
         document=document,
+        answers=answers,
         consent_version=signed.version,
         consent_language=signed.language,
         consent_text=signed.text,

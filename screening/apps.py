@@ -15,6 +15,8 @@ AUDIT_ACTIONS = {
     "clinic.fhir_export": "Cases exported for the EHR (FHIR NDJSON)",
     "intake_alert.acknowledge": "Urgent intake alert acknowledged",
     "intake_alert.view": "Urgent intake alert viewed",
+    "clinic.fhir_bulk_export": "Bulk Data $export started by an EHR (FHIR NDJSON)",
+    "clinic.fhir_bulk_export_cancel": "Bulk Data $export cancelled by the EHR (files removed)",
     "policy.preview": "Policy change previewed",
     "queue.view": "Review queue viewed",
     "rescreen.start": "Re-screening started",

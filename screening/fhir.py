@@ -10,22 +10,30 @@ Every resource is built and validated with `fhir.resources`; nothing here is han
 from __future__ import annotations
 
 import io
-import uuid
+import json
 import zipfile
 from collections.abc import Collection, Iterator
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
-from fhir.resources.R4B.appointment import Appointment as FhirAppointment
+from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.medicationstatement import MedicationStatement
-from fhir.resources.R4B.observation import Observation
-from fhir.resources.R4B.riskassessment import RiskAssessment
 
-from intake.fhir import LOINC, PHQ9_TOTAL, coverage_resource, patient_resource, questionnaire_response
-from intake.fhir_documents import api_download_url, document_references, staff_download_url
+from intake.fhir import (
+    LOINC,
+    PHQ9_TOTAL,
+    amendment_provenance_data,
+    coverage_resource,
+    fhir_base,
+    full_url,
+    patient_resource,
+    questionnaire_response_data,
+    response_id,
+    with_meta,
+)
+from intake.fhir_documents import api_download_url, document_reference, document_references, staff_download_url
 
 BLOOD_PRESSURE_PANEL = "85354-9"
 SYSTOLIC = "8480-6"
@@ -35,78 +43,77 @@ VITALS = {"system": "http://terminology.hl7.org/CodeSystem/observation-category"
 MM_HG = {"unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}
 
 
-def _observations(submission: Any) -> list[Observation]:
+def _observations(submission: Any) -> list[dict[str, Any]]:
     document = submission.document
     subject = {"reference": f"Patient/{submission.patient_id}"}
     when = submission.submitted_at.isoformat()
-    found = [
-        Observation.model_validate(
-            {
-                "resourceType": "Observation",
-                "id": f"phq9-total-{submission.pk}",
-                "status": "final",
-                "category": [{"coding": [SURVEY]}],
-                "code": {"coding": [{"system": LOINC, "code": PHQ9_TOTAL, "display": "PHQ-9 total score"}]},
-                "subject": subject,
-                "effectiveDateTime": when,
-                "valueInteger": sum(document["phq9"]),
-            }
-        )
+    meta = {"lastUpdated": when}
+    found: list[dict[str, Any]] = [
+        {
+            "resourceType": "Observation",
+            "id": f"phq9-total-{submission.pk}",
+            "meta": meta,
+            "status": "final",
+            "category": [{"coding": [SURVEY]}],
+            "code": {"coding": [{"system": LOINC, "code": PHQ9_TOTAL, "display": "PHQ-9 total score"}]},
+            "subject": subject,
+            "effectiveDateTime": when,
+            "valueInteger": sum(document["phq9"]),
+            "derivedFrom": [{"reference": f"QuestionnaireResponse/{response_id(submission.pk)}"}],
+        }
     ]
     reading = (document.get("medical_history") or {}).get("recent_bp")
     if reading:
         found.append(
-            Observation.model_validate(
-                {
-                    "resourceType": "Observation",
-                    "id": f"blood-pressure-{submission.pk}",
-                    "status": "final",
-                    "category": [{"coding": [VITALS]}],
-                    "code": {"coding": [{"system": LOINC, "code": BLOOD_PRESSURE_PANEL, "display": "Blood pressure"}]},
-                    "subject": subject,
-                    "effectiveDateTime": when,
-                    "note": [{"text": "As reported by the patient in the intake."}],
-                    "component": [
-                        {
-                            "code": {"coding": [{"system": LOINC, "code": SYSTOLIC}]},
-                            "valueQuantity": {"value": reading["systolic"], **MM_HG},
-                        },
-                        {
-                            "code": {"coding": [{"system": LOINC, "code": DIASTOLIC}]},
-                            "valueQuantity": {"value": reading["diastolic"], **MM_HG},
-                        },
-                    ],
-                }
-            )
+            {
+                "resourceType": "Observation",
+                "id": f"blood-pressure-{submission.pk}",
+                "meta": meta,
+                "status": "final",
+                "category": [{"coding": [VITALS]}],
+                "code": {"coding": [{"system": LOINC, "code": BLOOD_PRESSURE_PANEL, "display": "Blood pressure"}]},
+                "subject": subject,
+                "effectiveDateTime": when,
+                "note": [{"text": "As reported by the patient in the intake."}],
+                "component": [
+                    {
+                        "code": {"coding": [{"system": LOINC, "code": SYSTOLIC}]},
+                        "valueQuantity": {"value": reading["systolic"], **MM_HG},
+                    },
+                    {
+                        "code": {"coding": [{"system": LOINC, "code": DIASTOLIC}]},
+                        "valueQuantity": {"value": reading["diastolic"], **MM_HG},
+                    },
+                ],
+            }
         )
     return found
 
 
 def _finding_system() -> str:
-    return settings.SITE_URL.rstrip("/") + "/fhir/CodeSystem/screening-finding"
+    return fhir_base().removesuffix("/R4") + "/CodeSystem/screening-finding"
 
 
-def _risk_assessment(case: Any, *, basis: Any | None) -> RiskAssessment | None:
-    """The screening result the case was opened from: outcome, priority and each finding with its source."""
-    result = case.result
+def _risk_assessment(result: Any, *, patient_id: Any, basis: str | None) -> dict[str, Any] | None:
+    """The screening result: outcome, priority and each finding with its source; `basis` a response's id."""
     if result is None:
         return None
     data = result.result or {}
     policy = f"clinic policy version {result.policy.version}" if result.policy_id else "the engine's default policy"
+    system = _finding_system()
     resource: dict[str, Any] = {
         "resourceType": "RiskAssessment",
         "id": f"screening-{result.pk}",
+        "meta": {"lastUpdated": result.created_at.isoformat()},
         "status": "final",
-        "subject": {"reference": f"Patient/{case.submission.patient_id}"},
+        "subject": {"reference": f"Patient/{patient_id}"},
         "occurrenceDateTime": result.created_at.isoformat(),
         "method": {"text": f"Ketamine clinic intake screening, ruleset {result.ruleset}, {policy}"},
         "code": {"text": f"Outcome: {result.outcome}; priority: {result.priority}"},
         "prediction": [
             {
                 "outcome": {
-                    "coding": [
-                        {"system": _finding_system(), "code": finding["code"], "display": finding.get("message")}
-                    ],
+                    "coding": [{"system": system, "code": finding["code"], "display": finding.get("message")}],
                     "text": finding.get("message") or finding["code"],
                 },
                 "rationale": f"Severity {finding.get('severity')}. Source: {finding.get('source') or 'not given'}.",
@@ -114,14 +121,17 @@ def _risk_assessment(case: Any, *, basis: Any | None) -> RiskAssessment | None:
             for finding in data.get("findings", [])
         ],
     }
+    for prediction in resource["prediction"]:
+        if prediction["outcome"]["coding"][0]["display"] is None:
+            del prediction["outcome"]["coding"][0]["display"]
     if basis is not None:
-        resource["basis"] = [{"reference": f"QuestionnaireResponse/{basis.id}"}]
+        resource["basis"] = [{"reference": f"QuestionnaireResponse/{basis}"}]
     if not resource["prediction"]:
         del resource["prediction"]
-    return RiskAssessment.model_validate(resource)
+    return resource
 
 
-def _medication_statements(submission: Any, result: Any) -> list[MedicationStatement]:
+def _medication_statements(submission: Any, result: Any) -> list[dict[str, Any]]:
     """Each antidepressant tried (completed) and each current medicine (active), by the names the patient
     typed with the generic the vocabulary found; the vocabulary holds no RxNorm codes, so no code is claimed."""
     document = submission.document
@@ -162,9 +172,15 @@ def _medication_statements(submission: Any, result: Any) -> list[MedicationState
             statement["dosage"] = [{"text": medicine["daily_dose"]}]
         found.append(statement)
     return [
-        MedicationStatement.model_validate(
-            {"resourceType": "MedicationStatement", "subject": subject, "dateAsserted": when, **statement}
-        )
+        {
+            "resourceType": "MedicationStatement",
+            "id": statement.pop("id"),
+            "meta": {"lastUpdated": when},
+            "subject": subject,
+            "dateAsserted": when,
+            "informationSource": subject,
+            **statement,
+        }
         for statement in found
     ]
 
@@ -172,29 +188,33 @@ def _medication_statements(submission: Any, result: Any) -> list[MedicationState
 APPOINTMENT_STATUS = {"booked": "booked", "cancelled": "cancelled", "attended": "fulfilled", "no_show": "noshow"}
 
 
-def _appointments(submission: Any) -> list[FhirAppointment]:
+def _appointment(row: Any) -> dict[str, Any]:
     from scheduling.models import Appointment
 
-    rows = Appointment.objects.filter(patient_id=submission.patient_id, clinic_id=submission.clinic_id).select_related(
-        "clinician"
-    )
-    return [
-        FhirAppointment.model_validate(
-            {
-                "resourceType": "Appointment",
-                "id": str(row.pk),
-                "status": APPOINTMENT_STATUS[row.status],
-                "appointmentType": {"text": str(Appointment.Kind(row.kind).label)},
-                "start": row.starts_at.isoformat(),
-                "end": row.ends_at.isoformat(),
-                "participant": [
-                    {"actor": {"reference": f"Patient/{submission.patient_id}"}, "status": "accepted"},
-                    {"actor": {"display": row.clinician.get_full_name()}, "status": "accepted"},
-                ],
-            }
-        )
-        for row in rows.order_by("starts_at")
-    ]
+    return {
+        "resourceType": "Appointment",
+        "id": str(row.pk),
+        "meta": {"lastUpdated": row.updated_at.isoformat()},
+        "status": APPOINTMENT_STATUS[row.status],
+        "appointmentType": {"text": str(Appointment.Kind(row.kind).label)},
+        "start": row.starts_at.isoformat(),
+        "end": row.ends_at.isoformat(),
+        "participant": [
+            {"actor": {"reference": f"Patient/{row.patient_id}"}, "status": "accepted"},
+            {"actor": {"display": row.clinician.get_full_name()}, "status": "accepted"},
+        ],
+    }
+
+
+def _appointments(patient_ids: Collection[Any], clinic_id: Any) -> dict[Any, list[dict[str, Any]]]:
+    """Each patient's consultations and evaluations at the clinic, oldest first (one query for many patients)."""
+    from scheduling.models import Appointment
+
+    found: dict[Any, list[dict[str, Any]]] = {}
+    rows = Appointment.objects.filter(patient_id__in=patient_ids, clinic_id=clinic_id).select_related("clinician")
+    for row in rows.order_by("starts_at", "pk"):
+        found.setdefault(row.patient_id, []).append(_appointment(row))
+    return found
 
 
 # The resource types a case gives, in the bundle's and the export's order.
@@ -202,6 +222,7 @@ RESOURCE_TYPES = (
     "Patient",
     "Coverage",
     "QuestionnaireResponse",
+    "Provenance",
     "Observation",
     "RiskAssessment",
     "MedicationStatement",
@@ -210,113 +231,240 @@ RESOURCE_TYPES = (
 )
 
 
+def validated(data: dict[str, Any]) -> Any:
+    """The resource as a fhir.resources model (raises on an invalid one)."""
+    return get_fhir_model_class(data["resourceType"]).model_validate(data)
+
+
+def _as_data(resource: Any) -> dict[str, Any]:
+    return json.loads(resource.model_dump_json(exclude_none=True))
+
+
+def _patient(submission: Any, last_updated: Any) -> dict[str, Any]:
+    # The Patient builder is intake.fhir.patient_resource; only meta is added here.
+    return {**_as_data(patient_resource(submission)), "meta": {"lastUpdated": last_updated.isoformat()}}
+
+
+def _coverage(submission: Any) -> dict[str, Any] | None:
+    # intake.fhir.coverage_resource builds it from the account's record; lastUpdated is the record's.
+    coverage = coverage_resource(submission)
+    if coverage is None:
+        return None
+    return {**_as_data(coverage), "meta": {"lastUpdated": submission.patient.profile.updated_at.isoformat()}}
+
+
+def _versions(submission: Any) -> list[Any]:
+    """The versions `submission` amends, oldest first (each amends the one before)."""
+    from intake.models import IntakeSubmission
+
+    chain, current = [], submission
+    while current.amends_id:
+        current = IntakeSubmission.objects.select_related("draft").get(pk=current.amends_id)
+        chain.append(current)
+    return chain[::-1]
+
+
+def _submission_data(
+    submission: Any, result: Any, kinds: Collection[str], *, answers: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """One submitted version's resources (not the patient's, nor their appointments and documents)."""
+    found: list[dict[str, Any]] = []
+    if answers is None and {"QuestionnaireResponse", "Provenance", "RiskAssessment"} & set(kinds):
+        answers = questionnaire_response_data(submission)
+    if "QuestionnaireResponse" in kinds and answers:
+        found.append(answers)
+    if "Provenance" in kinds and answers and (provenance := amendment_provenance_data(submission)):
+        found.append(provenance)
+    if "Observation" in kinds:
+        found += _observations(submission)
+    basis = answers["id"] if answers else None
+    if "RiskAssessment" in kinds and (risk := _risk_assessment(result, patient_id=submission.patient_id, basis=basis)):
+        found.append(risk)
+    if "MedicationStatement" in kinds:
+        found += _medication_statements(submission, result)
+    return found
+
+
 def case_resources(
     case: Any, kinds: Collection[str] = RESOURCE_TYPES, *, document_url: Any = api_download_url
 ) -> list[Any]:
     """The case's resources of the given types, validated, in the bundle's order; `document_url(document)` is
-    where each DocumentReference's file is downloaded (the FHIR API's Binary unless told otherwise)."""
+    where each DocumentReference's file is downloaded (the FHIR API's Binary unless told otherwise).
+
+    An amendment brings the versions it replaces (their responses, and the Provenance linking each version to
+    the one before), so that every reference in the case's Bundle resolves inside it."""
     submission = case.submission
-    # Without the answers in a form FHIR can carry faithfully (submitted_answers), the bundle still has the
-    # patient and the rest, which come from the frozen document and the result. The RiskAssessment is based on
-    # the answers only when they are given.
-    answers = questionnaire_response(submission) if {"QuestionnaireResponse", "RiskAssessment"} & set(kinds) else None
-    found: list[Any] = []
+    found: list[dict[str, Any]] = []
     if "Patient" in kinds:
-        found.append(patient_resource(submission))
-    if "Coverage" in kinds and (coverage := coverage_resource(submission)):
+        found.append(_patient(submission, submission.submitted_at))
+    if "Coverage" in kinds and (coverage := _coverage(submission)):
         found.append(coverage)
-    if "QuestionnaireResponse" in kinds and answers:
-        found.append(answers)
-    if "Observation" in kinds:
-        found += _observations(submission)
-    if "RiskAssessment" in kinds and (risk := _risk_assessment(case, basis=answers)):
-        found.append(risk)
-    if "MedicationStatement" in kinds:
-        found += _medication_statements(submission, case.result)
+    # Without the answers in a form FHIR can carry faithfully (submitted_answers), the bundle still has the
+    # patient and the rest, which come from the frozen document and the result.
+    earlier = _versions(submission) if "QuestionnaireResponse" in kinds and submission.amends_id else []
+    given: set[Any] = set()  # the versions whose responses are in the bundle
+    for version in earlier:
+        if data := questionnaire_response_data(version):
+            found.append(data)
+            given.add(version.pk)
+            if "Provenance" in kinds and version.amends_id in given:
+                found.append(amendment_provenance_data(version))
+    for data in _submission_data(submission, case.result, kinds):
+        if data["resourceType"] == "Provenance" and submission.amends_id not in given:
+            continue  # the replaced version's answers are not expressible: nothing to link to
+        found.append(data)
     if "Appointment" in kinds:
-        found += _appointments(submission)
+        found += _appointments([submission.patient_id], submission.clinic_id).get(submission.patient_id, [])
+    resources = [validated(data) for data in found]
     if "DocumentReference" in kinds:
-        found += document_references(patient_id=submission.patient_id, clinic=case.clinic, url_for=document_url)
-    return found
+        resources += [
+            with_meta(reference, reference.date)
+            for reference in document_references(
+                patient_id=submission.patient_id, clinic=case.clinic, url_for=document_url
+            )
+        ]
+    return resources
 
 
 def case_bundle(case: Any) -> Bundle:
-    """For a psychiatrist to download: each document's link is the staff download (signed in, audited)."""
+    """For a psychiatrist to download: each document's link is the staff download (signed in, audited).
+    Every entry's fullUrl is its resource's address on the FHIR base, so "Patient/<id>" resolves to its entry."""
     resources = case_resources(case, document_url=staff_download_url)
+    base = fhir_base()
     return Bundle.model_validate(
         {
             "resourceType": "Bundle",
             "id": f"case-{case.pk}",
+            "meta": {"lastUpdated": max(r.meta.lastUpdated for r in resources).isoformat()},
             "type": "collection",
             "timestamp": timezone.now().isoformat(),
-            "entry": [
-                {
-                    "fullUrl": f"urn:uuid:{resource.id}"
-                    if _is_uuid(resource.id)
-                    else f"urn:ketamine-intake:{resource.id}",
-                    "resource": resource,
-                }
-                for resource in resources
-            ],
+            "entry": [{"fullUrl": full_url(resource, base), "resource": resource} for resource in resources],
         }
     )
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
+def _period(clinic: Any, since: Any, until: Any) -> dict[str, Any]:
+    zone = ZoneInfo(clinic.time_zone)
+    lookups = {}
+    if since is not None:
+        lookups["submitted_at__gte"] = datetime.combine(since, time.min, tzinfo=zone)
+    if until is not None:
+        lookups["submitted_at__lte"] = datetime.combine(until, time.max, tzinfo=zone)
+    return lookups
+
+
+def _results(submissions: list[Any]) -> dict[Any, Any]:
+    """Each submission's screening result: its review case's (the result the case was opened from), else the
+    latest one (a submission that went to the coordinators' worklist has no case)."""
+    from .models import ReviewCase, ScreeningResult
+
+    ids = [s.pk for s in submissions]
+    by_id, found = {}, {}
+    for result in ScreeningResult.objects.filter(submission_id__in=ids).select_related("policy").order_by("created_at"):
+        by_id[result.pk] = found[result.submission_id] = result
+    cases = ReviewCase.objects.filter(submission_id__in=ids, result__isnull=False)
+    for submission_id, result_id in cases.order_by("created_at", "pk").values_list("submission_id", "result_id"):
+        if result_id in by_id:
+            found[submission_id] = by_id[result_id]
+    return found
+
+
+def _documents(patient_ids: Collection[Any], clinic: Any) -> dict[Any, list[dict[str, Any]]]:
+    from intake.models import Document
+
+    found: dict[Any, list[dict[str, Any]]] = {}
+    rows = Document.objects.select_related("clinic").filter(patient_id__in=patient_ids, clinic=clinic)
+    for document in rows.order_by("uploaded_at", "id"):
+        data = _as_data(document_reference(document, url=api_download_url(document)))
+        found.setdefault(document.patient_id, []).append(
+            {**data, "meta": {"lastUpdated": document.uploaded_at.isoformat()}}
+        )
+    return found
+
+
+CHUNK = 500
+
+
+def bulk_data(
+    *,
+    clinic: Any,
+    since: Any = None,
+    until: Any = None,
+    kinds: Collection[str] = RESOURCE_TYPES,
+    patients: Collection[Any] | None = None,
+    since_instant: datetime | None = None,
+    until_instant: datetime | None = None,
+) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """Every patient with a submission at the clinic in the period (`since` and `until` dates included, in the
+    clinic's time zone), with or without a review case, as (patient id, resource as JSON data), each resource
+    once, patient by patient in id order; `patients` only those patients (a part of a $export job), and
+    `since_instant`/`until_instant` bounds in time (Bulk Data's _since and the job's transaction time).
+
+    Streamed: submissions are read a chunk of patients at a time, with their results, appointments and
+    documents in one query each, so memory stays flat and the queries do not grow with the patients.
+    Responses come from the stored answers (no forms are run)."""
+    from intake.models import IntakeSubmission
+
+    # Not the drafts: their raw answers are read only for a version sent before answers were stored.
+    rows = IntakeSubmission.objects.filter(clinic=clinic, **_period(clinic, since, until)).select_related(
+        "patient", "patient__profile"
+    )
+    if patients is not None:
+        rows = rows.filter(patient_id__in=list(patients))
+    if since_instant is not None:
+        rows = rows.filter(submitted_at__gte=since_instant)
+    if until_instant is not None:
+        rows = rows.filter(submitted_at__lte=until_instant)
+    rows = rows.order_by("patient_id", "submitted_at", "pk")
+    kinds = set(kinds)
+    batch: list[Any] = []
+    for submission in rows.iterator(chunk_size=CHUNK):
+        if len(batch) >= CHUNK and submission.patient_id != batch[-1].patient_id:
+            yield from _batch_data(batch, clinic, kinds)
+            batch = []
+        batch.append(submission)
+    if batch:
+        yield from _batch_data(batch, clinic, kinds)
+
+
+def _batch_data(batch: list[Any], clinic: Any, kinds: set[str]) -> Iterator[tuple[Any, dict[str, Any]]]:
+    patient_ids = list(dict.fromkeys(s.patient_id for s in batch))
+    results = _results(batch) if {"RiskAssessment", "MedicationStatement"} & kinds else {}
+    appointments = _appointments(patient_ids, clinic.pk) if "Appointment" in kinds else {}
+    documents = _documents(patient_ids, clinic) if "DocumentReference" in kinds else {}
+    by_patient: dict[Any, list[Any]] = {}
+    for submission in batch:
+        by_patient.setdefault(submission.patient_id, []).append(submission)
+    for patient_id, submissions in by_patient.items():
+        latest = submissions[-1]
+        if "Patient" in kinds:
+            yield patient_id, _patient(latest, latest.submitted_at)
+        if "Coverage" in kinds and (coverage := _coverage(latest)):
+            yield patient_id, coverage
+        for submission in submissions:
+            for data in _submission_data(submission, results.get(submission.pk), kinds):
+                yield patient_id, data
+        for data in appointments.get(patient_id, []):
+            yield patient_id, data
+        for data in documents.get(patient_id, []):
+            yield patient_id, data
 
 
 def bulk_lines(
     *, clinic: Any, since: Any = None, until: Any = None, kinds: Collection[str] = RESOURCE_TYPES
 ) -> Iterator[tuple[str, str]]:
-    """The clinic's cases (submitted between `since` and `until`, both dates included, in the clinic's time
-    zone) as Bulk-Data-style NDJSON lines: (resource type, one resource as JSON), each resource once.
+    """bulk_data as NDJSON lines: (resource type, one resource as JSON)."""
+    yield from bulk_lines_of(bulk_data(clinic=clinic, since=since, until=until, kinds=kinds))
 
-    Streamed: cases are read in chunks and each line is made as it is asked for, so memory stays flat whatever
-    the number of cases."""
-    from datetime import datetime, time
-    from zoneinfo import ZoneInfo
 
-    from .models import ReviewCase
-
-    zone = ZoneInfo(clinic.time_zone)
-    cases = ReviewCase.objects.filter(clinic=clinic).select_related(
-        "clinic",
-        "submission",
-        "submission__patient",
-        "submission__patient__profile",
-        "submission__draft",
-        "result",
-        "result__policy",
-    )
-    if since is not None:
-        cases = cases.filter(submission__submitted_at__gte=datetime.combine(since, time.min, tzinfo=zone))
-    if until is not None:
-        cases = cases.filter(submission__submitted_at__lte=datetime.combine(until, time.max, tzinfo=zone))
-    # One patient's cases come together, so only that patient's ids are remembered (a patient with several
-    # cases, their appointments, are written once): memory does not grow with the clinic.
-    patient_id, seen = None, set()
-    for case in cases.order_by("submission__patient_id", "submission__submitted_at", "pk").iterator(chunk_size=200):
-        first = case.submission.patient_id != patient_id
-        if first:
-            patient_id, seen = case.submission.patient_id, set()
-        # The patient's documents belong to the patient at the clinic, not to a case: read them once per patient.
-        wanted = kinds if first else [kind for kind in kinds if kind != "DocumentReference"]
-        for resource in case_resources(case, wanted):
-            kind = resource.get_resource_type()
-            if (kind, resource.id) in seen:
-                continue
-            seen.add((kind, resource.id))
-            yield kind, resource.model_dump_json(exclude_none=True)
+def bulk_lines_of(found: Iterator[tuple[Any, dict[str, Any]]]) -> Iterator[tuple[str, str]]:
+    for _, data in found:
+        yield data["resourceType"], json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def bulk_export(*, clinic: Any, since: Any = None, until: Any = None, open_file: Any) -> dict[str, int]:
-    """Every resource type in one pass over the cases (bulk_lines), each type to its own file:
-    `open_file(resource_type)` returns a text file to write to. Returns the number of resources per type."""
+    """Every resource type in one pass (bulk_lines), each type to its own file: `open_file(resource_type)`
+    returns a text file to write to. Returns the number of resources per type."""
     files: dict[str, Any] = {}
     counts: dict[str, int] = {}
     for kind, line in bulk_lines(clinic=clinic, since=since, until=until):

@@ -43,6 +43,12 @@ urlpatterns = [
     path("staff/<slug:clinic_slug>/policy/v<int:version>/", views_policy.policy_version, name="policy_version"),
     path("staff/<slug:clinic_slug>/ehr/", views_ehr.ehr, name="ehr"),
     path("staff/<slug:clinic_slug>/ehr/export.zip", views_ehr.ehr_export, name="ehr_export"),
+    path("staff/<slug:clinic_slug>/ehr/clients/", views_ehr.smart_client_add, name="smart_client_add"),
+    path(
+        "staff/<slug:clinic_slug>/ehr/clients/<uuid:client_id>/revoke/",
+        views_ehr.smart_client_revoke_view,
+        name="smart_client_revoke",
+    ),
     path(
         "staff/<slug:clinic_slug>/ehr/keys/<uuid:token_id>/revoke/",
         views_ehr.api_token_revoke_view,

@@ -13,13 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clinics.forms import ApiTokenForm
+from clinics.forms import ApiTokenForm, SmartClientForm
 from clinics.models import Role
 from clinics.permissions import clinic_role_required
-from clinics.selectors import api_token_in_clinic, api_tokens
-from clinics.services import api_token_create, api_token_revoke, site_url
+from clinics.selectors import api_token_in_clinic, api_tokens, smart_client_in_clinic, smart_clients
+from clinics.services import api_token_create, api_token_revoke
+from clinics.smart import smart_client_create, smart_client_revoke
 from core.audit import audit_record
-from intake.fhir import QUESTIONNAIRE_ID
+from intake.fhir import QUESTIONNAIRE_ID, fhir_base
 
 from .fhir import RESOURCE_TYPES, bulk_zip
 from .forms import FhirExportForm
@@ -33,9 +34,10 @@ def _render(
     export_form: FhirExportForm | None = None,
     token_form: ApiTokenForm | None = None,
     new_key: str = "",
+    client_form: SmartClientForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    base = site_url("/fhir/R4", request)
+    base = fhir_base(request)
     context: dict[str, Any] = {
         "clinic": request.clinic,
         "membership": request.membership,
@@ -44,6 +46,8 @@ def _render(
         "token_form": token_form or ApiTokenForm(),
         "tokens": list(api_tokens(request.clinic)),
         "new_key": new_key,
+        "client_form": client_form or SmartClientForm(prefix="client"),
+        "smart_clients": list(smart_clients(request.clinic)),
         "resource_types": RESOURCE_TYPES,
         "fhir_base": base,
         "questionnaire_url": f"{base}/Questionnaire/{QUESTIONNAIRE_ID}",
@@ -105,4 +109,37 @@ def api_token_revoke_view(request: HttpRequest, clinic_slug: str, token_id: Any)
         raise Http404("No such key.")
     api_token_revoke(token=token, actor=request.user, request=request)
     messages.success(request, f"The key \u201c{token.name}\u201d is revoked: the EHR can no longer read with it.")
+    return redirect("screening:ehr", clinic_slug=clinic_slug)
+
+
+@require_POST
+@admins
+def smart_client_add(request: HttpRequest, clinic_slug: str) -> HttpResponse:
+    """Register a SMART backend client with its public keys; its client_id is shown on the page."""
+    form = SmartClientForm(request.POST, prefix="client")
+    if form.is_valid():
+        try:
+            client = smart_client_create(
+                clinic=request.clinic,
+                name=form.cleaned_data["name"],
+                jwks=form.cleaned_data["jwks"],
+                created_by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error("name" if "name" in str(error) else "jwks", error)
+        else:
+            messages.success(request, f"\u201c{client.name}\u201d is registered. Its client_id is {client.client_id}.")
+            return redirect("screening:ehr", clinic_slug=clinic_slug)
+    return _render(request, client_form=form, status=400)
+
+
+@require_POST
+@admins
+def smart_client_revoke_view(request: HttpRequest, clinic_slug: str, client_id: Any) -> HttpResponse:
+    client = smart_client_in_clinic(request.clinic, client_id)
+    if client is None:
+        raise Http404("No such client.")
+    smart_client_revoke(client=client, actor=request.user, request=request)
+    messages.success(request, f"\u201c{client.name}\u201d is revoked: its tokens stopped working.")
     return redirect("screening:ehr", clinic_slug=clinic_slug)

@@ -19,6 +19,19 @@ def main() -> None:
         import core.outbox
 
         core.outbox.LEASE = timedelta(seconds=float(lease))
+    delay = os.environ.get("FAULTS_EXPORT_PART_DELAY")
+    if delay:  # a slow storage: each $export part takes this long, so a kill lands mid-job
+        import time
+
+        import screening.bulk_data
+
+        write = screening.bulk_data._write_part
+
+        def slow_write(*args, **kwargs):
+            time.sleep(float(delay))
+            return write(*args, **kwargs)
+
+        screening.bulk_data._write_part = slow_write
     from config.celery_app import app
 
     app.worker_main(["worker", *sys.argv[1:]])

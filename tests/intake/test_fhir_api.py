@@ -68,9 +68,17 @@ def test_fhir_metadata_is_a_capability_statement_without_a_key(client):
         "Questionnaire",
         "Patient",
         "QuestionnaireResponse",
+        "Provenance",
         "DocumentReference",
         "Binary",
+        "Group",
     }
+    assert statement.rest[0].security.service[0].coding[0].code == "SMART-on-FHIR"
+    assert {o.definition for o in statement.rest[0].operation} == {
+        "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+    }
+    last_updated = next(p for p in served["Patient"].searchParam if p.name == "_lastUpdated")
+    assert "whole day in UTC" in last_updated.documentation
     assert {p.name for p in served["QuestionnaireResponse"].searchParam} == {"patient", "_lastUpdated"}
     assert "Bearer" in statement.rest[0].security.description
     assert statement.implementation.url.endswith("/fhir/R4")
@@ -95,7 +103,13 @@ def test_fhir_api_reads_a_patient_and_their_answers_with_the_clinics_key(client,
     responses = [entry.resource for entry in bundle.entry]
     assert [r.id for r in responses] == [f"submission-{first.pk}", f"submission-{second.pk}"]
     assert {r.subject.reference for r in responses} == {f"Patient/{patient.pk}"}
-    assert responses[1].partOf[0].reference == f"QuestionnaireResponse/submission-{first.pk}"
+    assert [r.status for r in responses] == ["completed", "amended"]
+    provenance = get(client, "provenance", key, args=[f"amendment-{second.pk}"]).json()
+    assert provenance["target"] == [{"reference": f"QuestionnaireResponse/submission-{second.pk}"}]
+    assert provenance["entity"] == [
+        {"role": "revision", "what": {"reference": f"QuestionnaireResponse/submission-{first.pk}"}}
+    ]
+    assert provenance["meta"]["lastUpdated"]
     assert bundle.entry[0].fullUrl.endswith(f"/fhir/R4/QuestionnaireResponse/submission-{first.pk}")
     rebuilt = build_document(
         answers_from_response(json.loads(responses[1].model_dump_json(exclude_none=True))),
@@ -108,6 +122,7 @@ def test_fhir_api_reads_a_patient_and_their_answers_with_the_clinics_key(client,
     assert [(e.detail["interaction"], e.detail["type"], e.detail["count"]) for e in reads] == [
         ("read", "Patient", 1),
         ("search", "QuestionnaireResponse", 2),
+        ("read", "Provenance", 1),
         ("read", "QuestionnaireResponse", 1),
     ]
     assert reads[0].clinic == clinic and reads[0].detail["ids"] == [str(patient.pk)]
@@ -159,10 +174,12 @@ def test_fhir_api_searches_by_last_updated_and_pages(client, clinic, key):
 
     def ids(name, **params):
         bundle = Bundle.model_validate_json(get(client, name, key, **params).content)
-        return [e.resource.id for e in bundle.entry]
+        return [e.resource.id for e in bundle.entry or []]
 
+    # A bare date is the whole day in the server's zone (UTC), whatever the clinic's zone.
     assert ids("response_search", _lastUpdated="ge2026-11-20") == [f"submission-{mid.pk}", f"submission-{new.pk}"]
-    assert ids("response_search", _lastUpdated="2026-11-20") == [f"submission-{mid.pk}"]
+    assert ids("response_search", _lastUpdated="2026-11-20") == []
+    assert ids("response_search", _lastUpdated="eq2026-11-21") == [f"submission-{mid.pk}"]
     assert ids("response_search", _lastUpdated=["gt2026-11-02", "lt2026-12"]) == [f"submission-{mid.pk}"]
     assert ids("response_search", _lastUpdated="le2026-11-02T18:00:00Z") == [f"submission-{old.pk}"]
     assert ids("patient_search", _lastUpdated="ge2026-12-01") == [str(new.patient_id)]
@@ -226,3 +243,84 @@ def test_fhir_last_updated_repeated_values_all_hold():
         "lt": datetime(2026, 11, 21, tzinfo=PORTLAND),
     }
     assert lookups["lt"] - lookups["gte"] == timedelta(days=11)
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+@pytest.mark.parametrize("name", ["patient_search", "metadata", "questionnaire_search"])
+def test_fhir_writes_get_a_405_operation_outcome_even_with_csrf_checks(method, name, key):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)(
+        reverse(f"fhir:{name}"), "{}", content_type="application/fhir+json", HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
+
+    assert outcome(response, 405).code == "not-supported"
+
+
+def test_fhir_count_zero_gives_the_total_only(client, clinic, key):
+    for _ in range(3):
+        send(clinic, UserFactory(), "eligible")
+
+    bundle = get(client, "response_search", key, _count="0").json()
+
+    assert bundle["type"] == "searchset" and bundle["total"] == 3
+    assert "entry" not in bundle
+    assert [link["relation"] for link in bundle["link"]] == ["self"]
+    assert get(client, "patient_search", key, _count="0").json()["total"] == 3
+
+
+def test_fhir_questionnaire_is_searchable_by_its_canonical_and_version(client):
+    from intake.fhir import QUESTIONNAIRE_VERSION, canonical_url
+
+    def found(**params):
+        bundle = get(client, "questionnaire_search", **params).json()
+        return [e["resource"]["id"] for e in bundle.get("entry", [])], bundle["total"]
+
+    assert found(url=canonical_url()) == (["ketamine-intake"], 1)
+    assert found(url=canonical_url(), version=QUESTIONNAIRE_VERSION) == (["ketamine-intake"], 1)
+    assert found(url=f"{canonical_url()}|{QUESTIONNAIRE_VERSION}") == (["ketamine-intake"], 1)
+    assert found(url=canonical_url(), version="1999.01") == ([], 0)
+    assert found(url="http://example.org/Questionnaire/phq9") == ([], 0)
+
+
+def test_fhir_links_use_fhir_base_url_or_the_requests_own_host(client, clinic, key, settings):
+    send(clinic, UserFactory(), "eligible")
+
+    here = get(client, "response_search", key).json()
+    assert here["link"][0]["url"].startswith("http://testserver/fhir/R4/QuestionnaireResponse?")
+    assert here["entry"][0]["fullUrl"].startswith("http://testserver/fhir/R4/QuestionnaireResponse/")
+
+    settings.FHIR_BASE_URL = "https://fhir.clinic.example/fhir/R4/"
+    there = get(client, "response_search", key).json()
+    assert there["entry"][0]["fullUrl"].startswith("https://fhir.clinic.example/fhir/R4/QuestionnaireResponse/")
+    assert there["entry"][0]["resource"]["questionnaire"].startswith(
+        "https://fhir.clinic.example/fhir/R4/Questionnaire/ketamine-intake|"
+    )
+
+
+def test_fhir_searchset_references_resolve_in_the_bundle_or_on_the_server(client, clinic, key):
+    """A searchset holds the matches only: each reference either names an entry or reads as exactly that
+    resource from this server (with the same key)."""
+    from tests.fhir_checks import references
+
+    patient = UserFactory()
+    first = send(clinic, patient, "needs_review")
+    review_case_claim(case_id=case_of(first).pk, user=clinic.psychiatrist)
+    review_case_request_info(case_id=case_of(first).pk, user=clinic.psychiatrist, patient_message="What dose?")
+    amend(first, "needs_review")
+    checked = 0
+    for name in ("response_search", "patient_search", "document_reference_search"):
+        bundle = get(client, name, key).json()
+        full_urls = {entry["fullUrl"] for entry in bundle.get("entry", [])}
+        for entry in bundle.get("entry", []):
+            base = entry["fullUrl"].rsplit("/", 2)[0]
+            for _, ref in references(entry["resource"]):
+                target = f"{base}/{ref}"
+                if target in full_urls:
+                    continue
+                found = client.get(target.removeprefix("http://testserver"), HTTP_AUTHORIZATION=f"Bearer {key}")
+                assert found.status_code == 200, target
+                assert f"{found.json()['resourceType']}/{found.json()['id']}" == ref
+                checked += 1
+    assert checked >= 2

@@ -16,6 +16,7 @@ from core.models import AuditEvent
 from intake.builder import build_document
 from intake.fhir import answers_from_response
 from tests.factories import UserFactory, login_staff
+from tests.fhir_checks import references, unresolved, without_last_updated
 from tests.intake.submissions import amend, case_of, send, staffed_clinic
 
 pytestmark = pytest.mark.django_db
@@ -92,9 +93,43 @@ def test_fhir_case_bundle_of_an_amendment_points_to_the_version_it_replaces(clie
 
     bundle = Bundle.model_validate_json(client.get(bundle_url(case_of(second))).content)
 
-    response = next(e.resource for e in bundle.entry if e.resource.get_resource_type() == "QuestionnaireResponse")
-    assert response.status == "amended"
-    assert response.partOf[0].reference == f"QuestionnaireResponse/submission-{first.pk}"
+    responses = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "QuestionnaireResponse"]
+    assert [r.id for r in responses] == [f"submission-{first.pk}", f"submission-{second.pk}"]
+    assert [r.status for r in responses] == ["completed", "amended"]
+    (provenance,) = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "Provenance"]
+    assert provenance.target[0].reference == f"QuestionnaireResponse/submission-{second.pk}"
+    assert provenance.entity[0].role == "revision"
+    assert provenance.entity[0].what.reference == f"QuestionnaireResponse/submission-{first.pk}"
+    assert unresolved(json.loads(bundle.model_dump_json(exclude_none=True))) == []
+
+
+def test_fhir_case_bundle_references_all_resolve_and_every_resource_says_when_it_changed(client, clinic):
+    from scheduling.models import Appointment
+
+    case = case_of(send(clinic, UserFactory(), "needs_review"))
+    start = timezone.now() + timedelta(days=3)
+    Appointment.objects.create(
+        clinic=clinic,
+        kind=Appointment.Kind.EVALUATION,
+        clinician=clinic.psychiatrist,
+        patient=case.submission.patient,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=90),
+        booked_by=clinic.coordinator,
+        series=uuid.uuid4(),
+    )
+    login_staff(client, clinic.psychiatrist)
+
+    bundle = json.loads(client.get(bundle_url(case)).content)
+
+    assert len(bundle["entry"]) > 5
+    assert unresolved(bundle) == []
+    assert sum(1 for _ in (r for e in bundle["entry"] for r in references(e["resource"]))) > 5
+    assert without_last_updated([e["resource"] for e in bundle["entry"]]) == []
+    assert bundle["meta"]["lastUpdated"]
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        assert entry["fullUrl"].endswith(f"/fhir/R4/{resource['resourceType']}/{resource['id']}")
 
 
 def test_fhir_case_bundle_is_scoped_like_the_case_page(client, clinic):
@@ -115,6 +150,8 @@ def test_fhir_case_bundle_without_the_stored_answers_still_has_the_patient_and_o
     draft = case.submission.draft
     draft.answers = {}  # as for a case imported or seeded without the wizard's answers
     draft.save(update_fields=["answers"])
+    case.submission.answers = None
+    case.submission.save(update_fields=["answers"])
     login_staff(client, clinic.admin)
 
     response = client.get(bundle_url(case))

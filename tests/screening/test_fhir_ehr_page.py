@@ -151,3 +151,32 @@ def test_fhir_ehr_page_is_the_clinic_admins_only(client, clinic):
     theirs.refresh_from_db()
     assert theirs.is_active
     assert not AuditEvent.objects.filter(action="clinic.fhir_export").exists()
+
+
+def test_a_clinic_admin_registers_and_revokes_a_smart_backend_client(client, clinic):
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from jwt.algorithms import ECAlgorithm
+
+    from clinics.models import SmartClient
+
+    public = json.loads(ECAlgorithm.to_jwk(ec.generate_private_key(ec.SECP384R1()).public_key()))
+    add = reverse("screening:smart_client_add", kwargs={"clinic_slug": clinic.slug})
+    login_staff(client, clinic.admin)
+
+    refused = client.post(
+        add, {"client-name": "Warehouse", "client-jwks": '{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}'}
+    )
+    assert refused.status_code == 400
+    assert "private key" in refused.content.decode()
+    assert 'value="Warehouse"' in refused.content.decode()
+
+    made = client.post(add, {"client-name": "Warehouse", "client-jwks": json.dumps({"keys": [public]})}, follow=True)
+
+    smart = SmartClient.objects.get()
+    assert smart.clinic == clinic and smart.jwks == {"keys": [public]}
+    assert smart.client_id in made.content.decode()
+    assert AuditEvent.objects.filter(action="smart_client.create", clinic=clinic).exists()
+    revoke = reverse("screening:smart_client_revoke", kwargs={"clinic_slug": clinic.slug, "client_id": smart.pk})
+    client.post(revoke)
+    smart.refresh_from_db()
+    assert smart.revoked_at is not None and smart.revoked_by == clinic.admin

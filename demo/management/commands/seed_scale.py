@@ -14,6 +14,7 @@ Development and benchmark databases only: it refuses to run with DJANGO_ENV=prod
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 import uuid
@@ -146,6 +147,13 @@ def _pick(rng: random.Random, table: tuple, age: timedelta) -> str:
 def _fields(model: type[models.Model]) -> set[str]:
     concrete = [f for f in model._meta.get_fields() if getattr(f, "concrete", False)]
     return {f.name for f in concrete} | {f.attname for f in concrete}
+
+
+@functools.cache
+def _cleaned_answers() -> dict[str, Any]:
+    from intake import steps
+
+    return steps.check(ANSWERS, sent=True).answers()
 
 
 def _only(model: type[models.Model], **values: Any) -> models.Model:
@@ -330,6 +338,9 @@ def _seed_batch(ctx: _Context, *, first: int, moments: list[datetime]) -> dict[s
                 draft=d,
                 version=1,
                 document=doc,
+                # The builder's input the wizard stores with each submission (FHIR responses are made from it):
+                # the drafts' answers, the same for every seeded patient, while the frozen documents vary.
+                answers=_cleaned_answers(),
                 consent_version=CONSENT_VERSION,
                 consent_text="Made-up consent for the scale benchmark.",
                 signed_name="Scale Patient",
