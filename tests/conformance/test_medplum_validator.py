@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinics.services import api_token_create
+from core.models import PatientProfile
 from screening.services import review_case_claim, review_case_request_info
 from screening.tasks import bulk_export_run
 from tests.factories import UserFactory, login_staff
@@ -61,6 +62,18 @@ def test_case_bundle_export_and_api_answers_pass_medplums_validator(client, tmp_
     review_case_claim(case_id=case.pk, user=clinic.psychiatrist)
     review_case_request_info(case_id=case.pk, user=clinic.psychiatrist, patient_message="What dose?")
     second = amend(first, "needs_review")
+    # The record as the patient last saved it (after the amendment's pages): insurance and a primary care clinician (Coverage, generalPractitioner).
+    PatientProfile.objects.filter(user=first.patient).update(
+        preferred_name="Al",
+        pcp_name="Dr. Dana Lee",
+        pcp_practice="Alder Family Medicine",
+        pcp_phone="+15035550188",
+        payment="insurance",
+        payer_name="Cascade Health Plan",
+        member_id="W123456789",
+        group_number="G-100",
+        subscriber_relationship="self",
+    )
     send(clinic, UserFactory(), "eligible")  # no review case
     send(clinic, UserFactory(), "urgent")
     start = timezone.now() + timedelta(days=2)
@@ -84,6 +97,10 @@ def test_case_bundle_export_and_api_answers_pass_medplums_validator(client, tmp_
         reverse("screening:case_fhir", kwargs={"clinic_slug": clinic.slug, "case_id": case_of(second).pk})
     ).json()
     assert unresolved(bundle) == []
+    kinds = {entry["resource"]["resourceType"] for entry in bundle["entry"]}
+    assert {"Patient", "Coverage", "QuestionnaireResponse", "Provenance"} <= kinds
+    patient = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    assert patient["name"][0]["family"] and patient["identifier"] and patient["generalPractitioner"]
     resources.append(bundle)
     client.logout()
 
@@ -95,7 +112,7 @@ def test_case_bundle_export_and_api_answers_pass_medplums_validator(client, tmp_
     for output in manifest["output"]:
         body = b"".join(client.get(output["url"], **auth).streaming_content).decode()
         exported += [json.loads(line) for line in body.splitlines()]
-    assert {"Patient", "QuestionnaireResponse", "Provenance", "Observation", "RiskAssessment"} <= {
+    assert {"Patient", "Coverage", "QuestionnaireResponse", "Provenance", "Observation", "RiskAssessment"} <= {
         r["resourceType"] for r in exported
     }
     resources += exported
