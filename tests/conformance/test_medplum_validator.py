@@ -62,7 +62,7 @@ def test_case_bundle_export_and_api_answers_pass_medplums_validator(client, tmp_
     review_case_claim(case_id=case.pk, user=clinic.psychiatrist)
     review_case_request_info(case_id=case.pk, user=clinic.psychiatrist, patient_message="What dose?")
     second = amend(first, "needs_review")
-    # The record as the patient last saved it (after the amendment's pages): insurance and a primary care clinician (Coverage, generalPractitioner).
+    # The record as the patient last saved it (after the amendment): insurance and a primary care clinician.
     PatientProfile.objects.filter(user=first.patient).update(
         preferred_name="Al",
         pcp_name="Dr. Dana Lee",
