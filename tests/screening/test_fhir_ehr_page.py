@@ -180,3 +180,13 @@ def test_a_clinic_admin_registers_and_revokes_a_smart_backend_client(client, cli
     client.post(revoke)
     smart.refresh_from_db()
     assert smart.revoked_at is not None and smart.revoked_by == clinic.admin
+
+
+def test_the_ehr_page_is_titled_by_its_name_and_shows_the_bulk_clients_once(client, clinic):
+    login_staff(client, clinic.admin)
+
+    html = client.get(page(clinic)).content.decode()
+
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith(f"EHR connection — {clinic.name}") and "<" not in title
+    assert html.count('id="smart-heading"') == 1
