@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import AuditEvent, Notification
+from core.models import AuditEvent, Notification, PatientProfile, User
 from core.notifications import inbox_link
 from intake import steps
 from intake.services import draft_get_or_start, draft_report_risk, submission_submit
@@ -120,8 +120,9 @@ def test_the_item_page_shows_who_to_call_their_preferences_emergency_contact_and
     assert "Jordan Castillo (Brother)" in page and 'href="tel:+15035550177"' in page
     assert "C-SSRS" in page and "table-warning" in page  # the positive answers stand out
     assert "Acknowledge urgent alert" in page
-    assert "4 of 13 intake pages complete so far" in page
-    assert "Every answer given so far (4 pages)" in page and "How you have been feeling" in page
+    done = steps.ANSWER_STEPS.index("safety") + 1  # every page up to the safety questions
+    assert f"{done} of {len(steps.ANSWER_STEPS)} intake pages complete so far" in page
+    assert f"Every answer given so far ({done} pages)" in page and "How you have been feeling" in page
     assert "Antidepressants you have taken" not in page
     event = AuditEvent.objects.get(action="intake_alert.view")
     assert (event.actor, event.object_id) == (clinic.psychiatrist, str(alert.pk))
@@ -218,6 +219,11 @@ def test_another_clinics_item_is_not_found(client, clinic, patient):
 
 def test_a_psychiatrist_logs_a_call_from_the_urgent_case_and_the_coordinators_see_it(client, clinic, patient):
     case = case_of(send(clinic, patient, "urgent"))
+    # The intake's pages saved the helper's own contact answers to the account: put the patient's back.
+    PatientProfile.objects.filter(user=patient).update(
+        emergency_name="Jordan Castillo", emergency_relationship="Brother", emergency_phone="+15035550177"
+    )
+    User.objects.filter(pk=patient.pk).update(phone="+15035550123", voicemail_ok=False, call_time="evening")
     login_staff(client, clinic.psychiatrist)
 
     page = client.get(case_url(case)).content.decode()
