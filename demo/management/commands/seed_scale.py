@@ -89,6 +89,14 @@ ANSWERS = {
             ]
         },
         "treatment": {"prior_ketamine": "never"},
+        "other-treatments": {
+            "episode_months": "14",
+            "therapy": ["cbt"],
+            "therapy_months": "6",
+            "ect": "no",
+            "tms": "no",
+            "augmentation": "no",
+        },
         "mental-health": {"psychosis": "never", "schizophrenia": "no", "mania": "no"},
         "heart": {
             "hypertension": "no",
