@@ -414,9 +414,9 @@ def test_queue_and_case_pages_run_a_fixed_number_of_queries_at_10_and_1000_cases
     _bulk_cases(clinic, case, 9)
     login_staff(client, getattr(clinic, role))
     # session, user, device, staff check, membership, the page's reads (queue: rows + counts; case: case, versions,
-    # results, history, psychiatrists, the contact log), audit (lock, last hash, insert), site-wide context,
-    # session save, savepoints
-    limit = 21
+    # results, history, psychiatrists, the contact log, the documents), audit (lock, last hash, insert), site-wide
+    # context, session save, savepoints
+    limit = 22
 
     with django_assert_max_num_queries(limit) as small_queue:
         assert client.get(queue_url(clinic)).status_code == 200
