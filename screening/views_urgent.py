@@ -158,4 +158,4 @@ def intake_alert_call(request: HttpRequest, clinic_slug: str, alert_id: Any) -> 
     logged, form = _log_call(request, clinic=alert.clinic, patient=alert.patient)
     if logged:
         return redirect(_alert_url(alert) + "#contact-heading")
-    return _render_alert(request, alert, form=form, status=400)
+    return _render_alert(request, alert, form=form)  # the page again with the error by the field (a view: audited)

@@ -10,10 +10,10 @@ from screening.models import IntakeAlert
 from tests.authz.helpers import patient_own, staff
 
 EXPECTED = {
-    "screening:case_call": staff("psychiatrist_a", status=400, method="post"),  # what happened is required
+    "screening:case_call": staff("psychiatrist_a", method="post"),  # the case page again: what happened is required
     "screening:intake_alert": staff("admin_a", "psychiatrist_a"),
     "screening:intake_alert_acknowledge": staff("psychiatrist_a", status=302, method="post"),
-    "screening:intake_alert_call": staff("psychiatrist_a", status=400, method="post"),  # what happened is required
+    "screening:intake_alert_call": staff("psychiatrist_a", method="post"),  # the item again: what happened is required
     "patients:reply": patient_own(400, "post"),  # the answer is required
 }
 
