@@ -62,8 +62,11 @@ def _counter(queries: list[str]):
 
 def test_page_cost(client, world):
     top = int(os.environ.get("PROFILE_TOP", "0"))
+    only = os.environ.get("PAGES", "")  # e.g. PAGES="intake step,queue": those pages only
     rows = []
     for label, role, name, kwarg_names in PAGES:
+        if only and not any(part.strip() in label for part in only.split(",")):
+            continue
         client.logout()
         world.sign_in(client, role)
         url = reverse(name, kwargs=world.kwargs_for(name, kwarg_names))
