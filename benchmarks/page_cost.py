@@ -88,7 +88,7 @@ def test_page_cost(client, world):
             client.get(url)
             profile.disable()
             out = io.StringIO()
-            pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(top)
+            pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(top)
             print(f"\n=== {label}\n" + "\n".join(out.getvalue().splitlines()[6:]))
     print(f"\n{'page':<28} {'CPU ms':>7} {'queries':>8}")
     for label, cpu, n in rows:
