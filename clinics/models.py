@@ -1,6 +1,8 @@
 """Clinics, who works there in which role, invitations, and the versioned screening policy."""
 
 import uuid
+from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -8,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from localflavor.us.models import USStateField
@@ -36,6 +39,17 @@ TIME_ZONE_PHRASES = {
     "Pacific/Honolulu": _("Hawaii time"),
     "America/Puerto_Rico": _("Atlantic time"),
 }
+
+
+def state_display(code: str) -> str:
+    """What get_state_display() gives, from a dict built once: Django's own hashes the field's ~60 lazy choices
+    on every call (one translation lookup each), ~1.5 ms per clinic on the directory."""
+    return force_str(_state_names().get(code, code), strings_only=True)
+
+
+@lru_cache(maxsize=1)
+def _state_names() -> dict[str, Any]:
+    return dict(USStateField().flatchoices)
 
 
 class Clinic(models.Model):
@@ -95,6 +109,9 @@ class Clinic(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_state_display(self) -> str:
+        return state_display(self.state)
+
     @property
     def public_description(self) -> str:
         """The description in the page's language: Spanish when the clinic gave one, else English."""
@@ -120,6 +137,9 @@ class ServedState(models.Model):
 
     def __str__(self) -> str:
         return self.state
+
+    def get_state_display(self) -> str:
+        return state_display(self.state)
 
 
 class Role(models.TextChoices):

@@ -50,6 +50,9 @@ class Kind:
     digest: Callable[[Sequence[Any]], Any] | None = None
     # False: e-mail only, never listed in the inbox (a password-reset link is not news to read later).
     inbox: bool = True
+    # True: the e-mail depends only on the event (kind, object, clinic) and the language, never on who gets it;
+    # one event's rows (every psychiatrist for an urgent case) render it once per language (core.outbox).
+    same_for_everyone: bool = False
 
 
 _registry: dict[str, Kind] = {}
@@ -71,6 +74,7 @@ def notification_kind(
     link: Callable[[Any], str] | None = None,
     digest: Callable[[Sequence[Any]], Any] | None = None,
     inbox: bool = True,
+    same_for_everyone: bool = False,
 ) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
     """Register the decorated `(notification) -> Message` as the e-mail of kind `name`.
 
@@ -91,6 +95,7 @@ def notification_kind(
             audience=audience,
             digest=digest,
             inbox=inbox,
+            same_for_everyone=same_for_everyone,
         )
         return email
 

@@ -262,9 +262,10 @@ def _email(notification: Notification, message: Any, kind: Kind) -> EmailMessage
     )
 
 
-def outbox_deliver(notification_id: Any) -> str:
+def outbox_deliver(notification_id: Any, rendered: dict[tuple, Any] | None = None) -> str:
     """Send one unsent e-mail row (and, for a digest kind, the rest of its group) at most once.
 
+    `rendered`: messages already rendered by the caller's loop, for kinds that are the same for everyone.
     Returns "sent", "skipped" (settled without sending: the recipient left, or the kind has nothing to send
     any more), "failed" (backing off), or "busy" (already sent, being sent by someone else, not due, or not
     an e-mail row).
@@ -310,8 +311,17 @@ def outbox_deliver(notification_id: Any) -> str:
         return "skipped"
     message = None
     try:
-        with translation.override(_language(notification)):
-            message = kind.digest(batch) if kind.digest is not None and len(batch) > 1 else kind.email(notification)
+        language = _language(notification)
+        with translation.override(language):
+            if kind.digest is not None and len(batch) > 1:
+                message = kind.digest(batch)
+            elif kind.same_for_everyone and rendered is not None:
+                key = (kind.name, notification.object_type, notification.object_id, notification.clinic_id, language)
+                if key not in rendered:
+                    rendered[key] = kind.email(notification)
+                message = rendered[key]
+            else:
+                message = kind.email(notification)
             email = _email(notification, message, kind) if message is not None else None
         if email is not None:  # None: moot now (the address was confirmed, the invitation revoked)
             email.send()

@@ -38,10 +38,11 @@ def outbox_send_many(notification_ids: list[str]) -> int:
     Safe twice like outbox_send; rows left when the time budget runs out are sent by the beat."""
     started = time.monotonic()
     sent = 0
+    rendered: dict[tuple, object] = {}  # one event: an e-mail the same for everyone is rendered once per language
     for notification_id in notification_ids:
         if time.monotonic() - started > RESEND_BUDGET_SECONDS:
             break
-        if outbox_deliver(notification_id) == "sent":
+        if outbox_deliver(notification_id, rendered) == "sent":
             sent += 1
     return sent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from crispy_forms.bootstrap import InlineRadios
@@ -14,7 +14,7 @@ from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
 from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from localflavor.us.us_states import CONTIGUOUS_STATES, NON_CONTIGUOUS_STATES, US_TERRITORIES
 
@@ -80,12 +80,19 @@ MAX_MEDICATIONS = 50
 
 
 def state_choices() -> list[tuple[str, str]]:
-    """US states, DC and territories by name (evaluated per form, so translations are not read at import)."""
+    """US states, DC and territories by name (evaluated when used, so translations are not read at import).
+    Django calls a callable's choices each time they are read (several times per drawing): built once per
+    language."""
+    return list(_state_choices(get_language()))
+
+
+@lru_cache(maxsize=8)
+def _state_choices(language: str) -> tuple[tuple[str, str], ...]:
     places = sorted(
         ((code, str(name)) for code, name in CONTIGUOUS_STATES + NON_CONTIGUOUS_STATES + US_TERRITORIES),
         key=lambda place: place[1],
     )
-    return [("", str(_("Choose your state"))), *places]
+    return (("", str(_("Choose your state"))), *places)
 
 
 def radio(label: str, choices: list, *, help_text: str = "", required: bool = True, coerce=None) -> forms.Field:

@@ -86,7 +86,9 @@ notification_kind(
 # --- psychiatrists ---------------------------------------------------------------------------------
 
 
-@notification_kind("case.urgent", audience="staff", in_app="New urgent case at {clinic}.", link=case_link)
+@notification_kind(
+    "case.urgent", audience="staff", in_app="New urgent case at {clinic}.", link=case_link, same_for_everyone=True
+)
 def case_urgent(notification: Any) -> Message:
     clinic = clinic_name(notification)
     minutes = getattr(notification.clinic, "urgent_ack_minutes", 30)
@@ -111,7 +113,12 @@ def case_new_digest(notifications: Sequence[Any]) -> Message:
 
 
 @notification_kind(
-    "case.new", audience="staff", in_app="New case to review at {clinic}.", link=case_link, digest=case_new_digest
+    "case.new",
+    audience="staff",
+    in_app="New case to review at {clinic}.",
+    link=case_link,
+    digest=case_new_digest,
+    same_for_everyone=True,
 )
 def case_new(notification: Any) -> Message:
     clinic = clinic_name(notification)

@@ -73,17 +73,33 @@ def cpu_snapshot(stack: Stack) -> dict[str, float]:
     return snapshot
 
 
-def cpu_lines(
-    title: str, before: dict[str, float], after: dict[str, float], requests: int, elapsed: float
-) -> list[str]:
-    """CPU milliseconds per request of each part, and how busy the machine's cores were."""
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
+    """CPU milliseconds per request of each part, and "all" across the machine."""
     used = {name: max(after.get(name, 0.0) - before.get(name, 0.0), 0.0) for name in after}
-    total = sum(used.values())
+    per = {name: 1000 * seconds / max(requests, 1) for name, seconds in used.items()}
+    per["all"] = sum(per.values())
+    return per
+
+
+def cpu_lines(
+    title: str,
+    before: dict[str, float],
+    after: dict[str, float],
+    requests: int,
+    elapsed: float,
+    budgets: dict[str, float] | None = None,
+) -> list[str]:
+    """CPU milliseconds per request of each part beside its budget, and how busy the machine's cores were."""
+    per = cpu_per_request(before, after, requests)
+    total = sum(max(after.get(name, 0.0) - before.get(name, 0.0), 0.0) for name in after)
     cores = os.cpu_count() or 1
+    budgets = budgets or {}
     lines = [f"  CPU per request, {title} ({requests} requests; cores {100 * total / elapsed / cores:.0f}% busy):"]
-    for name, seconds in sorted(used.items(), key=lambda kv: -kv[1]):
-        lines.append(f"    {name:<16} {1000 * seconds / max(requests, 1):7.2f} ms")
-    lines.append(f"    {'all':<16} {1000 * total / max(requests, 1):7.2f} ms")
+    for name, ms in sorted(per.items(), key=lambda kv: (kv[0] == "all", -kv[1])):
+        line = f"    {name:<16} {ms:7.2f} ms"
+        if name in budgets:
+            line += f"   budget {budgets[name]:.1f} ms {'ok' if ms <= budgets[name] else 'OVER'}"
+        lines.append(line)
     return lines
 
 

@@ -14,9 +14,12 @@ register = template.Library()
 
 
 def _has_errors(value: object) -> bool:
-    if isinstance(value, BaseForm):
+    # type(), not isinstance(): isinstance() would evaluate every lazy value of the context (the unread
+    # badge's count, the CSRF token) on every page, used or not. A form is never put in the context lazily.
+    kind = type(value)
+    if issubclass(kind, BaseForm):
         return value.is_bound and bool(value.errors)
-    if isinstance(value, BaseFormSet):
+    if issubclass(kind, BaseFormSet):
         return value.is_bound and value.total_error_count() > 0
     return False
 

@@ -264,6 +264,36 @@ def test_the_batch_task_sends_each_row_once_even_when_run_twice(world):
     assert sorted(m.to[0] for m in mail.outbox) == sorted([world.psychiatrist.email, world.admin.email])
 
 
+def test_an_e_mail_the_same_for_everyone_is_rendered_once_per_language(world, monkeypatch):
+    """An urgent case alerts every psychiatrist: the batch renders the alert once per language, and each person
+    still gets their own e-mail, the same as one rendered for them alone."""
+    import dataclasses
+
+    kind = notifications.kind_for("case.urgent")
+    rendered = []
+
+    def counting(notification):
+        rendered.append(notification.recipient_id)
+        return kind.email(notification)
+
+    monkeypatch.setitem(notifications._registry, "case.urgent", dataclasses.replace(kind, email=counting))
+    second = make_staff(world.clinic, Role.PSYCHIATRIST, full_name="Sam Okafor")
+    third = make_staff(world.clinic, Role.PSYCHIATRIST, full_name="Rosa Vidal")
+    third.language = "es"
+    third.save(update_fields=["language"])
+    people = [world.psychiatrist, second, third]
+    rows = outbox_add_many(kind="case.urgent", recipients=people, obj=world.case, clinic=world.clinic)
+
+    assert outbox_send_many([str(r.pk) for r in rows]) == 3
+    assert len(rendered) == 2  # English once, Spanish once
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+    english = [m for m in mail.outbox if m.to[0] != third.email]
+    assert english[0].body == english[1].body and english[0].subject == english[1].subject
+    assert len({m.extra_headers["Message-ID"] for m in mail.outbox}) == 3  # each its own message
+    alone = outbox.email_preview(rows[0])
+    assert alone.body == english[0].body
+
+
 def test_a_broker_that_is_down_never_fails_the_caller_and_the_beat_sends_later(
     world, django_capture_on_commit_callbacks, caplog
 ):

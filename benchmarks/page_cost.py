@@ -1,0 +1,96 @@
+"""CPU, SQL queries and a profile of one request to each page of the load mix, in one process.
+
+    DATABASE_URL=postgres://... .venv/bin/pytest benchmarks/page_cost.py -q -s -p no:cacheprovider [--profile-top 15]
+
+Runs as a pytest session (the test database and the authorization matrix's world: two clinics, staff in every
+role, a patient with a submission, a case, a worklist entry, an appointment). Each page: 5 warm-up requests, then
+30 timed ones; prints the median CPU (`time.process_time`, this process only: other work on the machine does not
+count), the SQL queries of one request, and with PROFILE_TOP=n the n functions cProfile saw take the most
+cumulative time in one more request. Not a test of the suite (benchmarks/ is not collected by `make test`).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import time
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from tests.authz_world import build_world
+
+# (label, role, url name, the world's kwargs for it)
+PAGES = [
+    ("GET directory", "anonymous", "clinics:directory", []),
+    ("GET clinic page", "anonymous", "clinics:detail", ["slug"]),
+    ("GET sign-in", "anonymous", "account:login", []),
+    ("GET intake start", "other_clinic_patient", "intake:start", ["slug"]),
+    ("GET intake step", "patient", "intake:step", ["draft_id", "step"]),
+    ("GET patient dashboard", "patient", "patients:dashboard", []),
+    ("GET patient's submission", "patient", "patients:submission", ["submission_id"]),
+    ("GET staff home", "psychiatrist_a", "clinics:staff_home", []),
+    ("GET queue", "psychiatrist_a", "screening:queue", ["clinic_slug"]),
+    ("GET screening case", "psychiatrist_a", "screening:case", ["clinic_slug", "case_id"]),
+    ("GET inbox", "psychiatrist_a", "notifications:inbox", []),
+    ("GET policy", "psychiatrist_a", "screening:policy", ["clinic_slug"]),
+    ("GET worklist", "coordinator_a", "scheduling:worklist", ["clinic_slug"]),
+    ("GET worklist entry", "coordinator_a", "scheduling:worklist_entry", ["clinic_slug", "entry_id"]),
+    ("GET calendar", "coordinator_a", "scheduling:calendar", ["clinic_slug"]),
+    ("GET dashboard", "admin_a", "dashboard:dashboard", ["clinic_slug"]),
+    ("GET audit log", "admin_a", "clinics:audit_log", ["clinic_slug"]),
+    ("GET members", "admin_a", "clinics:members", ["clinic_slug"]),
+]
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+def _counter(queries: list[str]):
+    def wrapper(execute, sql, *args):
+        queries.append(sql)
+        return execute(sql, *args)
+
+    return wrapper
+
+
+def test_page_cost(client, world):
+    top = int(os.environ.get("PROFILE_TOP", "0"))
+    only = os.environ.get("PAGES", "")  # e.g. PAGES="intake step,queue": those pages only
+    rows = []
+    for label, role, name, kwarg_names in PAGES:
+        if only and not any(part.strip() in label for part in only.split(",")):
+            continue
+        client.logout()
+        world.sign_in(client, role)
+        url = reverse(name, kwargs=world.kwargs_for(name, kwarg_names))
+        for _ in range(5):
+            response = client.get(url)
+        assert response.status_code == 200, (label, url, response.status_code)
+        queries: list[str] = []
+        with connection.execute_wrapper(_counter(queries)):
+            client.get(url)
+        times = []
+        for _ in range(30):
+            started = time.process_time()
+            client.get(url)
+            times.append(1000 * (time.process_time() - started))
+        rows.append((label, statistics.median(times), len(queries)))
+        if top:
+            profile = cProfile.Profile()
+            profile.enable()
+            client.get(url)
+            profile.disable()
+            out = io.StringIO()
+            pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(top)
+            print(f"\n=== {label}\n" + "\n".join(out.getvalue().splitlines()[6:]))
+    print(f"\n{'page':<28} {'CPU ms':>7} {'queries':>8}")
+    for label, cpu, n in rows:
+        print(f"{label:<28} {cpu:>7.1f} {n:>8}")
+    print(f"{'average':<28} {statistics.mean(r[1] for r in rows):>7.1f}")
