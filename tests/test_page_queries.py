@@ -16,13 +16,18 @@ PAGES = [
     ("anonymous", "clinics:directory", [], 2),
     ("anonymous", "clinics:detail", ["slug"], 2),
     ("anonymous", "account:login", [], 0),
-    ("other_clinic_patient", "intake:start", ["slug"], 7),
-    ("patient", "intake:step", ["draft_id", "step"], 6),
+    ("other_clinic_patient", "intake:start", ["slug"], 8),  # measured again after the patient-record merge
+    ("patient", "intake:step", ["draft_id", "step"], 7),  # measured again after the patient-record merge
     ("patient", "patients:dashboard", [], 14),
-    ("patient", "patients:submission", ["submission_id"], 8),
+    ("patient", "patients:submission", ["submission_id"], 11),  # measured after the record, documents, handoffs merges
     ("psychiatrist_a", "clinics:staff_home", [], 7),
     ("psychiatrist_a", "screening:queue", ["clinic_slug"], 14),
-    ("psychiatrist_a", "screening:case", ["clinic_slug", "case_id"], 17),
+    (
+        "psychiatrist_a",
+        "screening:case",
+        ["clinic_slug", "case_id"],
+        18,
+    ),  # measured after the record, documents, handoffs merges
     ("psychiatrist_a", "notifications:inbox", [], 7),
     ("psychiatrist_a", "screening:policy", ["clinic_slug"], 8),
     ("coordinator_a", "scheduling:worklist", ["clinic_slug"], 16),
