@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import DocumentKind
+from .services_documents import document_upload
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
@@ -48,6 +50,24 @@ class DocumentUploadForm(forms.Form):
             )
         else:
             del self.fields["clinic"]
+
+    def upload(self, *, patient: Any, clinic: Any, uploaded_by: Any, request: Any) -> Any | None:
+        """Store the valid form's file for the patient at the clinic; None, with the service's reason put next to
+        its field, when the file is refused (its content, size or the patient's count)."""
+        try:
+            return document_upload(
+                patient=patient,
+                clinic=clinic,
+                kind=self.cleaned_data["kind"],
+                upload=self.cleaned_data["file"],
+                uploaded_by=uploaded_by,
+                request=request,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    self.add_error(field if field in self.fields else None, error)
+            return None
 
     def chosen_clinic(self) -> Any:
         if "clinic" in self.fields:

@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +17,6 @@ from intake.downloads import document_response
 from intake.forms_documents import DocumentUploadForm
 from intake.models import DOCUMENTS_PER_PATIENT, DocumentKind
 from intake.selectors_documents import document_clinics_for_patient, document_for_patient, documents_for_patient
-from intake.services_documents import document_upload
 from screening.selectors_documents import document_requests_open
 
 
@@ -41,23 +39,12 @@ def documents(request: HttpRequest) -> HttpResponse:
         raise Http404("No intake started.")
     if request.method == "POST":
         form = DocumentUploadForm(request.POST, request.FILES, clinics=clinics)
-        if form.is_valid():
-            try:
-                document_upload(
-                    patient=request.user,
-                    clinic=form.chosen_clinic(),
-                    kind=form.cleaned_data["kind"],
-                    upload=form.cleaned_data["file"],
-                    uploaded_by=request.user,
-                    request=request,
-                )
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
-            else:
-                messages.success(request, _("Thank you: your document was uploaded. The clinic can read it now."))
-                return redirect("patients:documents")
+        stored = form.is_valid() and form.upload(
+            patient=request.user, clinic=form.chosen_clinic(), uploaded_by=request.user, request=request
+        )
+        if stored:
+            messages.success(request, _("Thank you: your document was uploaded. The clinic can read it now."))
+            return redirect("patients:documents")
     else:
         form = DocumentUploadForm(initial=_initial(request, clinics), clinics=clinics)
     sent = list(documents_for_patient(user=request.user))

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +21,6 @@ from core.middleware import allow_body_size
 from intake.downloads import document_response
 from intake.forms_documents import DocumentUploadForm
 from intake.selectors_documents import document_for_staff
-from intake.services_documents import document_upload
 from scheduling.selectors import entry_in_clinic
 
 from . import views
@@ -46,23 +44,12 @@ def case_document_attach(request: HttpRequest, clinic_slug: str, case_id: Any) -
     """A psychiatrist (or clinic admin) attaches a record to the case's patient, e.g. one that came by fax."""
     case = views._case_or_404(request, case_id)
     form = DocumentUploadForm(request.POST, request.FILES, auto_id="id_document_%s")
-    if form.is_valid():
-        try:
-            document_upload(
-                patient=case.submission.patient,
-                clinic=case.clinic,
-                kind=form.cleaned_data["kind"],
-                upload=form.cleaned_data["file"],
-                uploaded_by=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-        else:
-            messages.success(request, "The document is attached to this patient's record.")
-            return redirect(views._case_url(case))
+    stored = form.is_valid() and form.upload(
+        patient=case.submission.patient, clinic=case.clinic, uploaded_by=request.user, request=request
+    )
+    if stored:
+        messages.success(request, "The document is attached to this patient's record.")
+        return redirect(views._case_url(case))
     context = views._case_context(request, case)
     context["document_form"] = form
     views._audit_view(request, case, "case")
@@ -83,23 +70,14 @@ def worklist_document_attach(request: HttpRequest, clinic_slug: str, entry_id: A
         raise Http404("No such worklist entry.")
     entry_url = reverse("scheduling:worklist_entry", kwargs={"clinic_slug": clinic_slug, "entry_id": entry.pk})
     form = DocumentUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            document_upload(
-                patient=entry.patient,
-                clinic=request.clinic,
-                kind=form.cleaned_data["kind"],
-                upload=form.cleaned_data["file"],
-                uploaded_by=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-        else:
-            messages.success(request, "The document is attached to this patient's record.")
-            return redirect(entry_url)
+    stored = (
+        request.method == "POST"
+        and form.is_valid()
+        and form.upload(patient=entry.patient, clinic=request.clinic, uploaded_by=request.user, request=request)
+    )
+    if stored:
+        messages.success(request, "The document is attached to this patient's record.")
+        return redirect(entry_url)
     return render(
         request,
         "screening/document_attach.html",
