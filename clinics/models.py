@@ -195,7 +195,28 @@ class Invitation(models.Model):
         return f"Invitation to {self.clinic} as {self.get_role_display()}"
 
 
-class ApiToken(models.Model):
+class ClinicCredential(models.Model):
+    """What a clinic's API key and SMART client share: who made it, when it was last used, and its revocation
+    (the row is kept, so the audit log still names it). Each keeps its own constraints, named for its table."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ApiToken(ClinicCredential):
     """A read-only key an EHR integration uses on the FHIR endpoint, for one clinic's records.
 
     Only the SHA-256 of the key is stored (the key is random, so a fast hash is enough); the admin sees the
@@ -206,13 +227,6 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=80)
     prefix = models.CharField(max_length=12)  # the key's first characters, to tell keys apart
     digest = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -229,10 +243,6 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"API key {self.name} ({self.prefix}…) at {self.clinic}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
 
 
 class ScreeningPolicy(models.Model):
@@ -258,7 +268,7 @@ class ScreeningPolicy(models.Model):
         return f"{self.clinic} policy v{self.version}"
 
 
-class SmartClient(models.Model):
+class SmartClient(ClinicCredential):
     """A system (an EHR, a data warehouse) that reads one clinic's records through SMART Backend Services: it
     signs a JWT with its private key and trades it for a short-lived access token. Only its public keys (a
     JWKS) are stored; there is no shared secret. Revoking keeps the row, so the audit log still names it."""
@@ -268,13 +278,6 @@ class SmartClient(models.Model):
     name = models.CharField(max_length=80)
     client_id = models.CharField(max_length=64, unique=True)
     jwks = models.JSONField(help_text="The client's public keys (RS384 or ES384), as a JSON Web Key Set.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
 
     class Meta:
         ordering = ["-created_at"]
