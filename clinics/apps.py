@@ -25,10 +25,10 @@ class ClinicsConfig(AppConfig):
     def ready(self) -> None:
         from core import audit, hooks
 
-        from . import permissions, selectors
+        from . import access, selectors
 
-        hooks.provide("is_clinic_staff", permissions.is_clinic_staff)
-        hooks.provide("is_staff_at", permissions.is_staff_at)
+        hooks.provide("is_clinic_staff", access.is_clinic_staff)
+        hooks.provide("is_staff_at", access.is_staff_at)
         hooks.provide("clinic_public", selectors.clinic_public)
-        hooks.provide("clinic_admins_of_staff", selectors.clinic_admins_of_staff)
+        hooks.provide("clinic_admins_of_staff", access.clinic_admins_of_staff)
         audit.register_actions(AUDIT_ACTIONS)

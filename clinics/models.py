@@ -3,6 +3,7 @@
 import uuid
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -118,6 +119,11 @@ class Clinic(models.Model):
         if (get_language() or "").startswith("es") and self.description_es.strip():
             return self.description_es
         return self.description
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The clinic's clock: every local date and time of the clinic is read in it."""
+        return ZoneInfo(self.time_zone)
 
     @property
     def time_zone_phrase(self) -> str:

@@ -4,7 +4,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -24,10 +23,6 @@ def clinic_directory(*, state: str | None = None) -> QuerySet[Clinic]:
     return clinics.prefetch_related(Prefetch("served_states", queryset=ServedState.objects.order_by("state"))).order_by(
         "name"
     )
-
-
-def clinics_for_staff(user) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user, is_active=True).select_related("clinic").order_by("clinic__name")
 
 
 def clinic_members(clinic: Clinic) -> QuerySet[Membership]:
@@ -177,7 +172,7 @@ def audit_events_for_clinic(
         events = events.filter(action=action)
     if actor:
         events = events.filter(actor_email__icontains=actor.strip())
-    tz = ZoneInfo(clinic.time_zone)
+    tz = clinic.zone
     if date_from:
         events = events.filter(created_at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
     if date_to:
@@ -216,42 +211,3 @@ def smart_clients(clinic: Clinic) -> QuerySet[SmartClient]:
 
 def smart_client_in_clinic(clinic: Clinic, client_id: Any) -> SmartClient | None:
     return SmartClient.objects.filter(clinic=clinic, pk=client_id).first()
-
-
-# --- who is told -----------------------------------------------------------------------------------
-
-
-def active_members(clinic_id: Any, roles: list[str]) -> list[Membership]:
-    """The clinic's active members in these roles, oldest membership first."""
-    return list(
-        Membership.objects.filter(clinic_id=clinic_id, role__in=roles, is_active=True, user__is_active=True)
-        .select_related("user")
-        .order_by("created_at")
-    )
-
-
-def review_recipients(clinic_id: Any) -> list[Any]:
-    """Who is alerted about a case: active psychiatrists, or the clinic admins when there is none
-    (a human must always be alerted)."""
-    members = active_members(clinic_id, [Role.PSYCHIATRIST, Role.CLINIC_ADMIN])
-    psychiatrists = [m.user for m in members if m.role == Role.PSYCHIATRIST]
-    return psychiatrists or [m.user for m in members]
-
-
-def clinic_admins_of_staff(user: Any) -> list[tuple[Clinic, list[Any]]]:
-    """Each clinic where the user is active staff, with its active clinic admins other than the user (core asks
-    this when a staff account's sign-in is paused after failures from many addresses)."""
-    clinics = Clinic.objects.filter(memberships__user=user, memberships__is_active=True).distinct()
-    found = []
-    for clinic in clinics:
-        admins = list(
-            get_user_model()
-            .objects.filter(
-                memberships__clinic=clinic, memberships__role=Role.CLINIC_ADMIN, memberships__is_active=True
-            )
-            .exclude(pk=user.pk)
-            .distinct()
-        )
-        if admins:
-            found.append((clinic, admins))
-    return found

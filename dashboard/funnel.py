@@ -24,7 +24,6 @@ from django.utils import timezone
 from clinics.models import Clinic
 from intake.models import IntakeDraft, IntakeSubmission
 from scheduling.models import Appointment
-from scheduling.selectors import clinic_zone
 from screening.models import Outcome, Priority, ReviewCase, ScreeningResult
 
 from .models import FunnelDay
@@ -78,7 +77,7 @@ class Funnel:
 
 def period_bounds(clinic: Clinic, start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00, the day after end 00:00) in the clinic's time zone, as aware datetimes."""
-    zone = clinic_zone(clinic)
+    zone = clinic.zone
     return (
         datetime.combine(start, time.min, tzinfo=zone),
         datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
@@ -140,7 +139,7 @@ def _days(start: date, end: date) -> list[date]:
 
 
 def _today(clinic: Clinic, now: datetime) -> date:
-    return now.astimezone(clinic_zone(clinic)).date()
+    return now.astimezone(clinic.zone).date()
 
 
 def _stale(days: Iterable[date], computed: dict[date, datetime], today: date, now: datetime) -> list[date]:
@@ -157,7 +156,7 @@ def funnel_days_refresh(clinic: Clinic, start: date, end: date, *, now: datetime
     """Recompute and store every day of [start, end], empty days as zeros (so they are not recomputed on
     every load): two queries over the whole range and one upsert."""
     computed_at = now or timezone.now()  # before reading: a change committed meanwhile is caught next time
-    zone = clinic_zone(clinic)
+    zone = clinic.zone
     since, until = period_bounds(clinic, start, end)
     counts = {day: dict.fromkeys((key for key, _, _ in STEPS), 0) for day in _days(start, end)}
     to_decision: dict[date, list[float]] = {day: [] for day in counts}
@@ -334,7 +333,7 @@ def export_rows(clinic: Clinic, start: date, end: date) -> Iterator[list[str]]:
     One query, read in chunks (a server-side cursor on PostgreSQL), so a long period streams.
     """
     since, until = period_bounds(clinic, start, end)
-    zone = clinic_zone(clinic)
+    zone = clinic.zone
     result = ScreeningResult.objects.filter(submission_id=OuterRef("pk")).order_by("-version")
     evaluation = (
         Appointment.objects.filter(

@@ -6,7 +6,6 @@ from celery import shared_task
 from django.utils import timezone
 
 from clinics.models import Clinic
-from scheduling.selectors import clinic_zone
 
 from .funnel import funnel_days_refresh_stale
 
@@ -23,7 +22,7 @@ def dashboard_refresh() -> int:
     refreshed = 0
     for clinic in list(Clinic.objects.order_by("pk")):
         now = timezone.now()
-        today = now.astimezone(clinic_zone(clinic)).date()
+        today = now.astimezone(clinic.zone).date()
         start = today - timedelta(days=DASHBOARD_REFRESH_DAYS - 1)
         refreshed += funnel_days_refresh_stale(clinic, start, today, now=now, ahead=DASHBOARD_REFRESH_AHEAD)
     return refreshed

@@ -11,11 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from clinics.access import clinic_role_required
 from clinics.models import Role
-from clinics.permissions import clinic_role_required
 from core.audit import audit_record
 from scheduling.forms import PeriodForm
-from scheduling.selectors import clinic_zone
 
 from .funnel import CHART_WIDTH, CSV_COLUMNS, chart_bars, export_rows, funnel
 
@@ -23,7 +22,7 @@ admin_only = clinic_role_required(Role.CLINIC_ADMIN)
 
 
 def _period_form(request: HttpRequest) -> PeriodForm:
-    today = timezone.now().astimezone(clinic_zone(request.clinic)).date()
+    today = timezone.now().astimezone(request.clinic.zone).date()
     bound = any(request.GET.get(k) for k in ("start", "end"))
     return PeriodForm(request.GET if bound else None, today=today)
 
@@ -34,7 +33,7 @@ def dashboard(request: HttpRequest, clinic_slug: str) -> HttpResponse:
     form = _period_form(request)
     start, end = form.period()
     result = funnel(request.clinic, start, end)
-    as_of = result.computed_at.astimezone(clinic_zone(request.clinic))
+    as_of = result.computed_at.astimezone(request.clinic.zone)
     bars, height = chart_bars(result)
     export_url = reverse("dashboard:export_csv", kwargs={"clinic_slug": request.clinic.slug})
     context = {

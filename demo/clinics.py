@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinics import access
 from clinics.models import ApiToken, Clinic, Membership, Role
 from clinics.services import api_token_digest, clinic_create
 
@@ -74,7 +75,7 @@ def _demo_device(user) -> None:
 
 
 def _demo_api_key(clinic) -> None:
-    admin = Membership.objects.filter(clinic=clinic, role=Role.CLINIC_ADMIN).select_related("user").first()
+    admin = access.members(clinic, [Role.CLINIC_ADMIN])[0]
     ApiToken.objects.get_or_create(
         digest=api_token_digest(DEMO_API_KEY),
         defaults={"clinic": clinic, "name": "Demo EHR", "prefix": DEMO_API_KEY[:10], "created_by": admin.user},

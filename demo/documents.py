@@ -107,14 +107,13 @@ def demo_documents(clinic: Any) -> list[str]:
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from clinics.models import Membership, Role
+    from clinics import access
+    from clinics.models import Role
     from intake.models import Document
     from intake.services_documents import document_upload
 
     User = get_user_model()
-    coordinator = (
-        Membership.objects.filter(clinic=clinic, role=Role.COORDINATOR, is_active=True).select_related("user").first()
-    )
+    coordinator = next(iter(access.members(clinic, [Role.COORDINATOR])), None)
     lines = []
     domain = clinic.slug.split("-")[0]
     for local, files in DEMO_DOCUMENTS.items():

@@ -4,7 +4,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from clinics.models import Clinic, Membership, Role
+from clinics import access
+from clinics.models import Clinic, Role
 from intake.models import IntakeDraft
 from intake.scenarios import raw_answers, scenario
 from intake.services import (
@@ -40,13 +41,7 @@ PATIENTS = [
 
 
 def _psychiatrist(clinic: Clinic) -> Any:
-    return (
-        Membership.objects.filter(clinic=clinic, role=Role.PSYCHIATRIST, is_active=True)
-        .select_related("user")
-        .order_by("created_at")
-        .first()
-        .user
-    )
+    return access.members(clinic, [Role.PSYCHIATRIST])[0].user
 
 
 def _fill(draft: IntakeDraft, answers: dict, *, stop_after: int | None = None) -> None:

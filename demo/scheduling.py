@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clinics.models import Clinic, Role
 from scheduling.models import Appointment, AvailabilityWindow, ClinicClosure, WorklistEntry
-from scheduling.selectors import clinic_zone, clinicians, free_slots
+from scheduling.selectors import clinicians, free_slots
 from scheduling.services import SlotTaken, appointment_book
 
 # Monday to Friday, a morning and an afternoon, in the clinic's time zone.
@@ -42,7 +42,7 @@ def demo_schedule(clinic: Clinic) -> list[str]:
             for start, end in DEMO_HOURS
         )
         lines.append(f"  {person.get_full_name()}: weekdays 9:00-12:00 and 13:00-17:00 at {clinic.name}")
-    today = timezone.now().astimezone(clinic_zone(clinic)).date()
+    today = timezone.now().astimezone(clinic.zone).date()
     for when, name in _next_holidays(today):
         ClinicClosure.objects.get_or_create(clinic=clinic, date=when, defaults={"name": name})
     if Appointment.objects.filter(clinic=clinic).exists():
@@ -67,7 +67,7 @@ def demo_schedule(clinic: Clinic) -> list[str]:
             continue
         appointment = _book_first_free(clinic, entry, kind, minutes, people[0], booked_by, days_ahead)
         if appointment is not None:
-            local = appointment.starts_at.astimezone(clinic_zone(clinic))
+            local = appointment.starts_at.astimezone(clinic.zone)
             lines.append(
                 f"  {appointment.get_kind_display()} for {entry.patient.get_full_name()} "
                 f"on {local:%a %d %b %H:%M} at {clinic.name}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -44,7 +43,7 @@ class AmendmentNotAllowed(Exception):
 
 
 def clinic_today(clinic: Clinic) -> date:
-    return timezone.localdate(timezone.now(), ZoneInfo(clinic.time_zone))
+    return timezone.localdate(timezone.now(), clinic.zone)
 
 
 @transaction.atomic

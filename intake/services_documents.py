@@ -21,7 +21,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from clinics.models import Clinic, Membership
+from clinics import access
+from clinics.models import Clinic
 from core import hooks
 from core.audit import audit_record
 from core.models import User
@@ -92,7 +93,7 @@ def _may_upload(*, by: Any, patient: Any, clinic: Clinic) -> bool:
         return False
     if by.pk == patient.pk:
         return True
-    return Membership.objects.filter(user=by, clinic=clinic, is_active=True).exists()
+    return access.is_staff_at(by, clinic)
 
 
 @transaction.atomic

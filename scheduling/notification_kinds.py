@@ -19,7 +19,6 @@ from clinics.services import site_url
 from core.notifications import Message, email_link, notification_kind, url_or_empty
 
 from .models import Appointment
-from .selectors import clinic_zone
 
 ICS_MIMETYPE = "text/calendar; charset=utf-8"
 PRODID = "-//Ketamine Clinic Intake//Scheduling//EN"
@@ -28,7 +27,7 @@ CRISIS_LINE = gettext_noop("If you are in crisis, call or text 988 at any time. 
 
 def local_time_text(appointment: Appointment) -> str:
     """ "Monday 8 March 2027 at 9:00 AM PST": the clinic's wall-clock time, with its zone."""
-    local = appointment.starts_at.astimezone(clinic_zone(appointment.clinic))
+    local = appointment.starts_at.astimezone(appointment.clinic.zone)
     return dateformat.format(local, _(r"l j F Y \a\t g:i A T"))
 
 

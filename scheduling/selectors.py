@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
-from clinics.models import Clinic, Membership, Role
+from clinics import access
+from clinics.models import Clinic, Role
 
 from .models import (
     Appointment,
@@ -44,10 +45,6 @@ CLINICIAN_ROLES = {
 }
 SCHEDULABLE_ROLES = (Role.COORDINATOR, Role.PSYCHIATRIST)
 ACTIVE = ~Q(status=Appointment.Status.CANCELLED)
-
-
-def clinic_zone(clinic: Clinic) -> ZoneInfo:
-    return ZoneInfo(clinic.time_zone)
 
 
 def allowed_minutes(kind: str) -> tuple[int, ...]:
@@ -130,7 +127,7 @@ def availability_for(
 ) -> dict[Any, Availability]:
     """Each clinician's availability between two local dates (three queries whatever the number)."""
     ids = list(clinician_ids)
-    zone = clinic_zone(clinic)
+    zone = clinic.zone
     closed = set(
         ClinicClosure.objects.filter(clinic=clinic, date__gte=first_day, date__lte=last_day).values_list(
             "date", flat=True
@@ -223,7 +220,7 @@ def free_slots(
     and overlaps none of the clinician's (or, given a patient, the patient's) active appointments.
     Four queries for any number of clinicians (closures among them).
     """
-    zone = clinic_zone(clinic)
+    zone = clinic.zone
     ids = list(clinician_ids)
     first_day = first_day or now.astimezone(zone).date()
     last_day = first_day + timedelta(days=days - 1)
@@ -266,28 +263,12 @@ def group_by_day(slots: Iterable[Slot], zone: ZoneInfo) -> list[SlotDay]:
 def clinicians(clinic: Clinic, kind: str | None = None) -> list[Any]:
     """Active clinicians of the clinic who may hold this kind of appointment (any kind when None), by name."""
     roles = CLINICIAN_ROLES[kind] if kind else SCHEDULABLE_ROLES
-    memberships = (
-        Membership.objects.filter(clinic=clinic, role__in=roles, is_active=True, user__is_active=True)
-        .select_related("user")
-        .order_by("user__full_name", "user__email")
-    )
-    users = []
-    for m in memberships:
-        m.user.clinic_role = m.role
-        users.append(m.user)
-    return users
+    return access.member_users(clinic, roles)
 
 
 def clinician_in_clinic(clinic: Clinic, clinician_id: Any, kind: str | None = None) -> Any | None:
     roles = CLINICIAN_ROLES[kind] if kind else SCHEDULABLE_ROLES
-    membership = (
-        Membership.objects.filter(
-            clinic=clinic, user_id=clinician_id, role__in=roles, is_active=True, user__is_active=True
-        )
-        .select_related("user")
-        .first()
-    )
-    return membership.user if membership else None
+    return access.member_user(clinic, clinician_id, roles)
 
 
 def windows_of(clinic: Clinic, clinician: Any) -> list[AvailabilityWindow]:
@@ -315,7 +296,7 @@ def appointments_on_closed_days(clinic: Clinic, *, now: datetime, limit: int = 5
 
     They were booked before the closure or day off was entered; the coordinators move them. Three queries.
     """
-    zone = clinic_zone(clinic)
+    zone = clinic.zone
     today = now.astimezone(zone).date()
     closed = set(ClinicClosure.objects.filter(clinic=clinic, date__gte=today).values_list("date", flat=True))
     days_off = set(
@@ -462,7 +443,7 @@ def clock(moment: datetime, *, meridiem: bool = False) -> str:
 
 def calendar_week(clinic: Clinic, *, monday: date, clinician_id: Any = None) -> list[CalendarDay]:
     """Seven local days from Monday with every active appointment of the clinic (one query)."""
-    zone = clinic_zone(clinic)
+    zone = clinic.zone
     start = _instant(monday, time.min, zone)
     end = _instant(monday + timedelta(days=7), time.min, zone)
     rows = Appointment.objects.filter(ACTIVE, clinic=clinic, starts_at__gte=start, starts_at__lt=end)

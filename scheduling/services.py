@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clinics.models import Clinic, Membership, Role
+from clinics import access
+from clinics.models import Clinic, Role
 from core.audit import audit_record
 from core.outbox import outbox_add
 
@@ -41,7 +42,6 @@ from .selectors import (
     PATIENT_MIN_NOTICE,
     allowed_minutes,
     availability_for,
-    clinic_zone,
     clinician_in_clinic,
     clinicians,
     free_slots,
@@ -95,7 +95,7 @@ def _check_time(clinic: Clinic, clinician: Any, starts_at: datetime, ends_at: da
         raise ValidationError("The time must carry its time zone.")
     if starts_at <= now:
         raise ValidationError(PAST_MESSAGE)
-    day = starts_at.astimezone(clinic_zone(clinic)).date()
+    day = starts_at.astimezone(clinic.zone).date()
     availability = availability_for(clinic=clinic, clinician_ids=[clinician.pk], first_day=day, last_day=day)
     if not availability[clinician.pk].contains(starts_at, ends_at):
         name = clinician.get_full_name()
@@ -255,7 +255,7 @@ def appointment_book_consultation_by_patient(
         raise ValidationError(_("Please choose a time at least two hours from now."))
     kind = Appointment.Kind.CONSULTATION
     duration = timedelta(minutes=allowed_minutes(kind)[0])
-    local_day = starts_at.astimezone(clinic_zone(clinic)).date()
+    local_day = starts_at.astimezone(clinic.zone).date()
     candidates = [
         slot.clinician_id
         for slot in free_slots(
@@ -420,10 +420,7 @@ def _patient_change_checked(appointment: Appointment, patient: Any, now: datetim
 
 def _tell_schedulers(appointment: Appointment) -> None:
     """Coordinators and clinic admins hear that a patient changed an appointment (the page says what)."""
-    members = Membership.objects.filter(
-        clinic_id=appointment.clinic_id, role__in=(Role.COORDINATOR, Role.CLINIC_ADMIN), is_active=True
-    ).select_related("user")
-    for member in members:
+    for member in access.members(appointment.clinic_id, (Role.COORDINATOR, Role.CLINIC_ADMIN)):
         outbox_add(
             kind="appointment.patient_changed",
             recipient=member.user,
@@ -724,12 +721,7 @@ WORKLIST_ROLES = (Role.COORDINATOR, Role.CLINIC_ADMIN)
 
 
 def _require_worklist_role(user: Any, clinic_id: Any) -> None:
-    from django.core.exceptions import PermissionDenied
-
-    if not Membership.objects.filter(
-        user=user, clinic_id=clinic_id, role__in=WORKLIST_ROLES, is_active=True, user__is_active=True
-    ).exists():
-        raise PermissionDenied("Only the clinic's coordinators and admins work the worklist.")
+    access.require_role(user, clinic_id, WORKLIST_ROLES, "Only the clinic's coordinators and admins work the worklist.")
 
 
 def _worklist_entry_locked(entry: Any) -> Any:
@@ -816,14 +808,9 @@ def patient_contact_log(
 ) -> Any:
     """Record a call to a patient made outside the worklist (a psychiatrist on an urgent case): the same log the
     coordinators keep, so whoever calls next sees it."""
-    from django.core.exceptions import PermissionDenied
-
     from .models import ContactAttempt
 
-    if not Membership.objects.filter(
-        user=by, clinic=clinic, role__in=CALLER_ROLES, is_active=True, user__is_active=True
-    ).exists():
-        raise PermissionDenied("Only the clinic's staff log calls.")
+    access.require_role(by, clinic, CALLER_ROLES, "Only the clinic's staff log calls.")
     if outcome not in ContactAttempt.Outcome.values:
         raise ValidationError({"outcome": "Choose what happened on the call."})
     note = (note or "").strip()

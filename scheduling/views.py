@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clinics.access import clinic_role_required
 from clinics.models import Role
-from clinics.permissions import clinic_role_required
 from clinics.views import link_around
 from core.audit import audit_record
 from core.dates import parse_reasonable_date
@@ -48,7 +48,6 @@ from .selectors import (
     appointment_in_clinic,
     appointments_for_entry,
     calendar_week,
-    clinic_zone,
     clinicians,
     closure_in_clinic,
     closures_upcoming,
@@ -90,7 +89,7 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 
 
 def _today(request: HttpRequest) -> date:
-    return timezone.now().astimezone(clinic_zone(request.clinic)).date()
+    return timezone.now().astimezone(request.clinic.zone).date()
 
 
 def _is_admin(request: HttpRequest) -> bool:
@@ -272,7 +271,7 @@ def closure_remove_view(request: HttpRequest, clinic_slug: str, closure_id: Any)
 def _chosen_day(raw: str | None, clinic: Any) -> date | None:
     """The local day of the slot that was posted, so its list opens again after an error."""
     moment = parse_slot_value(raw or "")
-    return moment.astimezone(clinic_zone(clinic)).date() if moment else None
+    return moment.astimezone(clinic.zone).date() if moment else None
 
 
 def _slot_days(
@@ -287,7 +286,7 @@ def _slot_days(
         patient=patient,
         exclude_id=exclude_id,
     )
-    return group_by_day(slots, clinic_zone(request.clinic))
+    return group_by_day(slots, request.clinic.zone)
 
 
 @require_http_methods(["GET", "POST"])
@@ -373,7 +372,7 @@ def _render_appointment(
         request,
         appointment=appointment,
         history=appointment_history(appointment),
-        zone=clinic_zone(request.clinic),
+        zone=request.clinic.zone,
         can_change=role in SCHEDULERS and appointment.status == Appointment.Status.BOOKED,
         can_mark=appointment.status != Appointment.Status.CANCELLED and appointment.starts_at <= now,
         cancel_form=cancel_form or CancelForm(),
@@ -519,7 +518,7 @@ def calendar(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         today=today,
         people=people,
         chosen=chosen,
-        zone=clinic_zone(request.clinic),
+        zone=request.clinic.zone,
         total=sum(len(d.appointments) for d in days),
         link_before=link_before,
         link_after=link_after,
@@ -591,7 +590,7 @@ def patient_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
             patient=request.user,
             min_notice=PATIENT_MIN_NOTICE,
         )
-        days = group_by_day(slots, clinic_zone(clinic))
+        days = group_by_day(slots, clinic.zone)
     context = {
         "clinic": clinic,
         "existing": existing,
@@ -620,7 +619,7 @@ def patient_appointment(request: HttpRequest, appointment_id: Any) -> HttpRespon
     context = {
         "appointment": appointment,
         "clinic": appointment.clinic,
-        "zone": clinic_zone(appointment.clinic),
+        "zone": appointment.clinic.zone,
         "moved_to": moved_to,
         "upcoming": appointment.status == Appointment.Status.BOOKED and appointment.ends_at > timezone.now(),
         "may_change": patient_may_change(appointment, timezone.now()),
@@ -679,7 +678,7 @@ def patient_appointment_move(request: HttpRequest, appointment_id: Any) -> HttpR
         "appointment": appointment,
         "clinic": clinic,
         "form": form,
-        "days": group_by_day(slots, clinic_zone(clinic)),
+        "days": group_by_day(slots, clinic.zone),
         "chosen_slot": request.POST.get("slot", ""),
         "chosen_day": _chosen_day(request.POST.get("slot"), clinic),
     }

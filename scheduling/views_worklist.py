@@ -14,8 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clinics.access import clinic_role_required
 from clinics.models import Role
-from clinics.permissions import clinic_role_required
 from clinics.views import link_around
 
 from .forms import WORKLIST_STATUSES, ContactAttemptForm, worklist_status

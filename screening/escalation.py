@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from clinics.models import Clinic, Membership, Role
+from clinics import access
+from clinics.models import Clinic, Role
 from core.outbox import outbox_add_many
 
 from .models import IntakeAlert, Priority, ReviewCase
@@ -22,16 +23,7 @@ ESCALATE_BATCH = 500
 
 def escalation_recipients(clinic_id: Any) -> list[Any]:
     """The clinic's active admins; its psychiatrists when it has no admin (a human must always be told)."""
-    members = list(
-        Membership.objects.filter(
-            clinic_id=clinic_id,
-            role__in=[Role.CLINIC_ADMIN, Role.PSYCHIATRIST],
-            is_active=True,
-            user__is_active=True,
-        )
-        .select_related("user")
-        .order_by("created_at")
-    )
+    members = access.members(clinic_id, [Role.CLINIC_ADMIN, Role.PSYCHIATRIST])
     admins = [m.user for m in members if m.role == Role.CLINIC_ADMIN]
     return admins or [m.user for m in members]
 

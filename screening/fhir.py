@@ -15,7 +15,6 @@ import zipfile
 from collections.abc import Collection, Iterator
 from datetime import datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
@@ -344,7 +343,7 @@ def case_bundle(case: Any) -> Bundle:
 
 
 def _period(clinic: Any, since: Any, until: Any) -> dict[str, Any]:
-    zone = ZoneInfo(clinic.time_zone)
+    zone = clinic.zone
     lookups = {}
     if since is not None:
         lookups["submitted_at__gte"] = datetime.combine(since, time.min, tzinfo=zone)
@@ -501,7 +500,7 @@ def bulk_zip(*, clinic: Any, since: Any = None, until: Any = None, chunk: int = 
     Made one resource type at a time (a zip holds one open file at a time), so the response starts at once and
     memory stays flat; a type with no resources has no file, as in Bulk Data."""
     sink = _Sink()
-    stamp = timezone.now().astimezone(ZoneInfo(clinic.time_zone)).timetuple()[:6]
+    stamp = timezone.now().astimezone(clinic.zone).timetuple()[:6]
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for kind in RESOURCE_TYPES:
             entry = None

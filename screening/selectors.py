@@ -22,7 +22,8 @@ from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from clinics.models import Clinic, Membership, Role
+from clinics import access
+from clinics.models import Clinic, Role
 from scheduling.models import WorklistEntry
 
 from .models import Outcome, RescreenRun, ReviewCase, ReviewDecision, ScreeningResult
@@ -277,15 +278,9 @@ def _decorate_row(case: ReviewCase, *, now: datetime, clinic: Clinic) -> None:
     case.top_finding = next((f for f in findings if isinstance(f, dict)), None)
     case.overdue = case.status in ReviewCase.UNDECIDED and case.due_at <= now
     try:
-        case.age = age_on(date.fromisoformat(case.date_of_birth), timezone.localdate(now, clinic_zone(clinic)))
+        case.age = age_on(date.fromisoformat(case.date_of_birth), timezone.localdate(now, clinic.zone))
     except (TypeError, ValueError):
         case.age = None
-
-
-def clinic_zone(clinic: Clinic) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(clinic.time_zone)
 
 
 # --- one case ------------------------------------------------------------------------------------------------
@@ -328,12 +323,7 @@ def case_decisions(*, case: ReviewCase) -> list[ReviewDecision]:
 
 def clinic_psychiatrists(*, clinic: Clinic) -> list[Any]:
     """Active psychiatrists of the clinic (who a case can be reassigned to), by name."""
-    memberships = (
-        Membership.objects.filter(clinic=clinic, role=Role.PSYCHIATRIST, is_active=True, user__is_active=True)
-        .select_related("user")
-        .order_by("user__full_name", "user__email")
-    )
-    return [m.user for m in memberships]
+    return access.member_users(clinic, [Role.PSYCHIATRIST])
 
 
 def worklist_entry_for(*, submission: Any) -> WorklistEntry | None:
@@ -624,7 +614,7 @@ def _patient_names_of(pairs: set[tuple[str, str]], clinic_ids: set[Any]) -> dict
 def notification_patient_names(*, notifications: list[Any], user: Any) -> dict[Any, str]:
     """Whom each of a staff member's notifications is about, for their inbox: only at clinics where they still
     work, one query per kind of record (cases, intake alerts, worklist entries, submissions, appointments)."""
-    clinic_ids = set(Membership.objects.filter(user=user, is_active=True).values_list("clinic_id", flat=True))
+    clinic_ids = access.staff_clinic_ids(user)
     pairs = {(n.object_type, n.object_id) for n in notifications if n.clinic_id in clinic_ids}
     found = _patient_names_of(pairs, clinic_ids)
     return {

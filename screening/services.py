@@ -12,15 +12,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.db.models.deletion import ProtectedError
 from django.http import HttpRequest
 from django.utils import timezone
 
-from clinics.models import Clinic, Membership, Role, ScreeningPolicy
-from clinics.selectors import active_members, engine_policy, policy_current, review_recipients
+from clinics import access
+from clinics.models import Clinic, Role, ScreeningPolicy
+from clinics.selectors import engine_policy, policy_current
 from core.audit import audit_record
 from core.outbox import delay_on_commit_safely, outbox_add, outbox_add_many
 from intake.models import DocumentKind
@@ -34,12 +35,11 @@ URGENT_WITHIN = timedelta(hours=4)
 ROUTINE_BUSINESS_DAYS = 2
 
 
-def add_business_days(start: datetime, days: int, *, time_zone: str) -> datetime:
+def add_business_days(start: datetime, days: int, *, zone: ZoneInfo) -> datetime:
     """`days` working days (Monday to Friday) after `start`, same local time, in the clinic's time zone.
 
     A Saturday or Sunday start counts from the following Monday: Saturday 10:00 + 2 -> Tuesday 10:00.
     """
-    zone = ZoneInfo(time_zone)
     local = start.astimezone(zone)
     day = local.date()
     counted = 0
@@ -52,11 +52,11 @@ def add_business_days(start: datetime, days: int, *, time_zone: str) -> datetime
     return due.astimezone(ZoneInfo("UTC"))
 
 
-def review_due_at(*, priority: str, start: datetime, time_zone: str) -> datetime:
+def review_due_at(*, priority: str, start: datetime, zone: ZoneInfo) -> datetime:
     """Urgent: within 4 hours. Routine: within 2 business days in the clinic's time zone."""
     if priority == Priority.URGENT:
         return start + URGENT_WITHIN
-    return add_business_days(start, ROUTINE_BUSINESS_DAYS, time_zone=time_zone)
+    return add_business_days(start, ROUTINE_BUSINESS_DAYS, zone=zone)
 
 
 @transaction.atomic(savepoint=False)  # part of the submit's transaction: no savepoint round trips
@@ -87,7 +87,7 @@ def review_case_open(*, submission: Any, result: ScreeningResult) -> ReviewCase 
         result=result,
         status=ReviewCase.Status.OPEN,
         priority=result.priority,
-        due_at=review_due_at(priority=result.priority, start=now, time_zone=submission.clinic.time_zone),
+        due_at=review_due_at(priority=result.priority, start=now, zone=submission.clinic.zone),
         created_at=now,
     )
 
@@ -161,10 +161,10 @@ def screening_notify(*, submission: Any, result: ScreeningResult, case: ReviewCa
     if result.outcome == Outcome.NEEDS_REVIEW and case is not None:
         kind = "case.urgent" if result.priority == Priority.URGENT else "case.new"
         outbox_add_many(
-            kind=kind, recipients=review_recipients(clinic.pk), obj=case, clinic=clinic, event_key=event_key
+            kind=kind, recipients=access.review_recipients(clinic.pk), obj=case, clinic=clinic, event_key=event_key
         )
     elif result.outcome == Outcome.ELIGIBLE:
-        coordinators = [membership.user for membership in active_members(clinic.pk, [Role.COORDINATOR])]
+        coordinators = [membership.user for membership in access.members(clinic.pk, [Role.COORDINATOR])]
         outbox_add_many(
             kind="patient.eligible", recipients=coordinators, obj=submission, clinic=clinic, event_key=event_key
         )
@@ -185,16 +185,8 @@ class CaseAlreadyClaimed(CaseActionError):
         self.claimer_name = claimer_name
 
 
-def _role_at(user: Any, clinic_id: Any) -> str | None:
-    membership = Membership.objects.filter(user=user, clinic_id=clinic_id, is_active=True, user__is_active=True).first()
-    return membership.role if membership else None
-
-
 def _require_role(user: Any, clinic_id: Any, *roles: str) -> str:
-    role = _role_at(user, clinic_id)
-    if role not in roles:
-        raise PermissionDenied("Your role at this clinic does not allow this.")
-    return role
+    return access.require_role(user, clinic_id, roles, "Your role at this clinic does not allow this.")
 
 
 def _locked(case_id: Any) -> ReviewCase:
@@ -285,7 +277,7 @@ def review_case_reassign(
     """A clinic admin gives an undecided case to another psychiatrist of the clinic, who is told."""
     case = _locked(case_id)
     _require_role(by, case.clinic_id, Role.CLINIC_ADMIN)
-    if _role_at(to_user, case.clinic_id) != Role.PSYCHIATRIST:
+    if access.role_at(to_user, case.clinic_id) != Role.PSYCHIATRIST:
         raise ValidationError({"psychiatrist": "Choose an active psychiatrist of this clinic."})
     if case.status not in ReviewCase.UNDECIDED:
         raise CaseActionError("A decided case cannot be reassigned; re-open it first.")
@@ -394,7 +386,7 @@ def review_case_clear(
         entry.team_note, entry.team_note_by, entry.team_note_at = decision.note, user, decision.at
         entry.save(update_fields=["team_note", "team_note_by", "team_note_at", "updated_at"])
     # Coordinators schedule the evaluation; with none at the clinic, its admins must hear of it.
-    members = active_members(case.clinic_id, [Role.COORDINATOR]) or active_members(case.clinic_id, [Role.CLINIC_ADMIN])
+    members = access.members(case.clinic_id, [Role.COORDINATOR]) or access.members(case.clinic_id, [Role.CLINIC_ADMIN])
     outbox_add_many(kind="case.cleared", recipients=[m.user for m in members], obj=entry, clinic=case.clinic)
     return decision
 
@@ -467,7 +459,7 @@ def review_case_reopen(*, case_id: Any, user: Any, note: str, request: HttpReque
     case.claimed_at = None
     case.decided_by = None
     case.decided_at = None
-    case.due_at = review_due_at(priority=case.priority, start=now, time_zone=case.clinic.time_zone)
+    case.due_at = review_due_at(priority=case.priority, start=now, zone=case.clinic.zone)
     case.overdue_notified_at = None
     case.save()
     # Off the worklist again until a psychiatrist clears the case (if no coordinator has started yet).
@@ -515,7 +507,7 @@ def review_case_reply(
         case=case, kind=ReviewDecision.Kind.REPLIED, by=patient, patient_reply=text, result_id=case.result_id
     )
     holder = case.claimed_by if _still_psychiatrist(case.claimed_by, case.clinic_id) else None
-    recipients = [holder] if holder else review_recipients(case.clinic_id)
+    recipients = [holder] if holder else access.review_recipients(case.clinic_id)
     outbox_add_many(
         kind="case.replied", recipients=recipients, obj=case, clinic=case.clinic, event_key=str(decision.pk)
     )
@@ -531,7 +523,7 @@ def review_case_reply(
 
 
 def _still_psychiatrist(user: Any, clinic_id: Any) -> bool:
-    return user is not None and user.is_active and _role_at(user, clinic_id) == Role.PSYCHIATRIST
+    return user is not None and user.is_active and access.role_at(user, clinic_id) == Role.PSYCHIATRIST
 
 
 @transaction.atomic
@@ -560,7 +552,7 @@ def review_case_amend(*, previous: Any, submission: Any, result: ScreeningResult
     case.claimed_at = case.claimed_at if holder else None
     case.decided_by = None
     case.decided_at = None
-    case.due_at = review_due_at(priority=result.priority, start=now, time_zone=clinic.time_zone)
+    case.due_at = review_due_at(priority=result.priority, start=now, zone=clinic.zone)
     case.overdue_notified_at = None
     if became_urgent:
         case.acknowledged_by = None
@@ -570,11 +562,11 @@ def review_case_amend(*, previous: Any, submission: Any, result: ScreeningResult
     patient = submission.patient
     _record(case, ReviewDecision.Kind.AMENDED, by=patient, at=now)
     key = str(submission.pk)
-    recipients = [holder] if holder else review_recipients(clinic.pk)
+    recipients = [holder] if holder else access.review_recipients(clinic.pk)
     outbox_add_many(kind="case.amended", recipients=recipients, obj=case, clinic=clinic, event_key=key)
     if became_urgent:
         outbox_add_many(
-            kind="case.urgent", recipients=review_recipients(clinic.pk), obj=case, clinic=clinic, event_key=key
+            kind="case.urgent", recipients=access.review_recipients(clinic.pk), obj=case, clinic=clinic, event_key=key
         )
     audit_record(
         action="case.amended",
@@ -686,13 +678,9 @@ def submission_rescreen(
                     case.acknowledged_by = None
                     case.acknowledged_at = None
                     case.ack_escalated_at = None
-                    case.due_at = min(
-                        case.due_at, review_due_at(priority=result.priority, start=now, time_zone=clinic.time_zone)
-                    )
+                    case.due_at = min(case.due_at, review_due_at(priority=result.priority, start=now, zone=clinic.zone))
                 else:
-                    case.due_at = review_due_at(
-                        priority=result.priority, start=case.created_at, time_zone=clinic.time_zone
-                    )
+                    case.due_at = review_due_at(priority=result.priority, start=case.created_at, zone=clinic.zone)
                 case.priority = result.priority
                 case.overdue_notified_at = None
                 case.save()
@@ -709,7 +697,7 @@ def submission_rescreen(
             case.status = ReviewCase.Status.OPEN
             case.result = result
             case.priority = result.priority
-            case.due_at = review_due_at(priority=result.priority, start=now, time_zone=clinic.time_zone)
+            case.due_at = review_due_at(priority=result.priority, start=now, zone=clinic.zone)
             case.overdue_notified_at = None
             case.acknowledged_by = None
             case.acknowledged_at = None
@@ -867,7 +855,7 @@ def case_document_received(*, document: Any) -> list[ReviewCase]:
         holder = case.claimed_by if _still_psychiatrist(case.claimed_by, case.clinic_id) else None
         outbox_add_many(
             kind="case.document_received",
-            recipients=[holder] if holder else review_recipients(case.clinic_id),
+            recipients=[holder] if holder else access.review_recipients(case.clinic_id),
             obj=case,
             clinic=case.clinic,
             event_key=str(document.pk),
@@ -895,7 +883,10 @@ def intake_alert_open(*, draft: Any) -> IntakeAlert:
     )
     if created:
         outbox_add_many(
-            kind="intake_alert.urgent", recipients=review_recipients(draft.clinic_id), obj=alert, clinic=draft.clinic
+            kind="intake_alert.urgent",
+            recipients=access.review_recipients(draft.clinic_id),
+            obj=alert,
+            clinic=draft.clinic,
         )
     return alert
 

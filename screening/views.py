@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clinics.access import clinic_role_required
 from clinics.models import Role
-from clinics.permissions import clinic_role_required
 from core.audit import audit_record
 from intake.patient_messages import ineligible_reasons
 from scheduling.models import Appointment
@@ -132,7 +132,7 @@ def _case_context(request: HttpRequest, case: ReviewCase, **forms: Any) -> dict[
             r.case_number = numbers[r.pk]
     for decision in decisions:
         decision.result_number = numbers.get(decision.result_id)
-    clinic_today: date = timezone.localdate(timezone.now(), selectors.clinic_zone(case.clinic))
+    clinic_today: date = timezone.localdate(timezone.now(), case.clinic.zone)
     phq9 = data.get("phq9") or {}
     holder = case.claimed_by_id == user.pk
     undecided = case.status in ReviewCase.UNDECIDED
@@ -452,7 +452,7 @@ def _decision_view(request: HttpRequest, case_id: Any, kind: str) -> HttpRespons
             "patient": case.submission.patient,
             "summary": display.patient_summary(
                 case.submission.document or {},
-                today=timezone.localdate(timezone.now(), selectors.clinic_zone(case.clinic)),
+                today=timezone.localdate(timezone.now(), case.clinic.zone),
             ),
             "finding_groups": display.findings_by_severity(data.get("findings") or []),
             "form": form,

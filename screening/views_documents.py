@@ -15,8 +15,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clinics.access import clinic_role_required
 from clinics.models import Role
-from clinics.permissions import clinic_role_required
 from core.middleware import allow_body_size
 from intake.downloads import document_response
 from intake.forms_documents import DocumentUploadForm

@@ -4,7 +4,6 @@ an EHR integration reads the FHIR endpoint with (made, shown once, revoked; each
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clinics.access import clinic_role_required
 from clinics.forms import ApiTokenForm, SmartClientForm
 from clinics.models import Role
-from clinics.permissions import clinic_role_required
 from clinics.selectors import api_token_in_clinic, api_tokens, smart_client_in_clinic, smart_clients
 from clinics.services import api_token_create, api_token_revoke
 from clinics.smart import smart_client_create, smart_client_revoke
@@ -93,7 +92,7 @@ def ehr_export(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         request=request,
         detail={"since": str(since or ""), "until": str(until or ""), "via": "page"},
     )
-    today = timezone.localdate(timezone=ZoneInfo(clinic.time_zone))
+    today = timezone.localdate(timezone=clinic.zone)
     response = StreamingHttpResponse(bulk_zip(clinic=clinic, since=since, until=until), content_type="application/zip")
     period = f"{since or 'first'}-to-{until or today}"
     response["Content-Disposition"] = f'attachment; filename="{clinic.slug}-fhir-{period}.zip"'

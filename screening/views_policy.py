@@ -15,9 +15,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from clinics.access import clinic_role_required
 from clinics.forms import POLICY_LABELS, POLICY_ORDER, PolicyForm
 from clinics.models import Role
-from clinics.permissions import clinic_role_required
 from clinics.selectors import policy_diff, policy_flatten, policy_history_with_changes, policy_version_with_previous
 from core.audit import audit_record
 

@@ -206,5 +206,48 @@ def test_the_picture_in_docs_is_the_code_today():
     assert DIAGRAM.read_text() == diagram(graph), "regenerate: .venv/bin/python -m tests.test_architecture"
 
 
+# Demo data seeds its staff directly (idempotent get_or_create, no audit): seeding, not deciding access.
+MEMBERSHIP_SEEDERS = {"demo.clinics", "demo.management.commands.seed_scale"}
+
+
+def _membership_queries(tree: ast.AST) -> list[int]:
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr == "objects"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Membership"
+    ]
+
+
+def test_only_clinics_access_decides_who_works_where():
+    """Who may act at a clinic, in which role, and who works there: clinics.access, nowhere else."""
+    found = []
+    for module, path in our_modules().items():
+        if app_of(module) == "clinics" or module in MEMBERSHIP_SEEDERS:
+            continue
+        lines = _membership_queries(ast.parse(path.read_text(), filename=str(path)))
+        found += [f"{path.relative_to(ROOT)}:{line}" for line in lines]
+    assert not found, "query memberships through clinics.access: " + ", ".join(found)
+
+
+def test_the_clinic_clock_is_clinic_zone():
+    """`Clinic.zone` is the clinic's time zone; no module builds its own from `time_zone`."""
+    found = []
+    for module, path in our_modules().items():
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", "")) == "ZoneInfo"
+                and node.args
+                and isinstance(node.args[0], ast.Attribute)
+                and node.args[0].attr == "time_zone"
+                and module != "clinics.models"
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, "use clinic.zone: " + ", ".join(found)
+
+
 if __name__ == "__main__":
     sys.stdout.write(diagram(import_graph()[0]))

@@ -8,9 +8,9 @@ from django.views.decorators.http import require_http_methods
 from core import hooks
 from core.audit import ACTIONS, audit_status
 
+from ..access import clinic_role_required
 from ..forms import AuditFilterForm, AuditPatientSearchForm
 from ..models import Role
-from ..permissions import clinic_role_required
 from ..selectors import audit_events_for_clinic
 
 

@@ -8,9 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ..access import clinic_role_required
 from ..forms import InvitationForm, MemberRoleForm
 from ..models import Membership, Role
-from ..permissions import clinic_role_required
 from ..selectors import clinic_members, invitation_in_clinic, invitations_open, membership_in_clinic
 from ..services import (
     invitation_create,

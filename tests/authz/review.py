@@ -49,7 +49,7 @@ def extend(world) -> None:
             submission=submission,
             result=result,
             priority="routine",
-            due_at=review_due_at(priority="routine", start=now, time_zone=submission.clinic.time_zone),
+            due_at=review_due_at(priority="routine", start=now, zone=submission.clinic.zone),
         )
     ReviewCase.objects.filter(pk=case.pk).update(
         status=ReviewCase.Status.CLAIMED, claimed_by=world.users["psychiatrist_a"], claimed_at=now, result=result

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from intake.models import IntakeDraft, IntakeSubmission
 from scheduling.models import Appointment, ClinicClosure, ContactAttempt, WorklistEntry
-from scheduling.selectors import clinic_zone
 from screening.models import ReviewCase, ReviewDecision
 
 
@@ -51,5 +50,5 @@ def test_every_demo_case_reads_in_order_relative_to_now():
         assert now < appointment.starts_at < appointment.ends_at
         if appointment.entry:
             assert appointment.entry.created_at < appointment.created_at <= now
-        local_day = appointment.starts_at.astimezone(clinic_zone(appointment.clinic)).date()
+        local_day = appointment.starts_at.astimezone(appointment.clinic.zone).date()
         assert not ClinicClosure.objects.filter(clinic=appointment.clinic, date=local_day).exists()

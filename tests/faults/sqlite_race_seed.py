@@ -16,7 +16,6 @@ def main(contenders: int) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from datetime import datetime, time, timedelta
-    from zoneinfo import ZoneInfo
 
     from django.conf import settings
     from django.test import Client
@@ -49,7 +48,7 @@ def main(contenders: int) -> dict:
         AvailabilityWindow.objects.create(
             clinic=clinic, clinician=psychiatrist, weekday=weekday, start_time=time(8), end_time=time(18)
         )
-    zone = ZoneInfo(clinic.time_zone)
+    zone = clinic.zone
     starts_at = datetime.combine(timezone.now().astimezone(zone).date() + timedelta(days=2), time(10), tzinfo=zone)
     bookers = []
     for _ in range(contenders):

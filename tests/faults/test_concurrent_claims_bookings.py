@@ -3,7 +3,6 @@ same moment: exactly one winner each, everyone else a clear refusal, and the dat
 
 import threading
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -72,7 +71,7 @@ def test_ten_concurrent_bookings_of_one_slot_have_one_winner(transactional_db):
         AvailabilityWindow.objects.create(
             clinic=clinic, clinician=psychiatrist, weekday=weekday, start_time=time(8), end_time=time(18)
         )
-    zone = ZoneInfo(clinic.time_zone)
+    zone = clinic.zone
     tomorrow = timezone.now().astimezone(zone).date() + timedelta(days=1)
     starts_at = datetime.combine(tomorrow, time(10), tzinfo=zone)
     patients = [UserFactory() for _ in range(CONTENDERS)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -36,13 +37,13 @@ def utc(*args) -> datetime:
     ],
 )
 def test_routine_reviews_are_due_in_two_business_days_in_the_clinic_time_zone(start, due):
-    assert add_business_days(start, 2, time_zone=LA) == due
-    assert review_due_at(priority="routine", start=start, time_zone=LA) == due
+    assert add_business_days(start, 2, zone=ZoneInfo(LA)) == due
+    assert review_due_at(priority="routine", start=start, zone=ZoneInfo(LA)) == due
 
 
 def test_urgent_reviews_are_due_in_four_hours_whatever_the_day():
     saturday_night = utc(2026, 11, 22, 6, 0)
-    assert review_due_at(priority="urgent", start=saturday_night, time_zone=LA) == utc(2026, 11, 22, 10, 0)
+    assert review_due_at(priority="urgent", start=saturday_night, zone=ZoneInfo(LA)) == utc(2026, 11, 22, 10, 0)
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from scheduling.models import Appointment, AvailabilityException, ClinicClosure
-from scheduling.selectors import clinic_zone, free_slots
+from scheduling.selectors import free_slots
 from scheduling.services import appointment_book
 from tests.factories import login_staff
 from tests.scheduling.test_scheduling_support import LA, next_local, on_worklist, scheduling_clinic
@@ -36,7 +36,7 @@ def local_days_offered(world, clinician) -> set:
         duration=timedelta(minutes=60),
         now=timezone.now(),
     )
-    zone = clinic_zone(world["clinic"])
+    zone = world["clinic"].zone
     return {s.starts_at.astimezone(zone).date() for s in slots}
 
 

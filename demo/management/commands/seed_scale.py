@@ -213,7 +213,7 @@ class Command(BaseCommand):
             rng=random.Random(f"{options['seed']}-{clinic.slug}-{existing}"),
             now=timezone.now(),
             span=timedelta(days=days),
-            zone=ZoneInfo(clinic.time_zone),
+            zone=clinic.zone,
             used_slots=_used_slots(clinic),
         )
         self.stdout.write(f"seeding {missing} submissions into {clinic.slug} over {days} days ({existing} there)")
@@ -423,7 +423,7 @@ def _case(ctx: _Context, submission, result: ScreeningResult, at: datetime, age:
     rng = ctx.rng
     status = _pick(rng, CASE_STATES, age)
     psychiatrist = rng.choice(ctx.staff.psychiatrists)
-    due = review_due_at(priority=result.priority, start=at, time_zone=ctx.clinic.time_zone)
+    due = review_due_at(priority=result.priority, start=at, zone=ctx.clinic.zone)
     claimed_at = min(at + timedelta(hours=rng.uniform(0.2, 30)), ctx.now)
     decided_at = min(claimed_at + timedelta(hours=rng.uniform(0.1, 8)), ctx.now)
     values: dict[str, Any] = {
