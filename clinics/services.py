@@ -38,13 +38,6 @@ def clinic_create(*, states: list[str], actor: Any = None, **fields: Any) -> Cli
     return clinic
 
 
-@transaction.atomic
-def clinic_set_states(*, clinic: Clinic, states: list[str]) -> None:
-    clinic.served_states.exclude(state__in=states).delete()
-    existing = set(clinic.served_states.values_list("state", flat=True))
-    ServedState.objects.bulk_create([ServedState(clinic=clinic, state=s) for s in sorted(set(states) - existing)])
-
-
 # --- staff ----------------------------------------------------------------------------------
 
 
