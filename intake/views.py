@@ -24,7 +24,8 @@ from core import hooks
 from screening.rules import suggestion_names
 
 from . import selectors, services, steps
-from .forms import PHQ9_NOTICE, RowsStepForm
+from .forms import RowsStepForm
+from .instruments import PHQ9_NOTICE
 from .models import IntakeDraft, IntakeSubmission
 from .storage import DraftStorage
 
