@@ -17,9 +17,9 @@ from core import forms_profile as record
 from core.forms import contact_fields
 
 from .. import builder
-from . import review
 from .base import StepForm
 from .fields import SEX_CHOICES, WEIGHT_UNITS, radio, state_choices
+from .review import about_rows, care_team_rows, payment_rows
 
 
 class AboutForm(StepForm):
@@ -159,7 +159,7 @@ class AboutForm(StepForm):
         kept = self.CONTACT_FIELDS + self.RECORD_FIELDS
         return {name: value for name, value in super().answers().items() if name not in kept}
 
-    display = review.about
+    display = about_rows
 
 
 class CareTeamForm(StepForm):
@@ -213,7 +213,7 @@ class CareTeamForm(StepForm):
     def answers(self) -> dict[str, Any]:
         return {}  # the account's record, not the intake document's
 
-    display = review.care_team
+    display = care_team_rows
 
 
 class PaymentForm(StepForm):
@@ -245,4 +245,4 @@ class PaymentForm(StepForm):
     def answers(self) -> dict[str, Any]:
         return {}  # the account's record, not the intake document's
 
-    display = review.payment
+    display = payment_rows

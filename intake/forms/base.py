@@ -11,8 +11,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
 
-from . import review
 from .fields import as_json
+from .review import default_rows
 
 
 @dataclass(frozen=True)
@@ -78,4 +78,4 @@ class StepForm(forms.Form):
         return items + field_error_items(self)
 
     # (question, answer) pairs for the review page, from the cleaned data (review.py: one function per step).
-    display = review.default
+    display = default_rows

@@ -10,9 +10,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from ..consent import CONTACT_CONSENT, consent_for
-from . import review
 from .base import StepForm
 from .fields import yes_no
+from .review import consent_rows
 
 
 class GettingHomeForm(StepForm):
@@ -74,7 +74,7 @@ class ConsentForm(StepForm):
             raise forms.ValidationError(_("Please type your full name to sign."))
         return name
 
-    display = review.consent
+    display = consent_rows
 
 
 class ReviewForm(StepForm):

@@ -12,7 +12,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .. import builder
-from . import review
 from .base import StepForm
 from .fields import (
     CHOOSE,
@@ -23,6 +22,7 @@ from .fields import (
     radio,
     yes_no,
 )
+from .review import heart_rows
 
 
 class HeartForm(StepForm):
@@ -96,7 +96,7 @@ class HeartForm(StepForm):
             self.add_error("diastolic", _("The bottom number should be lower than the top number. Please check them."))
         return cleaned
 
-    display = review.heart
+    display = heart_rows
 
 
 class HealthForm(StepForm):

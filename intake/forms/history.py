@@ -12,7 +12,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ..instruments import CSSRS, PHQ9_ITEMS, PHQ9_SCALE, numbered
-from . import review
 from .base import StepForm
 from .fields import (
     CHOOSE,
@@ -26,6 +25,7 @@ from .fields import (
     radio,
     yes_no,
 )
+from .review import safety_rows
 
 
 class DiagnosesForm(StepForm):
@@ -120,7 +120,7 @@ class SafetyForm(StepForm):
             cleaned["behavior_recent"] = None
         return cleaned
 
-    display = review.safety
+    display = safety_rows
 
 
 class TreatmentForm(StepForm):

@@ -52,11 +52,11 @@ def rows(form: Any, *, first: tuple[str, ...] = (), own: dict[str, Row | None] |
     return [item for item in found if item is not None]
 
 
-def default(form: Any) -> list[Row]:
+def default_rows(form: Any) -> list[Row]:
     return rows(form)
 
 
-def about(form: Any) -> list[Row]:
+def about_rows(form: Any) -> list[Row]:
     data = form.cleaned_data
     weight = data.get("weight")
     unit = data.get("weight_unit") or "lb"
@@ -70,7 +70,7 @@ def about(form: Any) -> list[Row]:
     return rows(form, first=first, own=own)
 
 
-def care_team(form: Any) -> list[Row]:
+def care_team_rows(form: Any) -> list[Row]:
     data = form.cleaned_data
     own: dict[str, Row | None] = {
         name: row(form, name, phone_display(data[name]))
@@ -82,13 +82,13 @@ def care_team(form: Any) -> list[Row]:
     return rows(form, own=own)
 
 
-def payment(form: Any) -> list[Row]:
+def payment_rows(form: Any) -> list[Row]:
     if form.cleaned_data.get("payment") == "insurance":
         return rows(form)
     return rows(form, own=dict.fromkeys(record.INSURANCE_FIELDS))
 
 
-def safety(form: Any) -> list[Row]:
+def safety_rows(form: Any) -> list[Row]:
     """Without the questions skipped (3 to 5 after a "No" to question 2, 7 after a "No" to question 6)."""
     data = form.cleaned_data
     skipped = []
@@ -99,7 +99,7 @@ def safety(form: Any) -> list[Row]:
     return rows(form, own=dict.fromkeys(skipped))
 
 
-def heart(form: Any) -> list[Row]:
+def heart_rows(form: Any) -> list[Row]:
     """The two blood-pressure numbers as one reading, after the high-blood-pressure question."""
     systolic, diastolic = form.cleaned_data.get("systolic"), form.cleaned_data.get("diastolic")
     reading = f"{systolic}/{diastolic}" if systolic is not None else str(_("Not known"))
@@ -107,7 +107,7 @@ def heart(form: Any) -> list[Row]:
     return rows(form, first=("hypertension", "systolic"), own=own)
 
 
-def consent(form: Any) -> list[Row]:
+def consent_rows(form: Any) -> list[Row]:
     data = form.cleaned_data
     return rows(
         form,
@@ -125,7 +125,7 @@ def consent(form: Any) -> list[Row]:
     )
 
 
-def antidepressants(form: Any) -> list[Row]:
+def antidepressant_rows(form: Any) -> list[Row]:
     answers = form.answers()
     if answers["none_tried"]:
         return [(str(_("Antidepressants taken")), str(_("None")))]
@@ -147,7 +147,7 @@ def antidepressants(form: Any) -> list[Row]:
     return found
 
 
-def medications(form: Any) -> list[Row]:
+def medication_rows(form: Any) -> list[Row]:
     answers = form.answers()
     if answers["none_taking"]:
         return [(str(_("Current medicines")), str(_("None")))]

@@ -14,9 +14,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .. import readback
-from . import review
 from .base import ErrorItem, StepForm, field_error_items, helper_for
 from .fields import CHECK_ROWS, IMPROVEMENT_CHOICES, as_json, radio, yes_no
+from .review import antidepressant_rows, medication_rows
 
 # The rows a patient may add, as the schema allows.
 MAX_TRIALS = 30
@@ -272,7 +272,7 @@ class AntidepressantsForm(RowsStepForm):
             answers["rows"] = [row for number, row in enumerate(answers["rows"], start=1) if number not in drop]
         return answers
 
-    display = review.antidepressants
+    display = antidepressant_rows
 
 
 class MedicationsForm(RowsStepForm):
@@ -283,4 +283,4 @@ class MedicationsForm(RowsStepForm):
     empty_message = _("Please add the medicines you take, or check “I am not taking any medicines”.")
     both_message = _("You checked this box but also listed medicines. Please uncheck it, or remove the rows.")
 
-    display = review.medications
+    display = medication_rows
