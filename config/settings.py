@@ -73,7 +73,6 @@ INSTALLED_APPS = [
     "django.forms",  # its widget templates, for FORM_RENDERER below
     "crispy_forms",
     "crispy_bootstrap5",
-    "formtools",
     "localflavor",
     "axes",
     "django_otp",

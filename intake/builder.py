@@ -1,8 +1,9 @@
 """The one builder: the wizard's cleaned answers -> an intake document (schema intake-document/2; /1 when
 the answers have no other-treatments step, as intakes sent before it had).
 
-Pure Python, no Django: the forms clean what the patient typed (intake.steps.cleaned_answers), this module
-turns those answers into the document the engine reads, applying the wizard's skip logic in one place.
+Pure Python, no Django: the forms clean what the patient typed (intake.steps.Checked.answers gathers each step
+form's `answers()`), this module turns those answers into the document the engine reads, applying the wizard's skip
+logic in one place.
 
 Answers are keyed by step; each step's answers are JSON values (strings, numbers, booleans, lists):
 

@@ -114,8 +114,5 @@ def consent_for(language: str | None = None) -> Consent:
 
 # The English text under its old names (what earlier submissions and tests refer to).
 CONSENT_VERSION = ENGLISH.version
-PRIVACY_POINTS = ENGLISH.privacy_points
-PRIVACY_NOTICE = ENGLISH.privacy_notice
 CONTACT_CONSENT = ENGLISH.contact
-ACCURACY_STATEMENT = ENGLISH.accuracy
 CONSENT_TEXT = ENGLISH.text

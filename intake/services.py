@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clinics.models import Clinic
 from core import hooks
+from core.forms_profile import record_values
 from core.outbox import outbox_add
 from core.services import contact_details_save, patient_profile_save
 from screening.rules import evaluate, validate_document
@@ -92,7 +93,14 @@ def draft_contact_save(*, draft: IntakeDraft, patient: Any) -> None:
     that number; the patient edits it later on the contact page)."""
     form = steps.bind("about", draft.answers)
     if form.is_bound and form.is_valid():
-        contact_details_save(user=patient, **form.contact())
+        data = form.cleaned_data
+        contact_details_save(
+            user=patient,
+            phone=data["phone"],
+            call_time=data.get("call_time") or "",
+            voicemail_ok=data.get("voicemail_ok") == "yes",
+            texts_ok=data.get("texts_ok") == "yes",
+        )
 
 
 @transaction.atomic
@@ -103,7 +111,12 @@ def draft_record_save(*, draft: IntakeDraft, patient: Any, step: str) -> None:
         return
     form = steps.bind(step, draft.answers, clinic=draft.clinic)
     if form.is_bound and form.is_valid():
-        patient_profile_save(user=patient, values=form.record())
+        patient_profile_save(user=patient, values=_record(step, form.cleaned_data))
+
+
+def _record(step: str, cleaned: dict[str, Any]) -> dict[str, Any]:
+    """A record step's answers as the account's record (name and address, care team, payment)."""
+    return record_values(cleaned, steps.RECORD_STEP_FIELDS[step])
 
 
 @transaction.atomic
@@ -204,7 +217,7 @@ def _submit(*, draft_id: Any, patient: Any) -> IntakeSubmission:
     # The record as sent is the account's (already saved page by page; this keeps both the same).
     record: dict[str, Any] = {}
     for name in steps.RECORD_STEP_FIELDS:
-        record.update(checked.forms[name].record())
+        record.update(_record(name, checked.forms[name].cleaned_data))
     patient_profile_save(user=patient, values=record)
     record_number_assign(clinic=clinic, patient=patient)
     outbox_add(kind="submission.received", recipient=patient, obj=submission, clinic=clinic)

@@ -213,14 +213,32 @@ def step_data(raw: dict[str, Any], step: str) -> MultiValueDict | None:
     return MultiValueDict({k: [str(v) for v in vs] for k, vs in values.items() if isinstance(vs, list)})
 
 
-def bind(step: str, raw: dict[str, Any], data: Any = None, clinic: Any = None, *, sent: bool = False) -> forms.StepForm:
+def bind(
+    step: str,
+    raw: dict[str, Any],
+    data: Any = None,
+    clinic: Any = None,
+    *,
+    sent: bool = False,
+    initial: dict[str, Any] | None = None,
+) -> forms.StepForm:
     """The step's form bound to `data` (default: the stored answers; unbound when nothing is stored)."""
     if data is None:
         data = step_data(raw, step)
         if data is None and sent and step in RECORD_STEPS:
             data = MultiValueDict()  # sent before the intake asked it: nothing to show, nothing missing
     form_class = STEP_BY_NAME[step].form_class
-    return form_class(data=data, prefix=step, **form_kwargs(step, raw, clinic, sent=sent))
+    return form_class(data=data, prefix=step, initial=initial, **form_kwargs(step, raw, clinic, sent=sent))
+
+
+def previous_step(step: str) -> str | None:
+    index = STEP_NAMES.index(step)
+    return STEP_NAMES[index - 1] if index > 0 else None
+
+
+def next_step(step: str) -> str | None:
+    index = STEP_NAMES.index(step) + 1
+    return STEP_NAMES[index] if index < len(STEP_NAMES) else None
 
 
 def clean_for_storage(step: str, posted: MultiValueDict, *, add_row: bool = False) -> dict[str, list[str]]:

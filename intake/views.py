@@ -18,15 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_GET, require_http_methods
-from formtools.wizard.views import NamedUrlWizardView, StepsHelper
 
 from core import hooks
 from screening.rules import suggestion_names
 
 from . import selectors, services, steps
-from .forms import PHQ9_NOTICE, RowsStepForm
+from .forms import RowsStepForm
+from .instruments import PHQ9_NOTICE
 from .models import IntakeDraft, IntakeSubmission
-from .storage import DraftStorage
 
 CHECK = "check"  # ?check=1: the page shows its errors (after Next)
 SAVED_MESSAGE = gettext_lazy("Your answers are saved. You can come back and carry on at any time.")
@@ -81,18 +80,14 @@ def _drug_datalist() -> SafeString:
     return format_html('<datalist id="drug-names">{}</datalist>', options)
 
 
-class IntakeWizard(NamedUrlWizardView):
-    """django-formtools' named-URL wizard with the draft row as its storage.
+class IntakeWizard(View):
+    """One page per step of intake/steps.py, over the draft row (the source of truth: another device, an expired
+    session or signing out all see the same answers).
 
     Every Next, Back, "Save and finish later" and "Add another" stores what was posted for the step,
     valid or not, then redirects (post/redirect/get): the step's page shows the stored answers and
     their errors, so nothing typed is ever lost and a refresh never posts twice.
     """
-
-    form_list = [(step.name, step.form_class) for step in steps.STEPS]
-    template_name = "intake/step.html"
-    url_name = "intake:step"
-    done_step_name = "sent"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
@@ -103,51 +98,43 @@ class IntakeWizard(NamedUrlWizardView):
             if submission is None:  # pragma: no cover - a submitted draft always has its submission
                 raise Http404("No such intake.")
             return redirect(_submission_url(submission))
-        self.prefix = self.get_prefix(request, *args, **kwargs)
-        self.storage = DraftStorage(self.prefix, request, draft=self.draft)
-        self.steps = StepsHelper(self)
-        if kwargs.get("step") in self.form_list:
-            self.storage.current_step = kwargs["step"]
-        return View.dispatch(self, request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
-    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
-        return "intake"
+    def step_url(self, step: str) -> str:
+        return reverse("intake:step", kwargs={"draft_id": self.draft.pk, "step": step})
 
-    def get_step_url(self, step: str) -> str:
-        return reverse(self.url_name, kwargs={"draft_id": self.draft.pk, "step": step})
+    def first_incomplete(self) -> HttpResponse:
+        """The resume link, or a step that does not exist: the first page not complete yet."""
+        return redirect(self.step_url(steps.check_draft(self.draft, clinic=self.draft.clinic).first_incomplete))
 
-    def get_form_initial(self, step: str) -> dict[str, Any]:
-        if step in self.draft.answers or step not in steps.RECORD_STEP_FIELDS:
-            return {"weight_unit": "lb"} if step == "about" else {}  # stored answers are shown as they are
-        # A second clinic's intake starts from the phone and the record the patient already gave.
-        initial = steps.record_initial(self.request.user, step)
-        if step == "about":
-            return {"weight_unit": "lb", **initial}
-        return initial
-
-    def get_form_kwargs(self, step: str | None = None) -> dict[str, Any]:
-        return steps.form_kwargs(step or self.steps.current, self.draft.answers, self.draft.clinic)
+    def form(self, step: str, data: Any = None) -> Any:
+        """The step's form: bound to `data` (default: the stored answers), or unbound with the account's record as
+        its first answers (a second clinic's intake starts from the phone and the record the patient already gave).
+        """
+        fresh = step in steps.RECORD_STEP_FIELDS and step not in self.draft.answers
+        initial = steps.record_initial(self.request.user, step) if fresh else {}
+        return steps.bind(step, self.draft.answers, data, clinic=self.draft.clinic, initial=initial)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         step = kwargs.get("step")
-        if step is None or step not in self.form_list:
-            return redirect(self.get_step_url(steps.check_draft(self.draft, clinic=self.draft.clinic).first_incomplete))
-        form = self.get_form(step, data=self.storage.get_step_data(step))
+        if step not in steps.STEP_BY_NAME:
+            return self.first_incomplete()
+        form = self.form(step)
         if request.GET.get(CHECK) != "1":
             _quiet(form)  # a half-saved page comes back as it was left: errors only after Next
-        return self.render(form)
+        return render(request, "intake/step.html", self.page_context(step, form))
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         step = kwargs.get("step")
-        if step not in self.form_list:
-            return redirect(self.get_step_url(steps.check_draft(self.draft, clinic=self.draft.clinic).first_incomplete))
+        if step not in steps.STEP_BY_NAME:
+            return self.first_incomplete()
         action = request.POST.get("action", "next")
         if step != steps.REVIEW:
-            form = self.get_form(step, data=request.POST)
+            form = self.form(step, data=request.POST)
             if action in ("next", "add_row") or form.has_changed() or step in self.draft.answers:
                 data = steps.clean_for_storage(step, request.POST, add_row=action == "add_row")
                 try:
-                    self.storage.set_step_data(step, data)
+                    services.draft_save_step(draft=self.draft, step=step, data=data)
                 except services.DraftSubmitted:  # sent from another tab a moment ago
                     return redirect("intake:resume", draft_id=self.draft.pk)
         if step == "about":
@@ -163,59 +150,54 @@ class IntakeWizard(NamedUrlWizardView):
         if action == "save":
             return redirect("patients:dashboard")
         if action == "back":
-            previous = self.get_prev_step(step)
-            return redirect(self.get_step_url(previous) if previous else reverse("patients:dashboard"))
+            previous = steps.previous_step(step)
+            return redirect(self.step_url(previous) if previous else reverse("patients:dashboard"))
         if action == "add_row":
             return redirect(request.get_full_path() + "#rows-end")
         if step == steps.REVIEW:
-            return self.render_done(None, **kwargs)
+            return self.submit()
         if not steps.bind(step, self.draft.answers, clinic=self.draft.clinic).is_valid():
             return redirect(_with_check(request))
         if step in (self.draft.unconfirmed_steps or []):  # carried from an earlier intake: now checked
             services.draft_confirm_step(draft=self.draft, step=step)
         if request.GET.get("from") == steps.REVIEW:  # an Edit link on the review page: straight back to it
-            return redirect(self.get_step_url(steps.REVIEW))
-        return redirect(self.get_step_url(self.get_next_step(step)))
+            return redirect(self.step_url(steps.REVIEW))
+        return redirect(self.step_url(steps.next_step(step)))
 
-    def render_done(self, form: Any, **kwargs: Any) -> HttpResponse:
+    def submit(self) -> HttpResponse:
         """Every step is checked again on Submit, once, by the submit itself under the draft's lock; the first
         one that is not complete is shown."""
-        return self.done([], form_dict={})
-
-    def render_revalidation_failure(self, failed_step: str, form: Any, **kwargs: Any) -> HttpResponse:
-        if failed_step in (self.draft.unconfirmed_steps or []):
-            messages.info(self.request, _("Please check this page and press Next before you send your answers."))
-            return redirect(self.get_step_url(failed_step))
-        messages.info(self.request, _("Please finish this page before you send your answers."))
-        return redirect(self.get_step_url(failed_step) + f"?{CHECK}=1")
-
-    def done(self, form_list: Any, **kwargs: Any) -> HttpResponse:
         try:
             submission = services.submission_submit(draft=self.draft, patient=self.request.user, request=self.request)
         except services.IntakeIncomplete as exc:
-            return self.render_revalidation_failure(exc.step, None)
+            if exc.step in (self.draft.unconfirmed_steps or []):
+                messages.info(self.request, _("Please check this page and press Next before you send your answers."))
+                return redirect(self.step_url(exc.step))
+            messages.info(self.request, _("Please finish this page before you send your answers."))
+            return redirect(self.step_url(exc.step) + f"?{CHECK}=1")
         # Crisis help first when the result is urgent, else the result: the patients app knows (core.hooks).
         return redirect(hooks.ask("after_submit_url", submission))
 
-    def get_context_data(self, form: Any, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(form=form, **kwargs)
-        step = steps.STEP_BY_NAME[self.steps.current]
-        context.update(
-            draft=self.draft,
-            clinic=self.draft.clinic,
-            step=step,
-            step_number=min(self.steps.step1, steps.PAGE_COUNT),
-            step_count=steps.PAGE_COUNT,
-            carried=self._carried_context(step.name),
-            is_first=self.steps.step0 == 0,
-            error_items=form.error_items() if form.is_bound else [],
-            rows_step=isinstance(form, RowsStepForm),
-            phq9_notice=PHQ9_NOTICE if step.name == "phq9" else "",
-            amendment=self._amendment_context(),
-        )
+    def page_context(self, name: str, form: Any) -> dict[str, Any]:
+        step = steps.STEP_BY_NAME[name]
+        index = steps.STEP_NAMES.index(name)
+        context = {
+            "form": form,
+            "draft": self.draft,
+            "clinic": self.draft.clinic,
+            "step": step,
+            "step_number": min(index + 1, steps.PAGE_COUNT),
+            "step_count": steps.PAGE_COUNT,
+            "carried": self._carried_context(name),
+            "is_first": index == 0,
+            "error_items": form.error_items() if form.is_bound else [],
+            "rows_step": isinstance(form, RowsStepForm),
+            "phq9_notice": PHQ9_NOTICE if name == "phq9" else "",
+            "amendment": self._amendment_context(),
+        }
         if isinstance(form, RowsStepForm):
             context["drug_datalist"] = _drug_datalist()
-        if step.name == steps.REVIEW:
+        if name == steps.REVIEW:
             context.update(self._review_context())
         return context
 
@@ -241,7 +223,7 @@ class IntakeWizard(NamedUrlWizardView):
             groups.append(
                 {
                     "step": steps.STEP_BY_NAME[name],
-                    "url": self.get_step_url(name),
+                    "url": self.step_url(name),
                     "complete": valid,
                     "unconfirmed": name in checked.unconfirmed,
                     "rows": checked.forms[name].display() if valid else [],
@@ -271,7 +253,7 @@ def _quiet(form: Any) -> None:
             row._errors = ErrorDict()
 
 
-intake_wizard = IntakeWizard.as_view(url_name="intake:step", done_step_name="sent")
+intake_wizard = IntakeWizard.as_view()
 
 
 @login_required
