@@ -1,10 +1,12 @@
-"""The review case's lifecycle, and the urgent intake alert's: who may do what to them now, and every write.
+"""The review case's lifecycle, and the urgent intake alert's: who may do what to them now, and every change.
 
-This is the only code that writes ReviewCase and IntakeAlert rows or changes their status. `allowed_actions` says
-which actions a member may take on a case now: the case page draws its buttons from it, and every action below
-checks `refusal` before it writes, so each refusal has one message, shown on the page and raised here. A user
-whose role does not allow an action gets PermissionDenied; a case that does not allow it now, CaseActionError.
-The database guards the rest (the claim is a conditional UPDATE; constraints on status and who holds a case).
+The only code that creates these rows, changes a case's status or who holds it, and records its history (the
+escalation beat, escalation.py, only sets its own markers by conditional UPDATE). `allowed_actions` says which
+actions a member may take on a case now: the case page draws its buttons from it, and every action below checks
+the same rules before it writes, so each refusal has one message (`refusal`), shown on the page and raised here.
+A user whose role does not allow an action gets PermissionDenied; a case that does not allow it now,
+CaseActionError. The database guards the rest (the claim is a conditional UPDATE; constraints on the status and
+on who holds a case).
 
 Every write to a case is one transaction, leaves a ReviewDecision in the case's history and an audit event
 whose detail holds codes and ids only (never what the patient or the psychiatrist wrote).
