@@ -51,10 +51,10 @@ def demo_backdate(*, patient: Any, story: str) -> None:
     sent_ago = timedelta(hours=hours_sent)
     due_at = None
     if case is not None:
-        zone = case.clinic.time_zone
+        zone = case.clinic.zone
 
         def due(ago: timedelta) -> datetime:
-            return review_due_at(priority=case.priority, start=case.created_at - ago, time_zone=zone)
+            return review_due_at(priority=case.priority, start=case.created_at - ago, zone=zone)
 
         if story == "overdue":
             # Sent long enough ago to be past its due time (weekends count as no working days).
