@@ -179,7 +179,7 @@ def _check(case: ReviewCase, membership: Membership, action: Action) -> None:
 
 
 def _locked(case_id: Any) -> ReviewCase:
-    """The case row, locked until the transaction ends (every change of status goes through here)."""
+    """The case row, locked until the transaction ends (a staff action reads and changes it under this lock)."""
     return ReviewCase.objects.select_for_update(of=("self",)).select_related("clinic", "submission").get(pk=case_id)
 
 
