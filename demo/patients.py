@@ -16,13 +16,8 @@ from intake.services import (
     submission_submit,
 )
 from intake.steps import RECORD_STEP_FIELDS
+from screening.cases import review_case_claim, review_case_clear, review_case_decline, review_case_request_info
 from screening.models import ReviewCase
-from screening.services import (
-    review_case_claim,
-    review_case_clear,
-    review_case_decline,
-    review_case_request_info,
-)
 
 from .timeline import demo_backdate
 

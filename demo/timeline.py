@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from intake.models import IntakeDraft, IntakeSubmission
 from scheduling.models import ContactAttempt, WorklistEntry
+from screening.cases import review_due_at
 from screening.models import ReviewCase, ReviewDecision, ScreeningResult
-from screening.services import review_due_at
 
 # Per demo story (the scenario, or what happened after): hours ago the answers were sent, and hours ago the
 # psychiatrist acted on them (None: nobody has yet).

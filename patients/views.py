@@ -23,9 +23,9 @@ from intake import steps
 from intake.models import IntakeDraft, IntakeSubmission
 from intake.patient_messages import ineligible_reasons
 from scheduling.models import Appointment, WorklistEntry
+from screening.cases import ReplyNotAllowed, review_case_reply
 from screening.models import Outcome, Priority, ReviewCase
 from screening.selectors import case_latest, outcome_change_latest, result_latest, submission_may_apply_again
-from screening.services import ReplyNotAllowed, review_case_reply
 
 from . import selectors
 from .forms import ReplyForm

@@ -30,7 +30,7 @@ class ScreeningConfig(AppConfig):
     def ready(self) -> None:
         from core import audit, hooks
 
-        from . import selectors, services
+        from . import cases, selectors, services
 
         audit.register_actions(AUDIT_ACTIONS)
         # Intake sits below screening and asks it (core.hooks): screen a submission as it is saved, and two
@@ -41,7 +41,7 @@ class ScreeningConfig(AppConfig):
         # A patient's upload may answer a psychiatrist's request for a document: the case holder is told.
         hooks.provide("document_received", services.case_document_received)
         # High-risk safety answers before the intake is sent: an urgent item in the queue at once.
-        hooks.provide("intake_risk_reported", services.intake_alert_open)
+        hooks.provide("intake_risk_reported", cases.intake_alert_open)
         # The staff inbox names the patient each notification is about.
         hooks.provide("notification_patient_names", selectors.notification_patient_names)
         # The clinic's audit log names patients and filters by one (clinics sits below the apps holding records).

@@ -49,10 +49,6 @@ class QueueFilterForm(forms.Form):
             status=data.get("status") or "queue", priority=data.get("priority") or "", mine=bool(data.get("mine"))
         )
 
-    def is_filtered(self) -> bool:
-        f = self.filters()
-        return f != QueueFilters()
-
 
 class ClearForm(forms.Form):
     note = _text(

@@ -34,10 +34,6 @@ def case_link(notification: Any) -> str:
     )
 
 
-def queue_link(notification: Any) -> str:
-    return first_url(("screening:queue", {"clinic_slug": clinic_slug(notification)}), ("clinics:staff_home", {}))
-
-
 def worklist_link(notification: Any) -> str:
     return first_url(("scheduling:worklist", {"clinic_slug": clinic_slug(notification)}), ("clinics:staff_home", {}))
 

@@ -24,10 +24,10 @@ from intake.patient_messages import ineligible_reasons
 from scheduling.models import Appointment
 from scheduling.selectors import patient_upcoming_at_clinic
 
-from . import display, selectors, services
+from . import cases, display, selectors
 from .contact import case_contact_context
 from .forms import ClearForm, DeclineForm, QueueFilterForm, ReassignForm, ReopenForm, RequestInfoForm
-from .models import Priority, ReviewCase, ReviewDecision
+from .models import ReviewCase, ReviewDecision
 from .rules import Policy
 
 readers = clinic_role_required(Role.PSYCHIATRIST, Role.CLINIC_ADMIN)
@@ -112,7 +112,6 @@ def _min_weeks(case: ReviewCase) -> int:
 
 
 def _case_context(request: HttpRequest, case: ReviewCase, **forms: Any) -> dict[str, Any]:
-    user, role = request.user, request.membership.role
     submission = case.submission
     document = submission.document or {}
     result = case.result
@@ -134,10 +133,7 @@ def _case_context(request: HttpRequest, case: ReviewCase, **forms: Any) -> dict[
         decision.result_number = numbers.get(decision.result_id)
     clinic_today: date = timezone.localdate(timezone.now(), case.clinic.zone)
     phq9 = data.get("phq9") or {}
-    holder = case.claimed_by_id == user.pk
-    undecided = case.status in ReviewCase.UNDECIDED
-    is_psychiatrist = role == Role.PSYCHIATRIST
-    is_admin = role == Role.CLINIC_ADMIN
+    actions = cases.allowed_actions(case, request.membership)
     context = {
         "clinic": case.clinic,
         "membership": request.membership,
@@ -174,23 +170,13 @@ def _case_context(request: HttpRequest, case: ReviewCase, **forms: Any) -> dict[
         "worklist_entry": selectors.worklist_entry_for(submission=submission)
         if case.status == ReviewCase.Status.CLEARED
         else None,
-        "can_claim": is_psychiatrist and case.status == ReviewCase.Status.OPEN,
-        "can_release": case.status == ReviewCase.Status.CLAIMED and (holder or is_admin),
-        "can_decide": is_psychiatrist
-        and holder
-        and case.status in (ReviewCase.Status.CLAIMED, ReviewCase.Status.AWAITING_PATIENT),
-        "can_acknowledge": is_psychiatrist
-        and undecided
-        and case.priority == Priority.URGENT
-        and case.acknowledged_at is None,
-        "can_reassign": is_admin and undecided,
-        "can_reopen": is_admin and case.status in (*ReviewCase.DECIDED, ReviewCase.Status.CLOSED),
+        "actions": actions,
     }
-    if context["can_reassign"]:
+    if cases.Action.REASSIGN in actions:
         context["reassign_form"] = forms.get("reassign_form") or ReassignForm(
             psychiatrists=selectors.clinic_psychiatrists(clinic=case.clinic), exclude=case.claimed_by_id
         )
-    if context["can_reopen"]:
+    if cases.Action.REOPEN in actions:
         context["reopen_form"] = forms.get("reopen_form") or ReopenForm()
     context.update(case_contact_context(request, case, forms.get("contact_form")))
     return context
@@ -239,7 +225,7 @@ def case_fhir(request: HttpRequest, clinic_slug: str, case_id: Any) -> HttpRespo
 def _act(request: HttpRequest, case: ReviewCase, action: Any, success: str) -> HttpResponse:
     try:
         action()
-    except services.CaseActionError as exc:
+    except cases.CaseActionError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, success)
@@ -253,7 +239,7 @@ def case_claim(request: HttpRequest, clinic_slug: str, case_id: Any) -> HttpResp
     return _act(
         request,
         case,
-        lambda: services.review_case_claim(case_id=case.pk, user=request.user, request=request),
+        lambda: cases.review_case_claim(case_id=case.pk, user=request.user, request=request),
         "You have claimed this case. Nobody else can decide on it until you release it.",
     )
 
@@ -265,7 +251,7 @@ def case_release(request: HttpRequest, clinic_slug: str, case_id: Any) -> HttpRe
     return _act(
         request,
         case,
-        lambda: services.review_case_release(case_id=case.pk, user=request.user, request=request),
+        lambda: cases.review_case_release(case_id=case.pk, user=request.user, request=request),
         "The case is back in the queue for any psychiatrist to claim.",
     )
 
@@ -277,7 +263,7 @@ def case_acknowledge(request: HttpRequest, clinic_slug: str, case_id: Any) -> Ht
     return _act(
         request,
         case,
-        lambda: services.review_case_acknowledge(case_id=case.pk, user=request.user, request=request),
+        lambda: cases.review_case_acknowledge(case_id=case.pk, user=request.user, request=request),
         "Acknowledged: the clinic admins will not be alerted about this case.",
     )
 
@@ -292,10 +278,10 @@ def case_reassign(request: HttpRequest, clinic_slug: str, case_id: Any) -> HttpR
     if form.is_valid():
         to_user = form.chosen()
         try:
-            services.review_case_reassign(
+            cases.review_case_reassign(
                 case_id=case.pk, to_user=to_user, by=request.user, note=form.cleaned_data["note"], request=request
             )
-        except services.CaseActionError as exc:
+        except cases.CaseActionError as exc:
             messages.error(request, str(exc))
             return redirect(_case_url(case))
         except ValidationError as exc:
@@ -304,8 +290,8 @@ def case_reassign(request: HttpRequest, clinic_slug: str, case_id: Any) -> HttpR
         else:
             messages.success(request, f"The case is now with {to_user.get_full_name()}, who has been told.")
             return redirect(_case_url(case))
-    if case.status not in ReviewCase.UNDECIDED:
-        messages.error(request, "A decided case cannot be reassigned; re-open it first.")
+    if refused := cases.refusal(case, request.membership, cases.Action.REASSIGN):
+        messages.error(request, refused)
         return redirect(_case_url(case))
     return _render_case(request, case, reassign_form=form)
 
@@ -319,13 +305,13 @@ def case_reopen(request: HttpRequest, clinic_slug: str, case_id: Any) -> HttpRes
         return _act(
             request,
             case,
-            lambda: services.review_case_reopen(
+            lambda: cases.review_case_reopen(
                 case_id=case.pk, user=request.user, note=form.cleaned_data["note"], request=request
             ),
             "The case is open again and back in the queue.",
         )
-    if case.status not in (*ReviewCase.DECIDED, ReviewCase.Status.CLOSED):
-        messages.error(request, "Only a decided or closed case can be re-opened.")
+    if refused := cases.refusal(case, request.membership, cases.Action.REOPEN):
+        messages.error(request, refused)
         return redirect(_case_url(case))
     return _render_case(request, case, reopen_form=form)
 
@@ -399,16 +385,8 @@ DECISIONS: dict[str, dict[str, Any]] = {
 def _decision_view(request: HttpRequest, case_id: Any, kind: str) -> HttpResponse:
     case = _case_or_404(request, case_id)
     spec = DECISIONS[kind]
-    if case.claimed_by_id != request.user.pk or case.status not in (
-        ReviewCase.Status.CLAIMED,
-        ReviewCase.Status.AWAITING_PATIENT,
-    ):
-        if case.status in ReviewCase.DECIDED:
-            messages.error(request, "This case has already been decided.")
-        elif case.claimed_by_id is None:
-            messages.error(request, "Claim this case before you decide.")
-        else:
-            messages.error(request, "Only the psychiatrist who claimed this case can decide.")
+    if refused := cases.refusal(case, request.membership, kind):
+        messages.error(request, refused)
         return redirect(_case_url(case))
     form_class = spec["form"]
     if request.method == "POST":
@@ -417,12 +395,12 @@ def _decision_view(request: HttpRequest, case_id: Any, kind: str) -> HttpRespons
             data = form.cleaned_data
             try:
                 if kind == "clear":
-                    services.review_case_clear(case_id=case.pk, user=request.user, request=request, **data)
+                    cases.review_case_clear(case_id=case.pk, user=request.user, request=request, **data)
                 elif kind == "decline":
-                    services.review_case_decline(case_id=case.pk, user=request.user, request=request, **data)
+                    cases.review_case_decline(case_id=case.pk, user=request.user, request=request, **data)
                 else:
-                    services.review_case_request_info(case_id=case.pk, user=request.user, request=request, **data)
-            except services.CaseActionError as exc:
+                    cases.review_case_request_info(case_id=case.pk, user=request.user, request=request, **data)
+            except cases.CaseActionError as exc:
                 messages.error(request, str(exc))
                 return redirect(_case_url(case))
             except ValidationError as exc:

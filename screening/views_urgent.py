@@ -15,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from clinics.models import Role
 from core.audit import audit_record
 from intake import steps
 from intake.builder import suicide_screen
@@ -24,8 +23,8 @@ from scheduling.models import ContactAttempt
 from scheduling.services import patient_contact_log
 
 from . import display, selectors
+from .cases import CaseActionError, alert_allowed_actions, intake_alert_acknowledge
 from .contact import contact_context
-from .services import CaseActionError, intake_alert_acknowledge
 from .views import _case_or_404, _case_url, _render_case, psychiatrists, readers
 
 CALL_LOGGED = {
@@ -105,7 +104,7 @@ def _render_alert(request: HttpRequest, alert: Any, *, form: Any = None, status:
         "groups": groups,
         "steps_done": len(groups),
         "steps_total": len(steps.ANSWER_STEPS),
-        "can_acknowledge": request.membership.role == Role.PSYCHIATRIST and alert.acknowledged_at is None,
+        "actions": alert_allowed_actions(alert, request.membership),
         **contact_context(
             request,
             clinic=alert.clinic,

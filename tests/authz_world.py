@@ -14,9 +14,10 @@ from clinics.services import invitation_create, invitation_token
 from core.services import email_verify_token
 from intake.models import IntakeDraft, IntakeSubmission
 from intake.steps import STEP_NAMES
+from screening.cases import review_case_open
 from screening.rules import Policy, evaluate
 from screening.rules.sample import random_document
-from screening.services import review_case_open, screening_result_create
+from screening.services import screening_result_create
 from tests.factories import UserFactory, login_staff, make_clinic, make_staff
 
 ROLES = (

@@ -3,8 +3,9 @@
 
 from django.utils import timezone
 
+from screening.cases import review_due_at
 from screening.models import ReviewCase, ScreeningResult
-from screening.services import rescreen_run_start, review_due_at
+from screening.services import rescreen_run_start
 from tests.authz.helpers import patient_own, staff
 
 READERS = ("admin_a", "psychiatrist_a")

@@ -16,7 +16,7 @@ from clinics.models import Role
 from core.models import AuditEvent
 from demo.documents import sample_pdf
 from intake.models import Document
-from screening.services import review_case_claim
+from screening.cases import review_case_claim
 from tests.browser.conftest import SHOTS, assert_styled
 from tests.browser.test_intake_flow import assert_accessible
 from tests.browser.test_review_queue_flow import patient_sign_in, staff_sign_in

@@ -17,8 +17,8 @@ from intake import steps
 from intake.services import draft_get_or_start, draft_report_risk
 from scheduling.models import ContactAttempt, WorklistEntry
 from scheduling.services import appointment_book
+from screening.cases import review_case_claim, review_case_clear, review_case_request_info
 from screening.models import IntakeAlert
-from screening.services import review_case_claim, review_case_clear, review_case_request_info
 from tests.browser.conftest import SHOTS
 from tests.browser.test_intake_flow import assert_accessible
 from tests.browser.test_review_queue_flow import patient_sign_in, staff_sign_in

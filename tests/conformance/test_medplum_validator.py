@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from clinics.services import api_token_create
 from core.models import PatientProfile
-from screening.services import review_case_claim, review_case_request_info
+from screening.cases import review_case_claim, review_case_request_info
 from screening.tasks import bulk_export_run
 from tests.factories import UserFactory, login_staff
 from tests.fhir_checks import unresolved

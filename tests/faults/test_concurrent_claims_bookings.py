@@ -44,7 +44,7 @@ def _concurrently(count: int, action) -> list:
 
 
 def test_ten_concurrent_claims_have_one_winner(transactional_db):
-    from screening.services import CaseActionError, review_case_claim
+    from screening.cases import CaseActionError, review_case_claim
 
     world = IntakeWorld(psychiatrists=CONTENDERS)
     patient, draft = world.complete_draft("needs_review")

@@ -10,13 +10,8 @@ from django.urls import reverse
 
 from intake.models import IntakeDraft, IntakeSubmission
 from scheduling.models import WorklistEntry
+from screening.cases import review_case_claim, review_case_clear, review_case_decline, review_case_request_info
 from screening.models import ReviewCase
-from screening.services import (
-    review_case_claim,
-    review_case_clear,
-    review_case_decline,
-    review_case_request_info,
-)
 
 from .answers import post_data
 from .conftest import step_url, submit

@@ -23,7 +23,7 @@ from intake.builder import build_document
 from intake.fhir import answers_from_response
 from intake.fhir_api import SearchError, last_updated_filter
 from intake.models import IntakeSubmission
-from screening.services import review_case_claim, review_case_request_info
+from screening.cases import review_case_claim, review_case_request_info
 from tests.factories import UserFactory, login_staff
 from tests.intake.submissions import amend, case_of, send, staffed_clinic
 

@@ -417,7 +417,7 @@ def test_the_start_page_tells_a_returning_patient_their_answers_are_filled_in(pa
 def test_after_a_decline_the_patient_may_apply_again_at_the_same_clinic_from_their_last_answers(
     patient_client, patient
 ):
-    from screening.services import review_case_claim, review_case_decline
+    from screening.cases import review_case_claim, review_case_decline
 
     clinic = staffed_clinic()
     earlier = send(clinic, patient, "needs_review")

@@ -11,8 +11,8 @@ from django.db import IntegrityError, connection, transaction
 
 from intake.models import IntakeDraft, IntakeSubmission
 from intake.services import DraftSubmitted, draft_get_or_start, draft_save_step, submission_submit
+from screening.cases import add_business_days, review_due_at
 from screening.models import ScreeningResult
-from screening.services import add_business_days, review_due_at
 
 from .answers import raw_answers, scenario
 

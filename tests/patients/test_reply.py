@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from core.models import AuditEvent, Notification
+from screening.cases import ReplyNotAllowed, review_case_claim, review_case_reply, review_case_request_info
 from screening.models import ReviewDecision
-from screening.services import ReplyNotAllowed, review_case_claim, review_case_reply, review_case_request_info
 from tests.factories import UserFactory, login_staff
 from tests.intake.submissions import case_of, send, staffed_clinic
 
@@ -91,7 +91,7 @@ def test_no_reply_once_the_psychiatrist_has_decided_nor_from_another_patient(cli
     client.force_login(UserFactory())
     assert client.post(reply_url(case), {"text": REPLY}).status_code == 404
 
-    from screening.services import review_case_clear
+    from screening.cases import review_case_clear
 
     review_case_clear(case_id=case.pk, user=clinic.psychiatrist)
     with pytest.raises(ReplyNotAllowed):

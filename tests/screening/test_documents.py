@@ -21,8 +21,8 @@ from core.models import AuditEvent
 from demo.documents import sample_pdf, sample_png
 from intake.models import Document
 from intake.services_documents import document_upload
+from screening.cases import review_case_claim, review_case_request_info
 from screening.models import ReviewDecision
-from screening.services import review_case_claim, review_case_request_info
 from tests.factories import UserFactory, login_staff
 from tests.intake.submissions import case_of, send, staffed_clinic
 

@@ -82,7 +82,7 @@ def test_fhir_case_bundle_downloads_valid_resources_and_is_audited(client, clini
 
 
 def test_fhir_case_bundle_of_an_amendment_points_to_the_version_it_replaces(client, clinic):
-    from screening.services import review_case_claim, review_case_request_info
+    from screening.cases import review_case_claim, review_case_request_info
 
     first = send(clinic, UserFactory(), "needs_review")
     case = case_of(first)

@@ -16,15 +16,11 @@ from intake import steps
 from intake.services import draft_get_or_start, draft_report_risk, submission_submit
 from scheduling.models import ContactAttempt, WorklistEntry
 from scheduling.services import contact_attempt_log
+from screening.cases import intake_alert_acknowledge, review_case_claim, review_case_clear
 from screening.escalation import cases_escalate_due
 from screening.models import IntakeAlert, ReviewCase
 from screening.notification_kinds import intake_alert_urgent
-from screening.services import (
-    intake_alert_acknowledge,
-    review_case_claim,
-    review_case_clear,
-    submission_rescreen,
-)
+from screening.services import submission_rescreen
 from tests.factories import PatientProfileFactory, UserFactory, login_staff
 from tests.intake.answers import raw_answers
 from tests.intake.submissions import answers_for, case_of, send, staffed_clinic

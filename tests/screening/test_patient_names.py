@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from intake.services import draft_get_or_start, draft_report_risk
-from screening.services import review_case_claim
+from screening.cases import review_case_claim
 from tests.factories import PatientProfileFactory, UserFactory, login_staff
 from tests.intake.answers import raw_answers
 from tests.intake.submissions import answers_for, case_of, send, staffed_clinic

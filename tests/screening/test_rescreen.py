@@ -13,17 +13,11 @@ from django.urls import reverse
 
 from core.models import AuditEvent, Notification
 from scheduling.models import ContactAttempt, WorklistEntry
+from screening.cases import review_case_claim, review_case_clear
 from screening.models import Outcome, Priority, RescreenRun, ReviewCase, ScreeningResult
 from screening.rules import RULESET, Policy
 from screening.selectors import policy_impact
-from screening.services import (
-    policy_publish_and_rescreen,
-    rescreen_candidates,
-    rescreen_run_chunk,
-    rescreen_run_start,
-    review_case_claim,
-    review_case_clear,
-)
+from screening.services import policy_publish_and_rescreen, rescreen_candidates, rescreen_run_chunk, rescreen_run_start
 from screening.tasks import rescreen_clinic
 from tests.factories import UserFactory, login_staff
 from tests.intake.submissions import case_of, send, staffed_clinic

@@ -15,8 +15,7 @@ from core.models import AuditEvent, Notification
 from intake.models import IntakeSubmission
 from intake.services import AmendmentNotAllowed, draft_start_amendment
 from scheduling.models import WorklistEntry
-from screening.models import Outcome, Priority, ReviewCase, ReviewDecision, ScreeningResult
-from screening.services import (
+from screening.cases import (
     CaseActionError,
     CaseAlreadyClaimed,
     review_case_acknowledge,
@@ -28,6 +27,7 @@ from screening.services import (
     review_case_reopen,
     review_case_request_info,
 )
+from screening.models import Outcome, Priority, ReviewCase, ReviewDecision, ScreeningResult
 from tests.factories import UserFactory
 from tests.intake.submissions import amend, case_of, send, staffed_clinic
 

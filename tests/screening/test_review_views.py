@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from scheduling.models import WorklistEntry
+from screening.cases import review_case_claim, review_case_clear, review_case_request_info
 from screening.models import ReviewCase, ReviewDecision
-from screening.services import review_case_claim, review_case_clear, review_case_request_info
 from tests.factories import UserFactory, login_staff
 from tests.intake.submissions import case_of, send, staffed_clinic
 

@@ -39,10 +39,10 @@ from core.models import AuditEvent, Notification
 from dashboard.models import FunnelDay
 from intake.models import IntakeDraft, IntakeSubmission
 from scheduling.models import WorklistEntry
+from screening.cases import review_due_at
 from screening.models import Outcome, Priority, ReviewCase, ScreeningResult
 from screening.rules import IntakeDocument, evaluate
 from screening.rules.sample import random_document
-from screening.services import review_due_at
 
 SCALE_PASSWORD = "scale-password-2026"  # noqa: S105 - benchmark accounts only; refused in production
 EMAIL_DOMAIN = "scale.example"
