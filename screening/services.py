@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, QuerySet
-from django.db.models.deletion import ProtectedError
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -25,6 +24,7 @@ from clinics.selectors import engine_policy, policy_current
 from core.audit import audit_record
 from core.outbox import delay_on_commit_safely, outbox_add, outbox_add_many
 from intake.models import DocumentKind
+from scheduling import worklist
 from scheduling.models import WorklistEntry
 
 from .models import IntakeAlert, Outcome, Priority, RescreenRun, ReviewCase, ReviewDecision, ScreeningResult
@@ -102,32 +102,13 @@ def submission_route(*, submission: Any, result: ScreeningResult) -> ReviewCase 
 
 
 def worklist_add(*, submission: Any, source: str) -> WorklistEntry:
-    """Put the patient on the coordinators' worklist (once per submission)."""
-    entry, _ = WorklistEntry.objects.get_or_create(
-        submission=submission,
-        defaults={"clinic_id": submission.clinic_id, "patient_id": submission.patient_id, "source": source},
-    )
-    return entry
+    """Put the patient on the coordinators' worklist (once per submission): scheduling owns the entry."""
+    return worklist.put_on_worklist(submission=submission, source=source)
 
 
 def worklist_withdraw(*, submission: Any) -> bool:
-    """Take the patient off the worklist if no coordinator has started on them yet ("to contact", no attempt).
-
-    The untouched entry is removed, so a later worklist_add queues the patient afresh; an entry something
-    else already points at is closed instead. True when the patient was taken off.
-    """
-    entry = WorklistEntry.objects.filter(
-        submission=submission, status=WorklistEntry.Status.TO_CONTACT, attempts=0
-    ).first()
-    if entry is None:
-        return False
-    try:
-        with transaction.atomic():
-            entry.delete()
-    except ProtectedError:
-        entry.status = WorklistEntry.Status.CLOSED
-        entry.save(update_fields=["status", "updated_at"])
-    return True
+    """Take the patient off the worklist if no coordinator has started on them yet; True when taken off."""
+    return worklist.take_off_worklist(submission=submission)
 
 
 @transaction.atomic(savepoint=False)

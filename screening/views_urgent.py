@@ -21,7 +21,7 @@ from intake import steps
 from intake.builder import suicide_screen
 from scheduling.forms import ContactAttemptForm
 from scheduling.models import ContactAttempt
-from scheduling.services import patient_contact_log
+from scheduling.worklist import patient_contact_log
 
 from . import display, selectors
 from .contact import contact_context

@@ -9,6 +9,18 @@ from django.utils import timezone
 
 from clinics.models import Role
 from core.models import AuditEvent, Notification
+from scheduling.appointments import (
+    PatientBusy,
+    SlotTaken,
+    appointment_book,
+    appointment_book_consultation_by_patient,
+    appointment_cancel,
+    appointment_history,
+    appointment_mark,
+    appointment_reschedule,
+)
+from scheduling.availability import availability_exception_add, availability_window_add, free_slots
+from scheduling.checklist import checklist_tick
 from scheduling.models import (
     PATIENT_BUSY_MESSAGE,
     SLOT_TAKEN_MESSAGE,
@@ -17,19 +29,6 @@ from scheduling.models import (
     AvailabilityException,
     PreEvaluationChecklist,
     WorklistEntry,
-)
-from scheduling.selectors import appointment_history, free_slots
-from scheduling.services import (
-    PatientBusy,
-    SlotTaken,
-    appointment_book,
-    appointment_book_consultation_by_patient,
-    appointment_cancel,
-    appointment_mark,
-    appointment_reschedule,
-    availability_exception_add,
-    availability_window_add,
-    checklist_tick,
 )
 from tests.factories import make_staff
 from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic, weekly_hours

@@ -15,7 +15,7 @@ from clinics.models import Role
 from core.models import AuditEvent
 from intake.models import IntakeDraft, IntakeSubmission
 from scheduling.models import ContactAttempt, WorklistEntry
-from scheduling.services import contact_attempt_log, worklist_mark_unreachable
+from scheduling.worklist import contact_attempt_log, worklist_mark_unreachable
 from screening.services import worklist_add
 from tests.core.test_outbox_support import submission_for
 from tests.factories import UserFactory, login_staff, make_clinic, make_staff
