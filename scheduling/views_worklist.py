@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinics.access import clinic_role_required
-from clinics.models import Role
 from clinics.views import link_around
 
 from .availability import appointments_on_closed_days
@@ -23,6 +22,7 @@ from .forms import WORKLIST_STATUSES, ContactAttemptForm, worklist_status
 from .models import ContactAttempt, WorklistEntry
 from .worklist import (
     WORKLIST_COUNT_CAP,
+    WORKLIST_ROLES,
     allowed_actions,
     contact_attempt_log,
     unanswered_attempts,
@@ -34,7 +34,7 @@ from .worklist import (
     worklist_view_record,
 )
 
-worklist_roles = clinic_role_required(Role.COORDINATOR, Role.CLINIC_ADMIN)
+worklist_roles = clinic_role_required(*WORKLIST_ROLES)
 
 # Flash messages name no patient: they travel in the session (or a cookie).
 ATTEMPT_LOGGED = {

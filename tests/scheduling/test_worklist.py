@@ -284,3 +284,25 @@ def test_psychiatrists_do_not_see_the_worklist(client, clinic):
     login_staff(client, clinic.psychiatrist)
 
     assert client.get(list_url(clinic)).status_code == 404
+
+
+def test_unanswered_calls_are_voicemails_and_no_answers_of_this_entry_on_the_page_and_in_the_service(
+    coordinator_client, clinic, settings
+):
+    settings.WORKLIST_UNREACHABLE_AFTER = 2
+    entry = add_patient(clinic, name="Vic Voicemail")
+    ContactAttempt.objects.create(  # a call made outside the worklist does not count for this entry
+        clinic=clinic, patient=entry.patient, by=clinic.psychiatrist, outcome=ContactAttempt.Outcome.NO_ANSWER
+    )
+    coordinator_client.post(entry_url(entry), {"outcome": "voicemail"})
+
+    page = coordinator_client.get(entry_url(entry)).content.decode()
+    assert "Mark unreachable" not in page and "(1 so far)" in page
+    with pytest.raises(ValidationError, match=r"\(1 unanswered so far\)"):
+        worklist_mark_unreachable(entry=entry, by=clinic.coordinator)
+
+    coordinator_client.post(entry_url(entry), {"outcome": "no_answer"})
+    assert "Mark unreachable" in coordinator_client.get(entry_url(entry)).content.decode()
+    worklist_mark_unreachable(entry=entry, by=clinic.coordinator)
+    entry.refresh_from_db()
+    assert entry.status == WorklistEntry.Status.UNREACHABLE
