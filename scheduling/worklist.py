@@ -51,13 +51,14 @@ def unanswered_attempts(entry: WorklistEntry) -> int:
 def allowed_actions(entry: WorklistEntry, membership: Membership | None) -> Actions:
     """Log a call, mark unreachable, book from the entry. `membership` None: the patient themself, who may only
     book their call (through their own page)."""
-    role = membership.role if membership is not None else None
     closed = entry.status == WorklistEntry.Status.CLOSED
-    if role not in WORKLIST_ROLES:
-        role_refusal = WORKLIST_ROLE_MESSAGE
-        book = CLOSED_NO_BOOKING_MESSAGE if closed else ("" if role is None else WORKLIST_ROLE_MESSAGE)
-        forbidden = {"log_call", "mark_unreachable"} | ({"book"} if role is not None and not closed else set())
-        return Actions({"log_call": role_refusal, "mark_unreachable": role_refusal, "book": book}, frozenset(forbidden))
+    book = CLOSED_NO_BOOKING_MESSAGE if closed else ""
+    if membership is None or membership.role not in WORKLIST_ROLES:
+        staff_work = (
+            ("log_call", "mark_unreachable") if membership is None else ("log_call", "mark_unreachable", "book")
+        )
+        refusals = {"book": book} | dict.fromkeys(staff_work, WORKLIST_ROLE_MESSAGE)
+        return Actions(refusals, frozenset(staff_work))
     if entry.status != WorklistEntry.Status.TO_CONTACT:
         unreachable = NOT_TO_CONTACT_MESSAGE
     else:
@@ -71,7 +72,7 @@ def allowed_actions(entry: WorklistEntry, membership: Membership | None) -> Acti
         {
             "log_call": CLOSED_NO_CALL_MESSAGE if closed else "",
             "mark_unreachable": unreachable,
-            "book": CLOSED_NO_BOOKING_MESSAGE if closed else "",
+            "book": book,
         }
     )
 
