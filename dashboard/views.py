@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET
 from clinics.access import clinic_role_required
 from clinics.models import Role
 from core.audit import audit_record
-from scheduling.forms import PeriodForm
 
+from .forms import PeriodForm
 from .funnel import CHART_WIDTH, CSV_COLUMNS, chart_bars, export_rows, funnel
 
 admin_only = clinic_role_required(Role.CLINIC_ADMIN)

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinics.models import Clinic, Role
+from scheduling.appointments import SlotTaken, appointment_book
+from scheduling.availability import clinicians, free_slots
 from scheduling.models import Appointment, AvailabilityWindow, ClinicClosure, WorklistEntry
-from scheduling.selectors import clinicians, free_slots
-from scheduling.services import SlotTaken, appointment_book
 
 # Monday to Friday, a morning and an afternoon, in the clinic's time zone.
 DEMO_HOURS = ((time(9), time(12)), (time(13), time(17)))

@@ -1,7 +1,9 @@
-"""The patient's reply to a psychiatrist's question, in their own words."""
+"""The patient's reply to a psychiatrist's question, in their own words; the time they choose for a call."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from scheduling.forms import SlotField
 
 
 class ReplyForm(forms.Form):
@@ -15,3 +17,7 @@ class ReplyForm(forms.Form):
             "max_length": _("Please keep your answer under 4000 characters."),
         },
     )
+
+
+class PatientSlotForm(forms.Form):
+    slot = SlotField(label=_("Time"), required=True)

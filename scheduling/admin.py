@@ -15,7 +15,7 @@ from .models import (
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by scheduling.services (audited, overlap-checked); the admin only looks."""
+    """Rows written by scheduling's services (audited, overlap-checked); the admin only looks."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

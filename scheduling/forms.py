@@ -1,4 +1,5 @@
-"""Forms for availability, booking, appointments, the checklist and the dashboard's period."""
+"""Forms for availability, closures, booking, appointments, the checklist and the worklist; the slot field the
+patient's booking pages use too."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Role
-from core.dates import validate_reasonable_date
 
+from .availability import ONLY_PSYCHIATRISTS, ONLY_PSYCHIATRISTS_HINT, may_hold, parse_slot_value
+from .checklist import CHECKLIST_LABELS
 from .models import Appointment, AvailabilityException, ContactAttempt, PreEvaluationChecklist, Weekday, WorklistEntry
-from .selectors import CHECKLIST_LABELS, parse_slot_value
 
 # The choice a coordinator makes: the type and, for an evaluation, its length.
 APPOINTMENT_TYPES: dict[str, tuple[str, int, str]] = {
@@ -68,6 +69,7 @@ class BookingForm(forms.Form):
     )
     clinician = forms.ChoiceField(
         label="With",
+        help_text=ONLY_PSYCHIATRISTS_HINT,
         error_messages={
             "required": "Choose who the patient will see.",
             "invalid_choice": "Choose someone from the list.",
@@ -88,10 +90,8 @@ class BookingForm(forms.Form):
         choice, person = cleaned.get("type"), self.people.get(cleaned.get("clinician") or "")
         if choice and person:
             kind, minutes, _ = APPOINTMENT_TYPES[choice]
-            if kind == Appointment.Kind.EVALUATION and person.clinic_role != Role.PSYCHIATRIST:
-                self.add_error(
-                    "clinician", "Only a psychiatrist can hold a psychiatric evaluation. Choose a psychiatrist."
-                )
+            if not may_hold(person.clinic_role, kind):
+                self.add_error("clinician", f"{ONLY_PSYCHIATRISTS} Choose a psychiatrist.")
             cleaned["kind"], cleaned["duration"] = kind, timedelta(minutes=minutes)
             cleaned["person"] = person
         return cleaned
@@ -242,57 +242,6 @@ class ClinicClosureForm(forms.Form):
 class ChecklistTickForm(forms.Form):
     item = forms.ChoiceField(choices=[(i, CHECKLIST_LABELS[i][0]) for i in PreEvaluationChecklist.ITEMS])
     done = forms.TypedChoiceField(choices=[("1", "Done"), ("0", "Not done")], coerce=lambda v: v == "1")
-
-
-class PatientSlotForm(forms.Form):
-    slot = SlotField(label="Time", required=True)
-
-
-MAX_PERIOD_DAYS = 366
-
-
-class PeriodForm(forms.Form):
-    """The dashboard's period, as local dates in the clinic's time zone (both days included)."""
-
-    start = forms.DateField(
-        label="From",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date like 2026-11-01."},
-        validators=[validate_reasonable_date],
-    )
-    end = forms.DateField(
-        label="To",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date like 2026-11-30."},
-        validators=[validate_reasonable_date],
-    )
-
-    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {"start": today - timedelta(days=29), "end": today})
-        super().__init__(*args, **kwargs)
-        self.today = today
-        self.default_start = today - timedelta(days=29)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        start = cleaned.get("start") or self.default_start
-        end = cleaned.get("end") or self.today
-        if end < start:
-            self.add_error("end", "The end date must be on or after the start date.")
-        elif (end - start).days + 1 > MAX_PERIOD_DAYS:
-            self.add_error("start", f"Choose a period of at most {MAX_PERIOD_DAYS} days.")
-        cleaned["start"], cleaned["end"] = start, end
-        return cleaned
-
-    def period(self) -> tuple[date, date]:
-        """The valid period, or the default (the last 30 days) when the form has errors."""
-        if self.is_bound and self.is_valid():
-            return self.cleaned_data["start"], self.cleaned_data["end"]
-        return self.default_start, self.today
 
 
 # --- the coordinators' worklist -------------------------------------------------------------------------

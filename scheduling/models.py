@@ -198,7 +198,7 @@ class Appointment(models.Model):
 
     Active appointments (not cancelled) never overlap for a clinician or for a patient: exclusion
     constraints on PostgreSQL (PostgresExclusionConstraint below), and a check inside a
-    write-locked transaction in scheduling.services on SQLite.
+    write-locked transaction in scheduling.appointments on SQLite.
     A reschedule cancels this row and books a new one with `rescheduled_from` pointing here.
     """
 

@@ -32,7 +32,7 @@ def local_time_text(appointment: Appointment) -> str:
 
 
 def appointment_link(appointment: Appointment) -> str:
-    return site_url(reverse("scheduling:patient_appointment", kwargs={"appointment_id": appointment.pk}))
+    return site_url(reverse("patients:patient_appointment", kwargs={"appointment_id": appointment.pk}))
 
 
 def appointment_location(appointment: Appointment) -> str:
@@ -130,7 +130,7 @@ def appointment_message(kind: str, appointment: Appointment) -> Message:
 
 def appointment_page_link(notification: Any) -> str:
     """The patient's page about the appointment (reads only the notification's own fields)."""
-    return url_or_empty("scheduling:patient_appointment", appointment_id=notification.object_id)
+    return url_or_empty("patients:patient_appointment", appointment_id=notification.object_id)
 
 
 def _message(kind: str, notification: Any) -> Message:

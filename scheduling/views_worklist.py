@@ -15,21 +15,26 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinics.access import clinic_role_required
-from clinics.models import Role
 from clinics.views import link_around
 
+from .availability import appointments_on_closed_days
 from .forms import WORKLIST_STATUSES, ContactAttemptForm, worklist_status
 from .models import ContactAttempt, WorklistEntry
-from .selectors import (
+from .worklist import (
     WORKLIST_COUNT_CAP,
-    appointments_on_closed_days,
+    WORKLIST_ROLES,
+    allowed_actions,
+    contact_attempt_log,
+    unanswered_attempts,
     worklist_contact_attempts,
     worklist_entry_in_clinic,
+    worklist_entry_view_record,
+    worklist_mark_unreachable,
     worklist_page,
+    worklist_view_record,
 )
-from .services import contact_attempt_log, worklist_entry_view_record, worklist_mark_unreachable, worklist_view_record
 
-worklist_roles = clinic_role_required(Role.COORDINATOR, Role.CLINIC_ADMIN)
+worklist_roles = clinic_role_required(*WORKLIST_ROLES)
 
 # Flash messages name no patient: they travel in the session (or a cookie).
 ATTEMPT_LOGGED = {
@@ -77,22 +82,19 @@ def _entry(request: HttpRequest, entry_id: Any) -> WorklistEntry:
 
 def _render_entry(request: HttpRequest, entry: WorklistEntry, form: ContactAttemptForm) -> HttpResponse:
     worklist_entry_view_record(entry=entry, by=request.user, request=request)
-    attempts = worklist_contact_attempts(entry)
-    # Unreachable counts this entry's calls (worklist_mark_unreachable does the same); the history shows them all.
-    unanswered = sum(a.entry_id == entry.pk and a.outcome != ContactAttempt.Outcome.REACHED for a in attempts)
-    needed = settings.WORKLIST_UNREACHABLE_AFTER
+    actions = allowed_actions(entry, request.membership)
     context = {
         "clinic": request.clinic,
         "membership": request.membership,
         "tab": "worklist",
         "entry": entry,
         "patient": entry.patient,
-        "attempts": attempts,
+        "attempts": worklist_contact_attempts(entry),
         "form": form,
-        "unanswered": unanswered,
-        "unreachable_after": needed,
-        "can_mark_unreachable": entry.status == WorklistEntry.Status.TO_CONTACT and unanswered >= needed,
-        "can_log": entry.status != WorklistEntry.Status.CLOSED,
+        "unanswered": unanswered_attempts(entry),
+        "unreachable_after": settings.WORKLIST_UNREACHABLE_AFTER,
+        "can_mark_unreachable": "mark_unreachable" in actions.allowed,
+        "can_log": "log_call" in actions.allowed,
     }
     return render(request, "scheduling/worklist_entry.html", context)
 

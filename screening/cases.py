@@ -29,10 +29,10 @@ from clinics.models import Membership, Role
 from core.audit import audit_record
 from core.outbox import outbox_add, outbox_add_many
 from intake.models import DocumentKind
+from scheduling import worklist
 from scheduling.models import WorklistEntry
 
 from .models import IntakeAlert, Outcome, Priority, ReviewCase, ReviewDecision, ScreeningResult
-from .worklist import worklist_add, worklist_withdraw
 
 URGENT_WITHIN = timedelta(hours=4)
 ROUTINE_BUSINESS_DAYS = 2
@@ -395,11 +395,14 @@ def review_case_clear(
         patient_message=patient_message,
         request=request,
     )
-    entry = worklist_add(submission=case.submission, source=WorklistEntry.Source.CLEARED)
-    if decision.note:
-        # The handoff: coordinators read the psychiatrist's note on the entry and the appointment they book from it.
-        entry.team_note, entry.team_note_by, entry.team_note_at = decision.note, user, decision.at
-        entry.save(update_fields=["team_note", "team_note_by", "team_note_at", "updated_at"])
+    # The handoff: coordinators read the psychiatrist's note on the entry and the appointment they book from it.
+    entry = worklist.put_on_worklist(
+        submission=case.submission,
+        source=WorklistEntry.Source.CLEARED,
+        team_note=decision.note,
+        by=user,
+        at=decision.at,
+    )
     # Coordinators schedule the evaluation; with none at the clinic, its admins must hear of it.
     members = access.members(case.clinic_id, [Role.COORDINATOR]) or access.members(case.clinic_id, [Role.CLINIC_ADMIN])
     outbox_add_many(kind="case.cleared", recipients=[m.user for m in members], obj=entry, clinic=case.clinic)
@@ -474,7 +477,9 @@ def review_case_reopen(*, case_id: Any, user: Any, note: str, request: HttpReque
     _clock_restart(case, now)
     case.save()
     # Off the worklist again until a psychiatrist clears the case (if no coordinator has started yet).
-    withdrawn = worklist_withdraw(submission=case.submission) if previous == ReviewCase.Status.CLEARED else False
+    withdrawn = (
+        worklist.take_off_worklist(submission=case.submission) if previous == ReviewCase.Status.CLEARED else False
+    )
     _record(case, ReviewDecision.Kind.REOPENED, by=user, at=now, note=note.strip())
     _audit("case.reopen", user=user, case=case, request=request, previous_status=previous, worklist_withdrawn=withdrawn)
     return case

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from clinics.models import Role
 from scheduling.forms import ContactAttemptForm
-from scheduling.selectors import patient_contact_attempts
+from scheduling.worklist import patient_contact_attempts
 
 from . import selectors
 from .models import Priority

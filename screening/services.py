@@ -19,6 +19,7 @@ from clinics.models import Clinic, Role, ScreeningPolicy
 from clinics.selectors import engine_policy, policy_current
 from core.audit import audit_record
 from core.outbox import delay_on_commit_safely, outbox_add, outbox_add_many
+from scheduling import worklist
 from scheduling.models import WorklistEntry
 
 from .cases import (
@@ -32,7 +33,6 @@ from .cases import (
 from .models import Outcome, Priority, RescreenRun, ReviewCase, ScreeningResult
 from .rules import RULESET, IntakeDocument, evaluate
 from .selectors_documents import cases_waiting_for_document
-from .worklist import worklist_add, worklist_withdraw
 
 
 @transaction.atomic(savepoint=False)  # part of the submit's transaction: no savepoint round trips
@@ -56,7 +56,7 @@ def submission_route(*, submission: Any, result: ScreeningResult) -> ReviewCase 
     """Where a screened submission goes next: the review queue, the coordinators' worklist, or nowhere."""
     case = review_case_open(submission=submission, result=result)
     if result.outcome == Outcome.ELIGIBLE:
-        worklist_add(submission=submission, source=WorklistEntry.Source.ELIGIBLE)
+        worklist.put_on_worklist(submission=submission, source=WorklistEntry.Source.ELIGIBLE)
     return case
 
 
@@ -192,7 +192,7 @@ def submission_rescreen(
         return outcome
     if rescreened == Rescreened.OPENED:
         outcome.case_opened = True
-        worklist_withdraw(submission=submission)  # nobody had called yet: off the worklist until cleared
+        worklist.take_off_worklist(submission=submission)  # nobody had called yet: off the worklist until cleared
         screening_notify(submission=submission, result=result, case=case, event_key=key)
         if changed:
             _patient_told_of_change(submission, key)
@@ -201,11 +201,11 @@ def submission_rescreen(
     outcome.case_closed = rescreened == Rescreened.CLOSED
     if result.outcome == Outcome.ELIGIBLE:
         already = WorklistEntry.objects.filter(submission=submission).exists()
-        worklist_add(submission=submission, source=WorklistEntry.Source.ELIGIBLE)
+        worklist.put_on_worklist(submission=submission, source=WorklistEntry.Source.ELIGIBLE)
         if not already:
             screening_notify(submission=submission, result=result, case=None, event_key=key)
     else:
-        worklist_withdraw(submission=submission)
+        worklist.take_off_worklist(submission=submission)
     if changed:
         _patient_told_of_change(submission, key)
     return outcome

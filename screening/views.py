@@ -21,8 +21,8 @@ from clinics.access import clinic_role_required
 from clinics.models import Role
 from core.audit import audit_record
 from intake.patient_messages import ineligible_reasons
+from scheduling.appointments import patient_upcoming_at_clinic
 from scheduling.models import Appointment
-from scheduling.selectors import patient_upcoming_at_clinic
 
 from . import cases, display, selectors
 from .contact import case_contact_context

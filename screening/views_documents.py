@@ -21,7 +21,7 @@ from core.middleware import allow_body_size
 from intake.downloads import document_response
 from intake.forms_documents import DocumentUploadForm
 from intake.selectors_documents import document_for_staff
-from scheduling.selectors import entry_in_clinic
+from scheduling.worklist import entry_in_clinic
 
 from . import views
 

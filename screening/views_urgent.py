@@ -20,7 +20,7 @@ from intake import steps
 from intake.builder import suicide_screen
 from scheduling.forms import ContactAttemptForm
 from scheduling.models import ContactAttempt
-from scheduling.services import patient_contact_log
+from scheduling.worklist import patient_contact_log
 
 from . import display, selectors
 from .cases import CaseActionError, alert_allowed_actions, intake_alert_acknowledge

@@ -1,7 +1,6 @@
-"""Template tags other pages use: the patient's appointments on their dashboard, the checklist panel.
+"""Template tags of the scheduling pages, and the checklist panel other pages use.
 
 {% load scheduling %}
-{% patient_appointments user %}      two queries
 {% checklist_panel entry %}          one query (needs `request` in the context)
 {% calendar_item item before after %} one appointment of the week view, no query
 {% slot_buttons day chosen %}         one day's free times as radio buttons, no query
@@ -10,20 +9,14 @@
 from typing import Any
 
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from ..selectors import (
-    CalendarItem,
-    SlotDay,
-    checklist_of,
-    checklist_rows,
-    clock,
-    patient_bookable_entries,
-    patient_upcoming,
-)
+from ..appointments import CalendarItem, clock
+from ..availability import SlotDay
+from ..checklist import checklist_of, checklist_rows
+from ..models import PreEvaluationChecklist
 
 register = template.Library()
 
@@ -69,21 +62,6 @@ def calendar_item(item: CalendarItem, link_before: str, link_after: str) -> Safe
     )
 
 
-@register.inclusion_tag("scheduling/_patient_appointments.html")
-def patient_appointments(user: Any) -> dict[str, Any]:
-    """The patient's upcoming appointments, and a link to book the free phone call where nothing is booked yet."""
-    now = timezone.now()
-    upcoming = patient_upcoming(user, now=now)
-    # A booked call or evaluation at a clinic: no "Book a free phone call" with it.
-    called = {a.clinic_id for a in upcoming}
-    entries, seen = [], set()
-    for entry in patient_bookable_entries(user):
-        if entry.clinic_id not in called and entry.clinic_id not in seen:
-            seen.add(entry.clinic_id)
-            entries.append(entry)
-    return {"upcoming": upcoming, "bookable": entries}
-
-
 @register.inclusion_tag("scheduling/_checklist_panel.html", takes_context=True)
 def checklist_panel(context: template.Context, entry: Any) -> dict[str, Any]:
     """The pre-evaluation checklist of the entry's patient at its clinic, with tick / untick buttons."""
@@ -103,9 +81,7 @@ def checklist_panel(context: template.Context, entry: Any) -> dict[str, Any]:
 
 @register.simple_tag
 def checklist_progress(entry: Any) -> str:
-    """ "2 of 4" for an entry annotated by scheduling.selectors.with_checklist_progress (no query)."""
-    from scheduling.models import PreEvaluationChecklist
-
+    """ "2 of 4" for an entry annotated by scheduling.checklist.with_checklist_progress (no query)."""
     items = PreEvaluationChecklist.ITEMS
     done = sum(1 for item in items if getattr(entry, f"checklist_{item}", False))
     return f"{done} of {len(items)}"

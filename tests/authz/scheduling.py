@@ -3,9 +3,9 @@ patient's own booking), and the world records they need."""
 
 from datetime import time, timedelta
 
+from scheduling.appointments import appointment_book
 from scheduling.models import Appointment, AvailabilityException, AvailabilityWindow, ClinicClosure, WorklistEntry
-from scheduling.services import appointment_book
-from screening.services import worklist_add
+from scheduling.worklist import put_on_worklist
 from tests.authz.helpers import ALL_STAFF_A, Expect, patient_own, staff
 from tests.scheduling.test_scheduling_support import next_local
 
@@ -39,12 +39,12 @@ EXPECTED = {
     "dashboard:dashboard": staff("admin_a"),
     "dashboard:export_csv": staff("admin_a"),
     # The patient on the worklist books their own free call and sees their own appointments.
-    "scheduling:patient_book": (patient_own(), patient_own(method="post")),
-    "scheduling:patient_appointment": patient_own(),
-    "scheduling:patient_appointment_ics": patient_own(),
+    "patients:patient_book": (patient_own(), patient_own(method="post")),
+    "patients:patient_appointment": patient_own(),
+    "patients:patient_appointment_ics": patient_own(),
     # ... and moves or cancels them, up to the clinic's cut-off (the cancel asks first, then redirects).
-    "scheduling:patient_appointment_move": (patient_own(), patient_own(method="post")),
-    "scheduling:patient_appointment_cancel": (patient_own(), patient_own(302, method="post")),
+    "patients:patient_appointment_move": (patient_own(), patient_own(method="post")),
+    "patients:patient_appointment_cancel": (patient_own(), patient_own(302, method="post")),
 }
 
 
@@ -52,7 +52,7 @@ def extend(world) -> None:
     clinic = world.objects["clinic_a"]
     coordinator, psychiatrist = world.users["coordinator_a"], world.users["psychiatrist_a"]
     # The same entry the worklist module uses (one per submission).
-    entry = worklist_add(submission=world.objects["submission"], source=WorklistEntry.Source.CLEARED)
+    entry = put_on_worklist(submission=world.objects["submission"], source=WorklistEntry.Source.CLEARED)
     for clinician in (coordinator, psychiatrist):
         for weekday in range(7):
             AvailabilityWindow.objects.create(

@@ -3,7 +3,7 @@
 from core.models import Notification
 from core.outbox import outbox_add
 from scheduling.models import WorklistEntry
-from screening.services import worklist_add
+from scheduling.worklist import put_on_worklist
 from tests.authz.helpers import Expect, patient_own, signed_in, staff
 
 WORKLIST = ("coordinator_a", "admin_a")
@@ -25,7 +25,7 @@ EXPECTED = {
 
 def extend(world) -> None:
     patient = world.users["patient"]
-    entry = worklist_add(submission=world.objects["submission"], source=WorklistEntry.Source.CLEARED)
+    entry = put_on_worklist(submission=world.objects["submission"], source=WorklistEntry.Source.CLEARED)
     notification = outbox_add(
         kind="submission.received", recipient=patient, obj=world.objects["submission"], clinic=world.objects["clinic_a"]
     )

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils.text import slugify
 from playwright.sync_api import expect
 
+from scheduling.appointments import appointment_book
+from scheduling.availability import slot_value
 from scheduling.models import Appointment
-from scheduling.selectors import slot_value
-from scheduling.services import appointment_book
 from tests.browser.conftest import DESKTOP
 from tests.browser.test_scheduling_flow import assert_accessible, console_errors, sign_in
 from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic

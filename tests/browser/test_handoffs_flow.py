@@ -15,8 +15,8 @@ from playwright.sync_api import Page, expect
 
 from intake import steps
 from intake.services import draft_get_or_start, draft_report_risk
+from scheduling.appointments import appointment_book
 from scheduling.models import ContactAttempt, WorklistEntry
-from scheduling.services import appointment_book
 from screening.cases import review_case_claim, review_case_clear, review_case_request_info
 from screening.models import IntakeAlert
 from tests.browser.conftest import SHOTS

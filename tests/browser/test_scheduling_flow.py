@@ -12,9 +12,9 @@ from django.utils.text import slugify
 from playwright.sync_api import Page, expect
 
 from clinics.models import Role
+from scheduling.appointments import appointment_book
+from scheduling.availability import slot_value
 from scheduling.models import Appointment, PreEvaluationChecklist, WorklistEntry
-from scheduling.selectors import slot_value
-from scheduling.services import appointment_book
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.factories import PASSWORD, UserFactory, current_code, make_staff
 from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic
@@ -138,7 +138,7 @@ def test_a_coordinator_books_moves_and_cannot_double_book_an_evaluation(live_ser
     # The patient sees it.
     patient_page = browser.new_context(viewport=DESKTOP).new_page()
     appointment = Appointment.objects.get(patient=patient)
-    own = reverse("scheduling:patient_appointment", kwargs={"appointment_id": appointment.pk})
+    own = reverse("patients:patient_appointment", kwargs={"appointment_id": appointment.pk})
     sign_in(patient_page, live_server, patient, own, second_factor=False)
     expect(patient_page.get_by_role("heading", name="Your psychiatric evaluation")).to_be_visible()
     expect(patient_page.locator("[data-appointment-time]")).to_have_text(slot.strftime("%A %-d %B %Y"))
@@ -179,7 +179,7 @@ def test_a_patient_books_the_free_phone_call(live_server, page, screenshot):
     errors = console_errors(page)
     slot = next_local(2, time(11, 15))
 
-    path = reverse("scheduling:patient_book", kwargs={"clinic_slug": clinic.slug})
+    path = reverse("patients:patient_book", kwargs={"clinic_slug": clinic.slug})
     sign_in(page, live_server, patient, path, second_factor=False)
     expect(page.get_by_role("heading", name="Book a free phone call")).to_be_visible()
     page.get_by_role("button", name="Book this call").click()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from clinics.models import Role
 from core.outbox import outbox_add
 from scheduling.models import ContactAttempt, WorklistEntry
-from screening.services import worklist_add
+from scheduling.worklist import put_on_worklist
 from tests.browser.test_staff_sign_in_flow import fill_sign_in, watch_console
 from tests.core.test_outbox_support import submission_for
 from tests.factories import PASSWORD, UserFactory, current_code, make_clinic, make_staff
@@ -24,7 +24,7 @@ def test_a_coordinator_sees_a_cleared_patient_and_logs_a_call(live_server, page,
     patient = UserFactory(full_name="Alex Example", email="alex.example@example.org", phone="+15035550123")
     _, submission = submission_for(patient, clinic)
     with transaction.atomic():  # what review_case_clear does: the entry and the coordinators' notification
-        entry = worklist_add(submission=submission, source=WorklistEntry.Source.CLEARED)
+        entry = put_on_worklist(submission=submission, source=WorklistEntry.Source.CLEARED)
         outbox_add(kind="case.cleared", recipient=coordinator, obj=entry, clinic=clinic)
     errors = watch_console(page)
 

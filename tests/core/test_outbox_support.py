@@ -12,9 +12,10 @@ from clinics.models import Clinic, Role
 from core.models import Notification
 from intake.models import IntakeDraft, IntakeSubmission
 from scheduling.models import WorklistEntry
+from scheduling.worklist import put_on_worklist
 from screening.models import Priority, ReviewCase
 from screening.rules.sample import random_document
-from screening.services import screening_result_create, worklist_add
+from screening.services import screening_result_create
 from tests.factories import UserFactory, make_clinic, make_staff
 
 PATIENT_NAME = "Zelda Quartermaine"
@@ -80,7 +81,7 @@ def notify_world(name: str = "Juniper Ketamine Clinic", **clinic_fields) -> Noti
         draft=draft,
         submission=submission,
         case=review_case(submission),
-        entry=worklist_add(submission=submission, source=WorklistEntry.Source.CLEARED),
+        entry=put_on_worklist(submission=submission, source=WorklistEntry.Source.CLEARED),
     )
 
 

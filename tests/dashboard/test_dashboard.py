@@ -18,8 +18,8 @@ from dashboard.funnel import funnel, funnel_days_refresh
 from dashboard.models import FunnelDay
 from dashboard.tasks import dashboard_refresh
 from intake.models import IntakeDraft, IntakeSubmission
+from scheduling.appointments import appointment_book, appointment_mark
 from scheduling.models import Appointment, WorklistEntry
-from scheduling.services import appointment_book, appointment_mark
 from screening.models import Outcome, Priority, ReviewCase
 from tests.factories import UserFactory, login_staff
 from tests.scheduling.test_scheduling_support import LA, on_worklist, scheduling_clinic, submit
@@ -323,7 +323,7 @@ def test_an_export_for_a_bad_period_is_refused_and_not_audited(client, world):
 def test_appointments_of_the_cohort_count_once_each_however_often_rescheduled(world):
     entry = WorklistEntry.objects.get(source="cleared")
     appointment = Appointment.objects.get(entry=entry)
-    from scheduling.services import appointment_reschedule
+    from scheduling.appointments import appointment_reschedule
 
     appointment_reschedule(
         appointment=appointment, starts_at=at(21, 14), by=world["coordinator"], reason="Clash", now=at(13)

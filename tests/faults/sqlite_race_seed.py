@@ -24,8 +24,8 @@ def main(contenders: int) -> dict:
 
     from clinics.models import Role
     from intake.services import submission_submit
+    from scheduling.availability import slot_value
     from scheduling.models import AvailabilityWindow, WorklistEntry
-    from scheduling.selectors import slot_value
     from screening.models import ReviewCase
     from tests.factories import login_staff, make_staff
     from tests.faults.conftest import IntakeWorld

@@ -62,7 +62,7 @@ def test_ten_concurrent_claims_have_one_winner(transactional_db):
 
 
 def test_ten_concurrent_bookings_of_one_slot_have_one_winner(transactional_db):
-    from scheduling.services import SlotTaken, appointment_book
+    from scheduling.appointments import SlotTaken, appointment_book
 
     world = IntakeWorld(psychiatrists=1)
     clinic, psychiatrist = world.clinic, world.psychiatrists[0]

@@ -13,7 +13,7 @@ from django.urls import reverse
 from core.models import Notification
 from core.phone import InvalidPhone, phone_display, phone_normalise
 from intake.models import IntakeSubmission
-from screening.services import worklist_add
+from scheduling.worklist import put_on_worklist
 from tests.core.test_outbox_support import submission_for
 from tests.factories import login_staff
 from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic
@@ -136,7 +136,7 @@ def test_coordinators_see_a_call_link_and_a_no_voicemail_warning(client, clinic,
     patient.phone, patient.call_time, patient.voicemail_ok = "+15035550123", "evening", False
     patient.save()
     _, submission = submission_for(patient, clinic, seed=1)
-    entry = worklist_add(submission=submission, source="eligible")
+    entry = put_on_worklist(submission=submission, source="eligible")
     login_staff(client, clinic.coordinator)
 
     listing = client.get(reverse("scheduling:worklist", kwargs={"clinic_slug": clinic.slug})).content.decode()

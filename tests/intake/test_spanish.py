@@ -177,8 +177,8 @@ def test_an_appointment_e_mail_and_its_calendar_file_are_in_spanish(mailoutbox, 
 
     from icalendar import Calendar
 
+    from scheduling.appointments import appointment_book
     from scheduling.models import Appointment, WorklistEntry
-    from scheduling.services import appointment_book
     from tests.scheduling.test_scheduling_support import LA, on_worklist, scheduling_clinic
 
     clinic, coordinator, psychiatrist, _ = scheduling_clinic(

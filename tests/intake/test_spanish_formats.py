@@ -60,7 +60,7 @@ def test_free_times_are_on_the_24_hour_clock_for_a_spanish_reader():
     client = spanish_client()
     client.force_login(entry.patient)
 
-    page = client.get(reverse("scheduling:patient_book", kwargs={"clinic_slug": place.slug})).content.decode()
+    page = client.get(reverse("patients:patient_book", kwargs={"clinic_slug": place.slug})).content.decode()
 
     assert ">14:00</label>" in page
     assert "2:00 PM" not in page

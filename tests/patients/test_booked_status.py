@@ -6,9 +6,9 @@ from datetime import time
 import pytest
 from django.urls import reverse
 
+from scheduling.appointments import appointment_cancel
+from scheduling.availability import allowed_minutes
 from scheduling.models import Appointment
-from scheduling.selectors import allowed_minutes
-from scheduling.services import appointment_cancel
 from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic
 from tests.scheduling.test_scheduling_views import book
 

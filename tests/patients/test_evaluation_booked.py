@@ -43,7 +43,7 @@ def test_the_booking_page_says_the_evaluation_is_booked_and_offers_no_times(clie
     book(world, entry, next_local(3, time(11)))
     client.force_login(entry.patient)
 
-    response = client.get(reverse("scheduling:patient_book", kwargs={"clinic_slug": world["clinic"].slug}))
+    response = client.get(reverse("patients:patient_book", kwargs={"clinic_slug": world["clinic"].slug}))
 
     page = _text(response)
     assert "Your evaluation with a psychiatrist is already booked for" in page

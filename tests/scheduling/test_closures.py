@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent
+from scheduling.appointments import appointment_book
+from scheduling.availability import free_slots
 from scheduling.models import Appointment, AvailabilityException, ClinicClosure
-from scheduling.selectors import free_slots
-from scheduling.services import appointment_book
 from tests.factories import login_staff
 from tests.scheduling.test_scheduling_support import LA, next_local, on_worklist, scheduling_clinic
 

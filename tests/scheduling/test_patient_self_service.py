@@ -12,8 +12,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from core.models import AuditEvent, Notification
+from scheduling.availability import slot_value
 from scheduling.models import Appointment, AppointmentEvent, WorklistEntry
-from scheduling.selectors import slot_value
 from scheduling.tasks import appointment_reminders_due
 from tests.factories import UserFactory, login_staff
 from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic
@@ -29,7 +29,7 @@ def world():
 
 
 def page_url(appointment, action: str = "") -> str:
-    name = f"scheduling:patient_appointment_{action}" if action else "scheduling:patient_appointment"
+    name = f"patients:patient_appointment_{action}" if action else "patients:patient_appointment"
     return reverse(name, kwargs={"appointment_id": appointment.pk})
 
 

@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from scheduling.appointments import appointment_book
+from scheduling.availability import free_slots, group_by_day
 from scheduling.models import Appointment, AvailabilityException, WorklistEntry
-from scheduling.selectors import free_slots, group_by_day
-from scheduling.services import appointment_book
 from tests.scheduling.test_scheduling_support import LA, on_worklist, scheduling_clinic
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 
 from clinics.models import Role
-from scheduling import services as scheduling
+from scheduling import appointments as scheduling
+from scheduling.appointments import SlotTaken, appointment_book
 from scheduling.models import PATIENT_BUSY_MESSAGE, SLOT_TAKEN_MESSAGE, Appointment
-from scheduling.services import SlotTaken, appointment_book
 from tests.factories import make_staff
 from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic, weekly_hours
 

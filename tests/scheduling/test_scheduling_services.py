@@ -3,12 +3,24 @@
 from datetime import time, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from clinics.models import Role
 from core.models import AuditEvent, Notification
+from scheduling.appointments import (
+    PatientBusy,
+    SlotTaken,
+    appointment_book,
+    appointment_book_consultation_by_patient,
+    appointment_cancel,
+    appointment_history,
+    appointment_mark,
+    appointment_reschedule,
+)
+from scheduling.availability import availability_exception_add, availability_window_add, free_slots
+from scheduling.checklist import checklist_tick
 from scheduling.models import (
     PATIENT_BUSY_MESSAGE,
     SLOT_TAKEN_MESSAGE,
@@ -17,19 +29,6 @@ from scheduling.models import (
     AvailabilityException,
     PreEvaluationChecklist,
     WorklistEntry,
-)
-from scheduling.selectors import appointment_history, free_slots
-from scheduling.services import (
-    PatientBusy,
-    SlotTaken,
-    appointment_book,
-    appointment_book_consultation_by_patient,
-    appointment_cancel,
-    appointment_mark,
-    appointment_reschedule,
-    availability_exception_add,
-    availability_window_add,
-    checklist_tick,
 )
 from tests.factories import make_staff
 from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic, weekly_hours
@@ -355,3 +354,28 @@ def test_the_database_itself_refuses_overlapping_active_appointments(world):
     Appointment.objects.create(series=booked.pk, **{**row, "status": "cancelled"})
     Appointment.objects.create(series=booked.pk, **{**row, "starts_at": starts + HOUR})
     assert connection.vendor == "postgresql"
+
+
+def test_only_the_clinics_schedulers_book_move_or_cancel_and_the_page_offers_what_the_service_allows(world):
+    from clinics import access
+    from scheduling.appointments import allowed_actions
+
+    entry = on_worklist(world["clinic"])
+    starts = next_local(3, time(10))
+    with pytest.raises(PermissionDenied):
+        book(world, entry, starts, by=world["psychiatrist"])
+    appointment = book(world, entry, starts)
+
+    psychiatrist = access.membership(world["psychiatrist"], world["clinic"])
+    coordinator = access.membership(world["coordinator"], world["clinic"])
+    assert allowed_actions(appointment, psychiatrist).allowed == set()  # not started: nothing to mark yet
+    assert allowed_actions(appointment, coordinator).allowed == {"cancel", "reschedule"}
+    with pytest.raises(PermissionDenied):
+        appointment_cancel(appointment=appointment, by=world["psychiatrist"], reason="Clinician away")
+    with pytest.raises(PermissionDenied):
+        appointment_reschedule(
+            appointment=appointment, starts_at=starts + HOUR, by=world["psychiatrist"], reason="Clinician away"
+        )
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED
+    assert allowed_actions(appointment, psychiatrist, now=starts + HOUR).allowed == {"mark"}

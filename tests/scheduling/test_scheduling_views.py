@@ -13,6 +13,9 @@ from django.utils import timezone
 
 from clinics.models import Role
 from core.models import AuditEvent
+from scheduling.appointments import appointment_book
+from scheduling.availability import slot_value
+from scheduling.checklist import checklist_tick
 from scheduling.models import (
     Appointment,
     AvailabilityException,
@@ -20,8 +23,6 @@ from scheduling.models import (
     PreEvaluationChecklist,
     WorklistEntry,
 )
-from scheduling.selectors import slot_value
-from scheduling.services import appointment_book, checklist_tick
 from tests.factories import login_staff, make_clinic, make_staff
 from tests.scheduling.test_scheduling_support import LA, next_local, on_worklist, scheduling_clinic
 
@@ -421,7 +422,7 @@ def test_the_checklist_panel_shows_who_ticked_what_in_one_query(world):
 
 
 def test_worklist_rows_can_carry_the_checklist_progress_without_more_queries(world):
-    from scheduling.selectors import with_checklist_progress
+    from scheduling.checklist import with_checklist_progress
 
     entry = on_worklist(world["clinic"])
     checklist_tick(clinic=world["clinic"], patient=entry.patient, item="consent_signed", done=True, by=world["admin"])
@@ -443,7 +444,7 @@ def test_worklist_rows_can_carry_the_checklist_progress_without_more_queries(wor
 def test_an_eligible_patient_books_the_free_call_and_sees_it(client, world):
     entry = on_worklist(world["clinic"], source=WorklistEntry.Source.ELIGIBLE)
     client.force_login(entry.patient)
-    path = reverse("scheduling:patient_book", kwargs={"clinic_slug": world["clinic"].slug})
+    path = reverse("patients:patient_book", kwargs={"clinic_slug": world["clinic"].slug})
     starts = next_local(2, time(11, 15))
 
     page = client.get(path).content.decode()
@@ -451,7 +452,7 @@ def test_an_eligible_patient_books_the_free_call_and_sees_it(client, world):
 
     response = client.post(path, {"slot": slot_value(starts)})
     appointment = Appointment.objects.get(patient=entry.patient)
-    assert response["Location"] == reverse("scheduling:patient_appointment", kwargs={"appointment_id": appointment.pk})
+    assert response["Location"] == reverse("patients:patient_appointment", kwargs={"appointment_id": appointment.pk})
     html = client.get(response["Location"]).content.decode()
     assert "Your call is booked." in html and starts.strftime("%A %-d %B %Y") in html
     assert "11:15 AM to 11:30 AM P" in html
@@ -461,7 +462,7 @@ def test_an_eligible_patient_books_the_free_call_and_sees_it(client, world):
     again = client.get(path).content.decode()
     assert "You already have a call booked" in again
 
-    ics = client.get(reverse("scheduling:patient_appointment_ics", kwargs={"appointment_id": appointment.pk}))
+    ics = client.get(reverse("patients:patient_appointment_ics", kwargs={"appointment_id": appointment.pk}))
     assert ics["Content-Type"].startswith("text/calendar") and b"UID:" + str(appointment.pk).encode() in ics.content
 
 
@@ -473,18 +474,14 @@ def test_a_patient_not_on_the_worklist_cannot_book_and_nobody_sees_anothers_appo
     stranger = on_worklist(make_clinic()).patient
     client.force_login(stranger)
 
+    assert client.get(reverse("patients:patient_book", kwargs={"clinic_slug": world["clinic"].slug})).status_code == 404
     assert (
-        client.get(reverse("scheduling:patient_book", kwargs={"clinic_slug": world["clinic"].slug})).status_code == 404
-    )
-    assert (
-        client.get(reverse("scheduling:patient_appointment", kwargs={"appointment_id": appointment.pk})).status_code
+        client.get(reverse("patients:patient_appointment", kwargs={"appointment_id": appointment.pk})).status_code
         == 404
     )
     WorklistEntry.objects.filter(pk=entry.pk).update(status=WorklistEntry.Status.CLOSED)
     client.force_login(entry.patient)
-    assert (
-        client.get(reverse("scheduling:patient_book", kwargs={"clinic_slug": world["clinic"].slug})).status_code == 404
-    )
+    assert client.get(reverse("patients:patient_book", kwargs={"clinic_slug": world["clinic"].slug})).status_code == 404
 
 
 def test_a_patient_is_told_when_the_time_was_taken_meanwhile(client, world):
@@ -495,7 +492,7 @@ def test_a_patient_is_told_when_the_time_was_taken_meanwhile(client, world):
     client.force_login(entry.patient)
 
     response = client.post(
-        reverse("scheduling:patient_book", kwargs={"clinic_slug": world["clinic"].slug}), {"slot": slot_value(starts)}
+        reverse("patients:patient_book", kwargs={"clinic_slug": world["clinic"].slug}), {"slot": slot_value(starts)}
     )
 
     assert "That time was just booked by someone else. Please choose another slot." in response.content.decode()
@@ -506,7 +503,7 @@ def test_the_patient_dashboard_tag_lists_appointments_and_offers_the_call_in_two
     book(world, entry, next_local(2, time(10)), minutes=90)
     other_clinic, _, _, _ = scheduling_clinic(name="Lakeside Ketamine Center")
     on_worklist(other_clinic, patient=entry.patient, source=WorklistEntry.Source.ELIGIBLE)
-    template = Template("{% load scheduling %}{% patient_appointments user %}")
+    template = Template("{% load patient_appointments %}{% patient_appointments user %}")
 
     with CaptureQueriesContext(connection) as queries:
         html = template.render(Context({"user": entry.patient}))
@@ -527,13 +524,3 @@ def test_staff_of_another_clinic_see_nothing_here(client, world):
     assert client.get(url("appointment", world, appointment_id=appointment.pk)).status_code == 404
     other_url = reverse("scheduling:appointment", kwargs={"clinic_slug": other.slug, "appointment_id": appointment.pk})
     assert client.get(other_url).status_code == 404
-
-
-def test_a_page_without_an_entry_of_its_own_finds_the_patients_entry_for_the_checklist(world):
-    from scheduling.selectors import entry_for_patient
-
-    first = on_worklist(world["clinic"])
-    newer = on_worklist(world["clinic"], patient=first.patient)
-    assert entry_for_patient(clinic_id=world["clinic"].pk, patient_id=first.patient_id) == newer
-    WorklistEntry.objects.filter(pk=newer.pk).update(status=WorklistEntry.Status.CLOSED)
-    assert entry_for_patient(clinic_id=world["clinic"].pk, patient_id=first.patient_id) == first

@@ -6,8 +6,8 @@ from datetime import time, timedelta
 import pytest
 from django.urls import reverse
 
+from scheduling.appointments import appointment_book
 from scheduling.models import WorklistEntry
-from scheduling.services import appointment_book
 from screening.cases import review_case_claim, review_case_clear
 from tests.factories import UserFactory, login_staff
 from tests.intake.submissions import case_of, send

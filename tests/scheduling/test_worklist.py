@@ -15,8 +15,7 @@ from clinics.models import Role
 from core.models import AuditEvent
 from intake.models import IntakeDraft, IntakeSubmission
 from scheduling.models import ContactAttempt, WorklistEntry
-from scheduling.services import contact_attempt_log, worklist_mark_unreachable
-from screening.services import worklist_add
+from scheduling.worklist import contact_attempt_log, put_on_worklist, worklist_mark_unreachable
 from tests.core.test_outbox_support import submission_for
 from tests.factories import UserFactory, login_staff, make_clinic, make_staff
 
@@ -37,7 +36,7 @@ def clinic():
 def add_patient(clinic, *, name: str, age: timedelta = timedelta(0), source=WorklistEntry.Source.ELIGIBLE, **user):
     patient = UserFactory(full_name=name, **user)
     _, submission = submission_for(patient, clinic, seed=len(name))
-    entry = worklist_add(submission=submission, source=source)
+    entry = put_on_worklist(submission=submission, source=source)
     WorklistEntry.objects.filter(pk=entry.pk).update(created_at=timezone.now() - age)
     entry.refresh_from_db()
     return entry
@@ -284,3 +283,25 @@ def test_psychiatrists_do_not_see_the_worklist(client, clinic):
     login_staff(client, clinic.psychiatrist)
 
     assert client.get(list_url(clinic)).status_code == 404
+
+
+def test_unanswered_calls_are_voicemails_and_no_answers_of_this_entry_on_the_page_and_in_the_service(
+    coordinator_client, clinic, settings
+):
+    settings.WORKLIST_UNREACHABLE_AFTER = 2
+    entry = add_patient(clinic, name="Vic Voicemail")
+    ContactAttempt.objects.create(  # a call made outside the worklist does not count for this entry
+        clinic=clinic, patient=entry.patient, by=clinic.psychiatrist, outcome=ContactAttempt.Outcome.NO_ANSWER
+    )
+    coordinator_client.post(entry_url(entry), {"outcome": "voicemail"})
+
+    page = coordinator_client.get(entry_url(entry)).content.decode()
+    assert "Mark unreachable" not in page and "(1 so far)" in page
+    with pytest.raises(ValidationError, match=r"\(1 unanswered so far\)"):
+        worklist_mark_unreachable(entry=entry, by=clinic.coordinator)
+
+    coordinator_client.post(entry_url(entry), {"outcome": "no_answer"})
+    assert "Mark unreachable" in coordinator_client.get(entry_url(entry)).content.decode()
+    worklist_mark_unreachable(entry=entry, by=clinic.coordinator)
+    entry.refresh_from_db()
+    assert entry.status == WorklistEntry.Status.UNREACHABLE

@@ -15,7 +15,7 @@ from core.notifications import inbox_link
 from intake import steps
 from intake.services import draft_get_or_start, draft_report_risk, submission_submit
 from scheduling.models import ContactAttempt, WorklistEntry
-from scheduling.services import contact_attempt_log
+from scheduling.worklist import contact_attempt_log
 from screening.cases import intake_alert_acknowledge, review_case_claim, review_case_clear
 from screening.escalation import cases_escalate_due
 from screening.models import IntakeAlert, ReviewCase
@@ -274,7 +274,7 @@ def test_a_call_without_an_outcome_is_refused_next_to_the_field_keeping_the_note
 def test_only_the_clinics_staff_log_a_call_and_the_outcome_and_note_are_checked(clinic, patient):
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from scheduling.services import patient_contact_log
+    from scheduling.worklist import patient_contact_log
 
     elsewhere = staffed_clinic("Elsewhere Clinic")
     for outsider in (patient, elsewhere.psychiatrist):

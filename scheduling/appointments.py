@@ -1,4 +1,5 @@
-"""Writes for scheduling: availability, booking, rescheduling, cancelling, marking, the checklist.
+"""Appointments: booking from the worklist, the patient's own free call, moving, cancelling, marking, and the
+reads of the calendar and the patient's pages. The only code that writes appointments and changes their status.
 
 Every write is one transaction and is audited. Double-booking is refused by the database: exclusion
 constraints on PostgreSQL (two coordinators booking the same slot at once: one wins, the other gets
@@ -8,44 +9,43 @@ are one serial step.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clinics import access
-from clinics.models import Clinic, Role
+from clinics.models import Clinic, Membership, Role
 from core.audit import audit_record
 from core.outbox import outbox_add
 
-from .models import (
-    PATIENT_BUSY_MESSAGE,
-    SLOT_TAKEN_MESSAGE,
-    Appointment,
-    AppointmentEvent,
-    AvailabilityException,
-    AvailabilityWindow,
-    ClinicClosure,
-    PreEvaluationChecklist,
-    WorklistEntry,
-)
-from .selectors import (
+from . import worklist
+from .actions import Actions
+from .availability import (
     ACTIVE,
-    CLINICIAN_ROLES,
+    ONLY_PSYCHIATRISTS,
     PATIENT_MIN_NOTICE,
+    _instant,
     allowed_minutes,
     availability_for,
     clinician_in_clinic,
     clinicians,
     free_slots,
-    patient_may_change,
+)
+from .checklist import checklist_tick
+from .models import (
+    PATIENT_BUSY_MESSAGE,
+    SLOT_TAKEN_MESSAGE,
+    Appointment,
+    AppointmentEvent,
+    WorklistEntry,
 )
 
 
@@ -65,11 +65,60 @@ class PatientBusy(SlotTaken):
     default_message = PATIENT_BUSY_MESSAGE
 
 
+SCHEDULERS = (Role.COORDINATOR, Role.CLINIC_ADMIN)
 NOT_BOOKED_MESSAGE = gettext_lazy(
     "This appointment is no longer booked, so it cannot be changed. Reload the page to see why."
 )
 PAST_MESSAGE = gettext_lazy("That time has already passed. Please choose another slot.")
 REASON_MESSAGE = "Please give a reason."
+SCHEDULERS_ONLY_MESSAGE = "Only the clinic's coordinators and admins book and change appointments."
+STAFF_ONLY_MESSAGE = "Only the clinic's staff mark appointments."
+NOT_HERE_MESSAGE = "Only the clinic's staff and the patient change an appointment."
+CANCELLED_NO_MARK_MESSAGE = "This appointment was cancelled, so it cannot be marked."
+NOT_STARTED_MESSAGE = "You can mark this once the appointment has started."
+
+
+# --- what may be done to an appointment -----------------------------------------------------------------
+
+
+def _too_late_message(clinic: Clinic) -> str:
+    return _(
+        "Your appointment is less than %(hours)s hours away, so it can no longer be changed here. "
+        "Please call %(clinic)s at %(phone)s."
+    ) % {"hours": clinic.patient_change_cutoff_hours, "clinic": clinic.name, "phone": clinic.phone}
+
+
+def allowed_actions(appointment: Appointment, membership: Membership | None, *, now: datetime | None = None) -> Actions:
+    """Cancel, reschedule (move) and mark. `membership` None: the patient themself, on their own appointment, who
+    may cancel or move it until the clinic's cut-off and never mark it."""
+    now = now or timezone.now()
+    booked = appointment.status == Appointment.Status.BOOKED
+    not_booked = "" if booked else NOT_BOOKED_MESSAGE
+    if membership is None:
+        change = not_booked or ("" if patient_may_change(appointment, now) else _too_late_message(appointment.clinic))
+        return Actions({"cancel": change, "reschedule": change, "mark": STAFF_ONLY_MESSAGE}, frozenset({"mark"}))
+    forbidden = set()
+    change = not_booked
+    if membership.role not in SCHEDULERS:
+        change = SCHEDULERS_ONLY_MESSAGE
+        forbidden |= {"cancel", "reschedule"}
+    if appointment.status == Appointment.Status.CANCELLED:
+        mark = CANCELLED_NO_MARK_MESSAGE
+    elif appointment.starts_at > now:
+        mark = NOT_STARTED_MESSAGE
+    else:
+        mark = ""
+    return Actions({"cancel": change, "reschedule": change, "mark": mark}, frozenset(forbidden))
+
+
+def _actions_for(appointment: Appointment, by: Any, now: datetime | None = None) -> Actions:
+    """What `by` may do: the patient on their own appointment, else a member of its clinic (else nothing)."""
+    if by.pk == appointment.patient_id:
+        return allowed_actions(appointment, None, now=now)
+    membership = access.membership(by, appointment.clinic_id)
+    if membership is None:
+        raise PermissionDenied(NOT_HERE_MESSAGE)
+    return allowed_actions(appointment, membership, now=now)
 
 
 # --- checks shared by booking and rescheduling -------------------------------------------------------
@@ -85,8 +134,8 @@ def _check_kind_and_duration(kind: str, duration: timedelta) -> None:
 
 def _check_clinician(clinic: Clinic, clinician: Any, kind: str) -> None:
     if clinician_in_clinic(clinic, clinician.pk, kind) is None:
-        if kind == Appointment.Kind.EVALUATION:
-            raise ValidationError("Only a psychiatrist of this clinic can hold a psychiatric evaluation.")
+        if clinician_in_clinic(clinic, clinician.pk) is not None:  # of this clinic, in a role that may not
+            raise ValidationError(ONLY_PSYCHIATRISTS)
         raise ValidationError("Choose a coordinator or psychiatrist of this clinic.")
 
 
@@ -168,12 +217,6 @@ def _event(appointment: Appointment, action: str, by: Any, reason: str = "", at:
     )
 
 
-def _entry_scheduled(entry_id: Any, now: datetime) -> None:
-    WorklistEntry.objects.filter(pk=entry_id).exclude(status=WorklistEntry.Status.CLOSED).update(
-        status=WorklistEntry.Status.SCHEDULED, updated_at=now
-    )
-
-
 # --- booking ------------------------------------------------------------------------------------------
 
 
@@ -197,12 +240,17 @@ def appointment_book(
     no longer free (PatientBusy when the patient is not).
     """
     now = now or timezone.now()
+    membership = None  # the patient booking their own call
+    if booked_by.pk != patient.pk:
+        membership = access.membership(booked_by, clinic)
+        if membership is None or membership.role not in SCHEDULERS:
+            raise PermissionDenied(SCHEDULERS_ONLY_MESSAGE)
     _check_kind_and_duration(kind, duration)
     _check_clinician(clinic, clinician, kind)
-    if entry is not None and (entry.clinic_id != clinic.pk or entry.patient_id != patient.pk):
-        raise ValidationError("This worklist entry belongs to another patient or clinic.")
-    if entry is not None and entry.status == WorklistEntry.Status.CLOSED:
-        raise ValidationError("This worklist entry is closed. Reopen it before booking.")
+    if entry is not None:
+        if entry.clinic_id != clinic.pk or entry.patient_id != patient.pk:
+            raise ValidationError("This worklist entry belongs to another patient or clinic.")
+        worklist.allowed_actions(entry, membership).require("book")
     ends_at = starts_at + duration
     _check_time(clinic, clinician, starts_at, ends_at, now)
     appointment = _insert(
@@ -218,7 +266,7 @@ def appointment_book(
     )
     _event(appointment, AppointmentEvent.Action.BOOKED, booked_by, at=now)
     if entry is not None:
-        _entry_scheduled(entry.pk, now)
+        worklist.entry_scheduled(entry.pk, now)
     outbox_add(kind="appointment.booked", recipient=patient, obj=appointment, clinic=clinic)
     audit_record(
         action="appointment.book",
@@ -318,8 +366,7 @@ def appointment_reschedule(
         .select_related("clinic", "clinician", "patient")
         .get(pk=appointment.pk)
     )
-    if old.status != Appointment.Status.BOOKED:
-        raise ValidationError(NOT_BOOKED_MESSAGE)
+    _actions_for(old, by, now).require("reschedule")
     clinician = clinician or old.clinician
     _check_clinician(old.clinic, clinician, old.kind)
     duration = old.ends_at - old.starts_at
@@ -344,7 +391,7 @@ def appointment_reschedule(
     _event(old, AppointmentEvent.Action.RESCHEDULED, by, reason, at=now)
     _event(new, AppointmentEvent.Action.BOOKED, by, reason, at=now)
     if old.entry_id:
-        _entry_scheduled(old.entry_id, now)
+        worklist.entry_scheduled(old.entry_id, now)
     outbox_add(kind="appointment.rescheduled", recipient=old.patient, obj=new, clinic=old.clinic)
     audit_record(
         action="appointment.reschedule",
@@ -359,16 +406,20 @@ def appointment_reschedule(
 
 @transaction.atomic
 def appointment_cancel(
-    *, appointment: Appointment, by: Any, reason: str, request: HttpRequest | None = None
+    *,
+    appointment: Appointment,
+    by: Any,
+    reason: str,
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
 ) -> Appointment:
     """Cancel with a reason. With nothing else booked, the patient goes back to "to contact" on the worklist."""
+    now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(REASON_MESSAGE)
     appointment = Appointment.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=appointment.pk)
-    if appointment.status != Appointment.Status.BOOKED:
-        raise ValidationError(NOT_BOOKED_MESSAGE)
-    now = timezone.now()
+    _actions_for(appointment, by, now).require("cancel")
     appointment.status = Appointment.Status.CANCELLED
     appointment.cancel_reason = reason
     appointment.save(update_fields=["status", "cancel_reason", "updated_at"])
@@ -378,9 +429,7 @@ def appointment_cancel(
             entry_id=appointment.entry_id, status=Appointment.Status.BOOKED, ends_at__gt=now
         ).exists()
         if not still_booked:
-            WorklistEntry.objects.filter(pk=appointment.entry_id, status=WorklistEntry.Status.SCHEDULED).update(
-                status=WorklistEntry.Status.TO_CONTACT, updated_at=now
-            )
+            worklist.entry_unscheduled(appointment.entry_id, now)
     outbox_add(kind="appointment.cancelled", recipient=appointment.patient, obj=appointment, clinic=appointment.clinic)
     audit_record(
         action="appointment.cancel",
@@ -395,26 +444,16 @@ def appointment_cancel(
 
 # --- the patient's own changes, up to the clinic's cut-off --------------------------------------------------
 
+
 PATIENT_CANCEL_REASON = "Cancelled by the patient on the website"
 PATIENT_MOVE_REASON = "Moved by the patient on the website"
 
 
-def _patient_change_checked(appointment: Appointment, patient: Any, now: datetime) -> Appointment:
-    """The patient's own booked appointment, locked, still outside the clinic's cut-off (else ValidationError)."""
+def _patients_own(appointment: Appointment, patient: Any) -> Appointment:
+    """The patient's own appointment, locked (else ValidationError); what they may do to it, allowed_actions says."""
     locked = Appointment.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=appointment.pk)
     if locked.patient_id != patient.pk:
         raise ValidationError(_("This is not your appointment."))
-    if locked.status != Appointment.Status.BOOKED:
-        raise ValidationError(NOT_BOOKED_MESSAGE)
-    if not patient_may_change(locked, now):
-        clinic = locked.clinic
-        raise ValidationError(
-            _(
-                "Your appointment is less than %(hours)s hours away, so it can no longer be changed here. "
-                "Please call %(clinic)s at %(phone)s."
-            )
-            % {"hours": clinic.patient_change_cutoff_hours, "clinic": clinic.name, "phone": clinic.phone}
-        )
     return locked
 
 
@@ -435,8 +474,10 @@ def appointment_cancel_by_patient(
 ) -> Appointment:
     """The patient cancels their own appointment, up to the clinic's cut-off; the coordinators are told."""
     now = now or timezone.now()
-    locked = _patient_change_checked(appointment, patient, now)
-    cancelled = appointment_cancel(appointment=locked, by=patient, reason=PATIENT_CANCEL_REASON, request=request)
+    locked = _patients_own(appointment, patient)
+    cancelled = appointment_cancel(
+        appointment=locked, by=patient, reason=PATIENT_CANCEL_REASON, request=request, now=now
+    )
     _tell_schedulers(cancelled)
     return cancelled
 
@@ -454,7 +495,8 @@ def appointment_reschedule_by_patient(
 
     The same checks as a coordinator's move (hours, overlaps, the exclusion constraints), the same history."""
     now = now or timezone.now()
-    locked = _patient_change_checked(appointment, patient, now)
+    locked = _patients_own(appointment, patient)
+    allowed_actions(locked, None, now=now).require("reschedule")
     if starts_at < now + PATIENT_MIN_NOTICE:
         raise ValidationError(_("Please choose a time at least two hours from now."))
     new = appointment_reschedule(
@@ -487,10 +529,7 @@ def appointment_mark(
         raise ValidationError("Choose attended or did not attend.")
     now = now or timezone.now()
     appointment = Appointment.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=appointment.pk)
-    if appointment.status == Appointment.Status.CANCELLED:
-        raise ValidationError("This appointment was cancelled, so it cannot be marked.")
-    if appointment.starts_at > now:
-        raise ValidationError("You can mark this once the appointment has started.")
+    _actions_for(appointment, by, now).require("mark")
     if appointment.status == outcome:
         return appointment
     appointment.status = outcome
@@ -511,355 +550,140 @@ def appointment_mark(
     return appointment
 
 
-# --- the pre-evaluation checklist ---------------------------------------------------------------------
+# --- reads -------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def checklist_tick(
-    *,
-    clinic: Clinic,
-    patient: Any,
-    item: str,
-    done: bool,
-    by: Any,
-    request: HttpRequest | None = None,
-    now: datetime | None = None,
-) -> PreEvaluationChecklist:
-    """Tick (who and when are kept) or untick one item; ticking twice keeps the first tick."""
-    if item not in PreEvaluationChecklist.ITEMS:
-        raise ValidationError("Choose an item of the checklist.")
-    PreEvaluationChecklist.objects.get_or_create(clinic=clinic, patient=patient)
-    checklist = PreEvaluationChecklist.objects.select_for_update().get(clinic=clinic, patient=patient)
-    ticked = getattr(checklist, f"{item}_at") is not None
-    if ticked == done:
-        return checklist
-    setattr(checklist, f"{item}_at", (now or timezone.now()) if done else None)
-    setattr(checklist, f"{item}_by", by if done else None)
-    checklist.save()
-    audit_record(
-        action="checklist.tick" if done else "checklist.untick",
-        actor=by,
-        clinic=clinic,
-        obj=checklist,
-        request=request,
-        detail={"item": item, "patient_id": str(patient.pk)},
-    )
-    return checklist
-
-
-# --- availability -------------------------------------------------------------------------------------
-
-
-def _hhmm(value: time) -> str:
-    return value.strftime("%I:%M %p").lstrip("0")
-
-
-@transaction.atomic
-def availability_window_add(
-    *,
-    clinic: Clinic,
-    clinician: Any,
-    weekday: int,
-    start_time: time,
-    end_time: time,
-    by: Any,
-    request: HttpRequest | None = None,
-) -> AvailabilityWindow:
-    if clinician_in_clinic(clinic, clinician.pk) is None:
-        raise ValidationError("Only coordinators and psychiatrists of this clinic have bookable hours.")
-    if start_time >= end_time:
-        raise ValidationError({"end_time": "The end must be after the start."})
-    clash = (
-        AvailabilityWindow.objects.select_for_update()
-        .filter(clinic=clinic, clinician=clinician, weekday=weekday, start_time__lt=end_time, end_time__gt=start_time)
+def appointment_in_clinic(clinic: Clinic, appointment_id: Any) -> Appointment | None:
+    return (
+        Appointment.objects.filter(clinic=clinic, pk=appointment_id)
+        .select_related(
+            "clinic",
+            "clinician",
+            "patient",
+            "booked_by",
+            "entry__clinic",
+            "entry__team_note_by",
+            "rescheduled_from",
+            "rescheduled_to",
+        )
         .first()
     )
-    if clash is not None:
-        raise ValidationError(
-            f"These hours overlap {clash.get_weekday_display()} {_hhmm(clash.start_time)} to {_hhmm(clash.end_time)}. "
-            "Change or remove those first."
+
+
+def patient_may_change(appointment: Appointment, now: datetime) -> bool:
+    """Whether the patient may still cancel or move this appointment themselves (the clinic's cut-off)."""
+    cutoff = timedelta(hours=appointment.clinic.patient_change_cutoff_hours)
+    return appointment.status == Appointment.Status.BOOKED and appointment.starts_at - now >= cutoff
+
+
+def appointment_for_patient(*, user: Any, appointment_id: Any) -> Appointment | None:
+    """The signed-in patient's own appointment; anyone else's id gives None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Appointment.objects.filter(patient=user, pk=appointment_id)
+        .select_related("clinic", "clinician", "rescheduled_to")
+        .first()
+    )
+
+
+def appointment_history(appointment: Appointment) -> list[AppointmentEvent]:
+    """Every event of the appointment's reschedule chain, oldest first (one query)."""
+    return list(
+        AppointmentEvent.objects.filter(appointment__series=appointment.series)
+        .select_related("by", "appointment")
+        .order_by("at", "id")
+    )
+
+
+def appointments_for_entry(entry: WorklistEntry) -> list[Appointment]:
+    return list(
+        Appointment.objects.filter(clinic_id=entry.clinic_id, patient_id=entry.patient_id)
+        .select_related("clinician")
+        .order_by("-starts_at")[:20]
+    )
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class CalendarItem:
+    """One appointment as the week view draws it, its words ready: no model instances, since a busy clinic's
+    week holds a hundred or more and the calendar is opened all day."""
+
+    pk: Any
+    kind: str
+    status: str
+    when: str  # "9:00-10:00 AM" with an en dash, clinic time
+    what: str  # "Evaluation" or "Phone call", with the status when it is not simply booked
+    patient: str
+    clinician: str
+
+
+@dataclass
+class CalendarDay:
+    day: date
+    appointments: list[CalendarItem]
+
+
+def clock(moment: datetime, *, meridiem: bool = False) -> str:
+    """ "9:05" or "9:05 AM", as the template filter date:"g:i A" writes it, without its per-call cost."""
+    text = f"{moment.hour % 12 or 12}:{moment.minute:02d}"
+    return f"{text} {'AM' if moment.hour < 12 else 'PM'}" if meridiem else text
+
+
+def calendar_week(clinic: Clinic, *, monday: date, clinician_id: Any = None) -> list[CalendarDay]:
+    """Seven local days from Monday with every active appointment of the clinic (one query)."""
+    zone = clinic.zone
+    start = _instant(monday, time.min, zone)
+    end = _instant(monday + timedelta(days=7), time.min, zone)
+    rows = Appointment.objects.filter(ACTIVE, clinic=clinic, starts_at__gte=start, starts_at__lt=end)
+    if clinician_id:
+        rows = rows.filter(clinician_id=clinician_id)
+    fields = ("pk", "starts_at", "ends_at", "kind", "status", "patient__full_name", "patient__email")
+    fields += ("clinician__full_name", "clinician__email")
+    statuses = dict(Appointment.Status.choices)
+    by_day: dict[date, list[CalendarItem]] = defaultdict(list)
+    for pk, starts, ends, kind, status, patient, patient_email, clinician, clinician_email in rows.order_by(
+        "starts_at", "clinician__full_name"
+    ).values_list(*fields):
+        starts, ends = starts.astimezone(zone), ends.astimezone(zone)
+        what = "Evaluation" if kind == Appointment.Kind.EVALUATION else "Phone call"
+        if status != Appointment.Status.BOOKED:
+            what += f" · {statuses.get(status, status).lower()}"
+        by_day[starts.date()].append(
+            CalendarItem(
+                pk=pk,
+                kind=kind,
+                status=status,
+                when=f"{clock(starts)}\u2013{clock(ends, meridiem=True)}",
+                what=what,
+                patient=patient or patient_email,  # as User.get_full_name
+                clinician=clinician or clinician_email,
+            )
         )
-    window = AvailabilityWindow.objects.create(
-        clinic=clinic, clinician=clinician, weekday=weekday, start_time=start_time, end_time=end_time
-    )
-    audit_record(
-        action="availability.window_add",
-        actor=by,
-        clinic=clinic,
-        obj=window,
-        request=request,
-        detail={"clinician_id": str(clinician.pk), "weekday": weekday},
-    )
-    return window
+    return [CalendarDay(monday + timedelta(days=i), by_day[monday + timedelta(days=i)]) for i in range(7)]
 
 
-@transaction.atomic
-def availability_window_remove(*, window: AvailabilityWindow, by: Any, request: HttpRequest | None = None) -> None:
-    """Booked appointments stay booked; only new bookings no longer see these hours."""
-    audit_record(
-        action="availability.window_remove",
-        actor=by,
-        clinic=window.clinic,
-        obj=window,
-        request=request,
-        detail={"clinician_id": str(window.clinician_id), "weekday": window.weekday},
-    )
-    window.delete()
-
-
-@transaction.atomic
-def availability_exception_add(
-    *,
-    clinic: Clinic,
-    clinician: Any,
-    day: date,
-    kind: str,
-    by: Any,
-    start_time: time | None = None,
-    end_time: time | None = None,
-    request: HttpRequest | None = None,
-) -> AvailabilityException:
-    if clinician_in_clinic(clinic, clinician.pk) is None:
-        raise ValidationError("Only coordinators and psychiatrists of this clinic have bookable hours.")
-    if kind == AvailabilityException.Kind.DAY_OFF:
-        start_time = end_time = None
-        if AvailabilityException.objects.filter(clinic=clinic, clinician=clinician, date=day, kind=kind).exists():
-            raise ValidationError({"date": "This date is already a day off."})
-    elif kind == AvailabilityException.Kind.EXTRA_HOURS:
-        errors = {}
-        if start_time is None:
-            errors["start_time"] = "Enter when the extra hours start."
-        if end_time is None:
-            errors["end_time"] = "Enter when the extra hours end."
-        if not errors and start_time >= end_time:
-            errors["end_time"] = "The end must be after the start."
-        if errors:
-            raise ValidationError(errors)
-    else:
-        raise ValidationError({"kind": "Choose a day off or extra hours."})
-    exception = AvailabilityException.objects.create(
-        clinic=clinic, clinician=clinician, date=day, kind=kind, start_time=start_time, end_time=end_time
-    )
-    audit_record(
-        action="availability.exception_add",
-        actor=by,
-        clinic=clinic,
-        obj=exception,
-        request=request,
-        detail={"clinician_id": str(clinician.pk), "kind": kind, "date": day.isoformat()},
-    )
-    return exception
-
-
-@transaction.atomic
-def availability_exception_remove(
-    *, exception: AvailabilityException, by: Any, request: HttpRequest | None = None
-) -> None:
-    audit_record(
-        action="availability.exception_remove",
-        actor=by,
-        clinic=exception.clinic,
-        obj=exception,
-        request=request,
-        detail={"clinician_id": str(exception.clinician_id), "kind": exception.kind},
-    )
-    exception.delete()
-
-
-@transaction.atomic
-def clinic_closure_add(
-    *, clinic: Clinic, day: date, name: str = "", by: Any, request: HttpRequest | None = None
-) -> ClinicClosure:
-    """Close the clinic on a date: no free time is offered on it; appointments already booked stay booked
-    and show on the coordinators' worklist to be moved."""
-    if ClinicClosure.objects.select_for_update().filter(clinic=clinic, date=day).exists():
-        raise ValidationError({"date": "The clinic is already closed on this date."})
-    closure = ClinicClosure.objects.create(clinic=clinic, date=day, name=name.strip(), created_by=by)
-    audit_record(
-        action="closure.add", actor=by, clinic=clinic, obj=closure, request=request, detail={"date": day.isoformat()}
-    )
-    return closure
-
-
-@transaction.atomic
-def clinic_closure_remove(*, closure: ClinicClosure, by: Any, request: HttpRequest | None = None) -> None:
-    audit_record(
-        action="closure.remove",
-        actor=by,
-        clinic=closure.clinic,
-        obj=closure,
-        request=request,
-        detail={"date": closure.date.isoformat()},
-    )
-    closure.delete()
-
-
-__all__ = [
-    "CLINICIAN_ROLES",
-    "PatientBusy",
-    "SlotTaken",
-    "appointment_book",
-    "appointment_book_consultation_by_patient",
-    "appointment_cancel",
-    "appointment_mark",
-    "appointment_reschedule",
-    "availability_exception_add",
-    "availability_exception_remove",
-    "availability_window_add",
-    "availability_window_remove",
-    "checklist_tick",
-    "clinic_closure_add",
-    "clinic_closure_remove",
-]
-
-
-# --- the coordinators' worklist -----------------------------------------------------------------------
-# Notes are free text written by staff: stored with the attempt, shown on the entry page, and never put in
-# the audit log, a log line or an e-mail.
-
-WORKLIST_ROLES = (Role.COORDINATOR, Role.CLINIC_ADMIN)
-
-
-def _require_worklist_role(user: Any, clinic_id: Any) -> None:
-    access.require_role(user, clinic_id, WORKLIST_ROLES, "Only the clinic's coordinators and admins work the worklist.")
-
-
-def _worklist_entry_locked(entry: Any) -> Any:
-    from .models import WorklistEntry
-
-    return WorklistEntry.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=entry.pk)
-
-
-def worklist_view_record(*, entries: list[Any], by: Any, clinic: Clinic, status: str, request=None) -> None:
-    """Audit who saw which patients' contact details on a worklist page (ids only)."""
-    audit_record(
-        action="worklist.list",
-        actor=by,
-        clinic=clinic,
-        request=request,
-        detail={"status": status, "entries": [str(e.pk) for e in entries]},
+def patient_upcoming(user: Any, *, now: datetime) -> list[Appointment]:
+    """A patient's booked appointments from now on, soonest first (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Appointment.objects.filter(patient=user, status=Appointment.Status.BOOKED, ends_at__gt=now)
+        .select_related("clinic")
+        .order_by("starts_at")[:20]
     )
 
 
-def worklist_entry_view_record(*, entry: Any, by: Any, request=None) -> None:
-    """Audit one view of a worklist entry (contact details and the contact history)."""
-    audit_record(
-        action="worklist.view",
-        actor=by,
-        clinic=entry.clinic,
-        obj=entry,
-        request=request,
-        detail={"status": entry.status, "patient_id": str(entry.patient_id)},
-    )
-
-
-@transaction.atomic
-def contact_attempt_log(*, entry: Any, by: Any, outcome: str, note: str = "", request=None) -> Any:
-    """Record one call or message to the patient. Reached: the entry becomes "reached" (from "to contact"
-    or "unreachable"); a voicemail or no answer leaves the status as it is."""
-    from .models import ContactAttempt, WorklistEntry
-
-    entry = _worklist_entry_locked(entry)
-    _require_worklist_role(by, entry.clinic_id)
-    if outcome not in ContactAttempt.Outcome.values:
-        raise ValidationError({"outcome": "Choose what happened on the call."})
-    if entry.status == WorklistEntry.Status.CLOSED:
-        raise ValidationError("This patient is no longer on the worklist, so no call can be logged.")
-    note = (note or "").strip()
-    if len(note) > ContactAttempt._meta.get_field("note").max_length:
-        raise ValidationError({"note": "Keep the note under 500 characters."})
-    now = timezone.now()
-    attempt = ContactAttempt.objects.create(
-        clinic_id=entry.clinic_id, patient_id=entry.patient_id, entry=entry, by=by, at=now, outcome=outcome, note=note
-    )
-    before = entry.status
-    if outcome == ContactAttempt.Outcome.REACHED and entry.status in (
-        WorklistEntry.Status.TO_CONTACT,
-        WorklistEntry.Status.UNREACHABLE,
-    ):
-        entry.status = WorklistEntry.Status.REACHED
-    entry.attempts = F("attempts") + 1
-    entry.last_attempt_at = now
-    entry.save(update_fields=["status", "attempts", "last_attempt_at", "updated_at"])
-    entry.refresh_from_db(fields=["attempts"])
-    audit_record(
-        action="worklist.attempt",
-        actor=by,
-        clinic=entry.clinic,
-        obj=entry,
-        request=request,
-        detail={
-            "attempt_id": str(attempt.pk),
-            "outcome": outcome,
-            "from": before,
-            "to": entry.status,
-            "with_note": bool(note),
-        },
-    )
-    return attempt
-
-
-CALLER_ROLES = (Role.PSYCHIATRIST, Role.COORDINATOR, Role.CLINIC_ADMIN)
-
-
-@transaction.atomic
-def patient_contact_log(
-    *, clinic: Clinic, patient: Any, by: Any, outcome: str, note: str = "", request: HttpRequest | None = None
-) -> Any:
-    """Record a call to a patient made outside the worklist (a psychiatrist on an urgent case): the same log the
-    coordinators keep, so whoever calls next sees it."""
-    from .models import ContactAttempt
-
-    access.require_role(by, clinic, CALLER_ROLES, "Only the clinic's staff log calls.")
-    if outcome not in ContactAttempt.Outcome.values:
-        raise ValidationError({"outcome": "Choose what happened on the call."})
-    note = (note or "").strip()
-    if len(note) > ContactAttempt._meta.get_field("note").max_length:
-        raise ValidationError({"note": "Keep the note under 500 characters."})
-    attempt = ContactAttempt.objects.create(clinic=clinic, patient=patient, by=by, outcome=outcome, note=note)
-    audit_record(
-        action="patient.contact_attempt",
-        actor=by,
-        clinic=clinic,
-        obj=attempt,
-        request=request,
-        detail={"patient_id": str(patient.pk), "outcome": outcome, "with_note": bool(note)},
-    )
-    return attempt
-
-
-def unanswered_attempts(entry: Any) -> int:
-    from .models import ContactAttempt
-
-    return ContactAttempt.objects.filter(
-        entry_id=entry.pk, outcome__in=[ContactAttempt.Outcome.VOICEMAIL, ContactAttempt.Outcome.NO_ANSWER]
-    ).count()
-
-
-@transaction.atomic
-def worklist_mark_unreachable(*, entry: Any, by: Any, request=None) -> Any:
-    """After WORKLIST_UNREACHABLE_AFTER unanswered calls, a patient still to contact can be marked unreachable
-    (a later call that reaches them brings them back as "reached")."""
-    from .models import WorklistEntry
-
-    entry = _worklist_entry_locked(entry)
-    _require_worklist_role(by, entry.clinic_id)
-    if entry.status != WorklistEntry.Status.TO_CONTACT:
-        raise ValidationError("Only a patient who is still to contact can be marked unreachable.")
-    unanswered = unanswered_attempts(entry)
-    needed = settings.WORKLIST_UNREACHABLE_AFTER
-    if unanswered < needed:
-        raise ValidationError(
-            f"Try at least {needed} times before marking the patient unreachable ({unanswered} unanswered so far)."
+def patient_upcoming_at_clinic(*, clinic_id: Any, patient_id: Any, now: datetime) -> Appointment | None:
+    """The patient's next booked appointment at the clinic, an evaluation before a phone call ("-kind")."""
+    return (
+        Appointment.objects.filter(
+            clinic_id=clinic_id, patient_id=patient_id, status=Appointment.Status.BOOKED, ends_at__gt=now
         )
-    entry.status = WorklistEntry.Status.UNREACHABLE
-    entry.save(update_fields=["status", "updated_at"])
-    audit_record(
-        action="worklist.unreachable",
-        actor=by,
-        clinic=entry.clinic,
-        obj=entry,
-        request=request,
-        detail={"unanswered": unanswered},
+        .order_by("-kind", "starts_at")
+        .first()
     )
-    return entry
