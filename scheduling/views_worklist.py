@@ -82,16 +82,18 @@ def _entry(request: HttpRequest, entry_id: Any) -> WorklistEntry:
 
 def _render_entry(request: HttpRequest, entry: WorklistEntry, form: ContactAttemptForm) -> HttpResponse:
     worklist_entry_view_record(entry=entry, by=request.user, request=request)
-    actions = allowed_actions(entry, request.membership)
+    attempts = worklist_contact_attempts(entry)
+    unanswered = unanswered_attempts(entry, attempts)
+    actions = allowed_actions(entry, request.membership, unanswered=unanswered)
     context = {
         "clinic": request.clinic,
         "membership": request.membership,
         "tab": "worklist",
         "entry": entry,
         "patient": entry.patient,
-        "attempts": worklist_contact_attempts(entry),
+        "attempts": attempts,
         "form": form,
-        "unanswered": unanswered_attempts(entry),
+        "unanswered": unanswered,
         "unreachable_after": settings.WORKLIST_UNREACHABLE_AFTER,
         "can_mark_unreachable": "mark_unreachable" in actions.allowed,
         "can_log": "log_call" in actions.allowed,

@@ -33,6 +33,7 @@ WORKLIST_ROLES = (Role.COORDINATOR, Role.CLINIC_ADMIN)
 CALLER_ROLES = (Role.PSYCHIATRIST, Role.COORDINATOR, Role.CLINIC_ADMIN)
 # A call that did not reach the patient. Named, not "anything but reached": a new outcome must be placed here
 # (or not) on purpose, since these calls decide when a patient may be marked unreachable.
+CONTACT_LOG_LIMIT = 50  # calls shown on a page
 UNANSWERED = (ContactAttempt.Outcome.VOICEMAIL, ContactAttempt.Outcome.NO_ANSWER)
 WORKLIST_ROLE_MESSAGE = "Only the clinic's coordinators and admins work the worklist."
 CLOSED_NO_CALL_MESSAGE = "This patient is no longer on the worklist, so no call can be logged."
@@ -43,14 +44,17 @@ NOT_TO_CONTACT_MESSAGE = "Only a patient who is still to contact can be marked u
 # --- what may be done to an entry ----------------------------------------------------------------------
 
 
-def unanswered_attempts(entry: WorklistEntry) -> int:
-    """This entry's calls that did not reach the patient (the history on the page shows every call)."""
+def unanswered_attempts(entry: WorklistEntry, log: list[Any] | None = None) -> int:
+    """This entry's calls that did not reach the patient (the history on the page shows every call). `log`: the
+    patient's contact log at the clinic already read (`patient_contact_attempts`), counted when it is whole."""
+    if log is not None and len(log) < CONTACT_LOG_LIMIT:
+        return sum(1 for attempt in log if attempt.entry_id == entry.pk and attempt.outcome in UNANSWERED)
     return ContactAttempt.objects.filter(entry_id=entry.pk, outcome__in=UNANSWERED).count()
 
 
-def allowed_actions(entry: WorklistEntry, membership: Membership | None) -> Actions:
+def allowed_actions(entry: WorklistEntry, membership: Membership | None, *, unanswered: int | None = None) -> Actions:
     """Log a call, mark unreachable, book from the entry. `membership` None: the patient themself, who may only
-    book their call (through their own page)."""
+    book their call (through their own page). `unanswered`: `unanswered_attempts(entry)` when the caller has it."""
     closed = entry.status == WorklistEntry.Status.CLOSED
     book = CLOSED_NO_BOOKING_MESSAGE if closed else ""
     if membership is None or membership.role not in WORKLIST_ROLES:
@@ -62,7 +66,9 @@ def allowed_actions(entry: WorklistEntry, membership: Membership | None) -> Acti
     if entry.status != WorklistEntry.Status.TO_CONTACT:
         unreachable = NOT_TO_CONTACT_MESSAGE
     else:
-        unanswered, needed = unanswered_attempts(entry), settings.WORKLIST_UNREACHABLE_AFTER
+        needed = settings.WORKLIST_UNREACHABLE_AFTER
+        if unanswered is None:
+            unanswered = unanswered_attempts(entry)
         unreachable = (
             f"Try at least {needed} times before marking the patient unreachable ({unanswered} unanswered so far)."
             if unanswered < needed
@@ -336,7 +342,7 @@ def worklist_contact_attempts(entry: Any) -> list[Any]:
     return patient_contact_attempts(clinic_id=entry.clinic_id, patient_id=entry.patient_id)
 
 
-def patient_contact_attempts(*, clinic_id: Any, patient_id: Any, limit: int = 50) -> list[Any]:
+def patient_contact_attempts(*, clinic_id: Any, patient_id: Any, limit: int = CONTACT_LOG_LIMIT) -> list[Any]:
     """Every call to this patient at this clinic, newest first, with who made each (one query)."""
     return list(
         ContactAttempt.objects.filter(clinic_id=clinic_id, patient_id=patient_id)
