@@ -106,6 +106,8 @@ def test_page_cost(client, world):
             stats.print_stats(top)
             if os.environ.get("PROFILE_CALLEES"):  # e.g. PROFILE_CALLEES="layout.py:577": what that function calls
                 stats.print_callees(os.environ["PROFILE_CALLEES"])
+            if os.environ.get("PROFILE_CALLERS"):  # e.g. PROFILE_CALLERS="inspect.py:3076": who calls it
+                stats.print_callers(os.environ["PROFILE_CALLERS"])
             print(f"\n=== {label} ({PROFILE_REQUESTS} requests)\n" + "\n".join(out.getvalue().splitlines()[6:]))
     print(f"\n{'page':<28} {'CPU ms':>7} {'queries':>8}")
     for label, cpu, n in rows:
