@@ -1,11 +1,12 @@
 """Forms for the clinic directory and the staff pages. Rules live in services and the engine, not here."""
 
+from functools import cache
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 from localflavor.us.us_states import STATE_CHOICES
 
 from core.audit import ACTIONS
@@ -22,11 +23,22 @@ _NOT_PLACES = {"AA", "AE", "AP"}
 
 
 def state_choices() -> list[tuple[str, str]]:
-    return [(code, str(name)) for code, name in STATE_CHOICES if code not in _NOT_PLACES]
+    return list(_state_choices(get_language()))
+
+
+@cache
+def _state_choices(language: str) -> tuple[tuple[str, str], ...]:
+    # Reading STATE_CHOICES sorts its ~60 lazy names in the active language: once per language, not per page.
+    return tuple((code, str(name)) for code, name in STATE_CHOICES if code not in _NOT_PLACES)
 
 
 def state_name(code: str) -> str:
-    return dict(STATE_CHOICES).get(code, code)
+    return _state_names().get(code, code)
+
+
+@cache
+def _state_names() -> dict[str, Any]:
+    return dict(STATE_CHOICES)  # the names stay lazy: translated when shown
 
 
 class DirectoryFilterForm(forms.Form):

@@ -119,8 +119,8 @@ MIDDLEWARE = [
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 
-# Widgets render with the project's template engine, so templates/django/forms/ can draw them faster.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Widgets render with the project's template engine (templates/django/forms/), the common ones in Python.
+FORM_RENDERER = "core.form_renderer.FormRenderer"
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

@@ -9,7 +9,8 @@ from django.utils.functional import SimpleLazyObject
 def account(request: HttpRequest) -> dict[str, Any]:
     """`session_idle_seconds` for the sign-out warning (base.html's <body data-idle-seconds>), whether the
     person is clinic staff (the nav's Staff link), whether to ask them to confirm their e-mail, and their
-    unread notifications for the nav's badge (counted once, and only when a page shows it)."""
+    unread notifications for the nav's badge (on a GET counted by the timeout middleware in its membership
+    query; otherwise once, and only when a page shows it)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {
@@ -29,15 +30,22 @@ def account(request: HttpRequest) -> dict[str, Any]:
         "user_is_clinic_staff": staff,
         # Patients only: staff addresses were confirmed by their invitation link.
         "show_verify_email_banner": not (staff or user.is_staff) and not user.email_verified,
-        "unread_notifications": SimpleLazyObject(lambda: _unread(user)),
+        "unread_notifications": _badge(unread)
+        if (unread := getattr(request, "unread_notifications", None)) is not None
+        else SimpleLazyObject(lambda: _unread(user)),
     }
 
 
 def _unread(user) -> str:
-    """ "" when nothing is unread, else the count for the badge ("3", or "99+")."""
-    from .notifications import UNREAD_BADGE_CAP, unread_count
+    from .notifications import unread_count
 
-    count = unread_count(user)
+    return _badge(unread_count(user))
+
+
+def _badge(count: int) -> str:
+    """ "" when nothing is unread, else the count for the badge ("3", or "99+")."""
+    from .notifications import UNREAD_BADGE_CAP
+
     if not count:
         return ""
     return f"{UNREAD_BADGE_CAP}+" if count > UNREAD_BADGE_CAP else str(count)

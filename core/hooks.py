@@ -20,6 +20,8 @@ QUESTIONS = {
     "clinic_public": "(slug) → clinic or None: a clinic the public directory shows",
     "notification_patient_names": "(notifications, user) → {notification id: patient name} for a staff inbox",
     "clinic_admins_of_staff": "(user) → [(clinic, [admin users])]: each clinic the user is active staff at",
+    # Optional: without it, is_clinic_staff and the unread badge are two queries instead of one.
+    "clinic_staff_exists": "(user_ref) → Exists(): the user user_ref (an OuterRef) is_clinic_staff",
 }
 _answers: dict[str, Callable[..., Any]] = {}
 
@@ -38,6 +40,11 @@ def ask(name: str, *args: Any, **kwargs: Any) -> Any:
         what = QUESTIONS.get(name, "")
         raise ImproperlyConfigured(f"no installed app answers core.hooks {name!r} {what}".rstrip()) from None
     return func(*args, **kwargs)
+
+
+def answer(name: str) -> Callable[..., Any] | None:
+    """The function answering an optional question, or None."""
+    return _answers.get(name)
 
 
 def is_clinic_staff(user: Any) -> bool:

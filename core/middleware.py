@@ -17,12 +17,14 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import ngettext
 
 from . import hooks, services
+from .notifications import clinic_staff_and_unread
 
 
-def idle_timeout_for(user) -> tuple[bool, timedelta]:
+def idle_timeout_for(user, clinic_staff: bool | None = None) -> tuple[bool, timedelta]:
     """(is clinic staff, idle timeout). Clinic staff hold an active membership; site admins (Django admin
     access) get the staff timeout too, since they can see more than anyone."""
-    clinic_staff = hooks.is_clinic_staff(user)
+    if clinic_staff is None:
+        clinic_staff = hooks.is_clinic_staff(user)
     privileged = clinic_staff or user.is_staff or user.is_superuser
     return clinic_staff, settings.STAFF_IDLE_TIMEOUT if privileged else settings.PATIENT_IDLE_TIMEOUT
 
@@ -56,6 +58,17 @@ def expiry_message(reason: str, idle: timedelta) -> str:
     ) % {"count": minutes}
 
 
+def _staff_and_unread(request: HttpRequest, user) -> tuple[bool, int | None]:
+    """Clinic staff or not and, for a page (GET), the unread count of the menu's badge: one query where the
+    clinics app offers the membership check as an expression, instead of two on every signed-in page. A POST
+    may change what is unread before its page is drawn: its badge is counted when drawn, as before."""
+    staff_exists = hooks.answer("clinic_staff_exists")
+    if staff_exists is None:
+        return hooks.is_clinic_staff(user), None
+    staff, unread = clinic_staff_and_unread(user, staff_exists)  # compiled once: cheaper than the ORM's EXISTS
+    return staff, unread if request.method in ("GET", "HEAD") else None
+
+
 class SessionTimeoutMiddleware:
     """Ends a signed-in session that was idle too long or is older than SESSION_ABSOLUTE_LIFETIME.
 
@@ -69,9 +82,12 @@ class SessionTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            staff, idle = idle_timeout_for(user)
+            staff, unread = _staff_and_unread(request, user)
+            staff, idle = idle_timeout_for(user, staff)
             request.is_clinic_staff = staff
             request.session_idle_timeout = idle
+            if unread is not None:
+                request.unread_notifications = unread
             response = self._check(request, idle)
             if response is not None:
                 return response
@@ -103,6 +119,7 @@ class SessionTimeoutMiddleware:
         services.session_expire(request=request, reason=reason, minutes=minutes)
         request.is_clinic_staff = False
         request.session_idle_timeout = None
+        request.unread_notifications = None
         messages.info(request, expiry_message(reason, idle))
         if "application/json" in request.headers.get("Accept", ""):
             return JsonResponse({"signed_in": False}, status=401)

@@ -11,8 +11,10 @@ renders many rows with a fixed number of queries); only the e-mail function may 
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from django.conf import settings
@@ -250,3 +252,46 @@ def unread_count(user: Any) -> int:
     from .models import Notification
 
     return Notification.objects.filter(recipient=user, read_at__isnull=True)[: UNREAD_BADGE_CAP + 1].count()
+
+
+def clinic_staff_and_unread(user: Any, staff_exists: Callable[[Any], Any]) -> tuple[bool, int]:
+    """(is clinic staff, unread_count()) in one query, both asked on every signed-in page. `staff_exists` is
+    the clinics app's Exists() for the user an OuterRef("pk") points at (core.hooks "clinic_staff_exists")."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    sql, params, positions = _staff_and_unread_sql(staff_exists)
+    params = list(params)
+    user_id = get_user_model()._meta.pk.get_db_prep_value(user.pk, connection)
+    for position in positions:
+        params[position] = user_id
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return (bool(row[0]), int(row[1] or 0)) if row else (False, 0)
+
+
+_NOBODY = uuid.UUID(int=0)  # stands for the user's id while the query is compiled
+
+
+@lru_cache(maxsize=4)
+def _staff_and_unread_sql(staff_exists: Callable[[Any], Any]) -> tuple[str, list[Any], tuple[int, ...]]:
+    """The query compiled once per process (building it cost more than running it): its SQL, its parameters
+    and where the user's id goes in them."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.db.models import Func, OuterRef, Subquery
+
+    from .models import Notification
+
+    # Counted as unread_count() counts: over at most UNREAD_BADGE_CAP + 1 rows.
+    unread_rows = Notification.objects.filter(recipient=OuterRef(OuterRef("pk")), read_at__isnull=True)
+    capped = unread_rows.order_by().values("pk")[: UNREAD_BADGE_CAP + 1]
+    unread = Subquery(Notification.objects.filter(pk__in=capped).order_by().values(n=Func("pk", function="COUNT")))
+    query = get_user_model().objects.filter(pk=_NOBODY).values_list(staff_exists(OuterRef("pk")), unread)[:1].query
+    sql, params = query.sql_with_params()
+    nobody = get_user_model()._meta.pk.get_db_prep_value(_NOBODY, connection)
+    positions = tuple(n for n, value in enumerate(params) if value == nobody)
+    if not positions:
+        raise ImproperlyConfigured("the user's id is not a parameter of the staff-and-unread query")
+    return sql, tuple(params), positions

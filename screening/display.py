@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 from localflavor.us.us_states import STATE_CHOICES
@@ -187,6 +188,13 @@ def _get(document: dict[str, Any], path: str) -> Any:
     return value
 
 
+@cache
+def _state_names() -> dict[str, Any]:
+    # Built once, the names lazy (translated when shown): reading STATE_CHOICES sorts its ~60 names in the
+    # active language each time, ~2.5 ms of a case page.
+    return dict(STATE_CHOICES)
+
+
 def words(path: str, value: Any) -> str:
     """One answer in words ("Yes", "140/90 mmHg", "Never")."""
     if value is None:
@@ -200,7 +208,7 @@ def words(path: str, value: Any) -> str:
     if path == "medical_history.recent_bp" and isinstance(value, dict):
         return f"{value.get('systolic')}/{value.get('diastolic')} mmHg"
     if path == "patient.state":
-        return dict(STATE_CHOICES).get(value, value)
+        return _state_names().get(value, value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -222,7 +230,7 @@ def patient_summary(document: dict[str, Any], *, today: date) -> dict[str, Any]:
     return {
         "age": age,
         "state": state,
-        "state_name": dict(STATE_CHOICES).get(state, state) if state else None,
+        "state_name": _state_names().get(state, state) if state else None,
         "sex": words("patient.sex_at_birth", patient.get("sex_at_birth")),
     }
 
