@@ -169,7 +169,9 @@ def patient_profile_save(*, user: Any, values: dict[str, Any]) -> PatientProfile
     unknown = set(values) - PROFILE_FIELDS
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
-    profile, _created = PatientProfile.objects.select_for_update().get_or_create(user_id=user.pk)
+    profile, created = PatientProfile.objects.select_for_update().get_or_create(user_id=user.pk)
+    if not created and all(getattr(profile, name) == value for name, value in values.items()):
+        return profile  # the same record again (the submit re-sends what each page saved): nothing to check or write
     for name, value in values.items():
         setattr(profile, name, value)
     profile.full_clean(exclude=[f for f in PROFILE_FIELDS if f not in values] + ["user"], validate_unique=False)
