@@ -161,6 +161,15 @@ def celery_worker(transactional_db):
         log.close()
 
 
+@pytest.fixture
+def world() -> dict:
+    """A Los Angeles clinic with a coordinator, a psychiatrist and an admin (scheduling_clinic), by role."""
+    from tests.factories.scheduling import scheduling_clinic
+
+    clinic, coordinator, psychiatrist, admin = scheduling_clinic()
+    return {"clinic": clinic, "coordinator": coordinator, "psychiatrist": psychiatrist, "admin": admin}
+
+
 @pytest.fixture(autouse=True)
 def _audit_checkpoints_in_tmp(settings, tmp_path):
     """Each test's audit checkpoints go to its own file, never into the project's var/."""

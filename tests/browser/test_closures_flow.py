@@ -13,7 +13,7 @@ from scheduling.selectors import slot_value
 from scheduling.services import appointment_book
 from tests.browser.conftest import DESKTOP
 from tests.browser.test_scheduling_flow import assert_accessible, console_errors, sign_in
-from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic
+from tests.factories.scheduling import next_local, on_worklist, scheduling_clinic
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -23,9 +23,9 @@ from tests.browser.conftest import SHOTS
 from tests.browser.test_intake_flow import assert_accessible
 from tests.browser.test_review_queue_flow import patient_sign_in, staff_sign_in
 from tests.factories import PatientProfileFactory, UserFactory
+from tests.factories.scheduling import next_local, weekly_hours
 from tests.intake.answers import raw_answers
 from tests.intake.submissions import answers_for, case_of, send, staffed_clinic
-from tests.scheduling.test_scheduling_support import next_local, weekly_hours
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -17,7 +17,7 @@ from scheduling.selectors import slot_value
 from scheduling.services import appointment_book
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.factories import PASSWORD, UserFactory, current_code, make_staff
-from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic
+from tests.factories.scheduling import next_local, on_worklist, scheduling_clinic
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 TAKEN = "That time was just booked by someone else. Please choose another slot."

@@ -11,8 +11,7 @@ from core.models import Notification
 from core.notifications import Message, email_link, in_app_text, inbox_link, kind_for, kinds, notification_kind
 from core.outbox import email_preview
 from tests.factories import UserFactory, login_staff
-
-from .test_outbox_support import KINDS, notification, notify_world
+from tests.factories.notifications import KINDS, notification, notify_world
 
 pytestmark = pytest.mark.django_db
 

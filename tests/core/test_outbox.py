@@ -23,8 +23,8 @@ from core.tasks import outbox_resend_due, outbox_send, outbox_send_many
 from screening.escalation import cases_escalate_due
 from screening.models import Priority, ReviewCase
 from tests.factories import make_staff
-
-from .test_outbox_support import PATIENT_EMAIL, notification, notify_world, review_case, submission_for
+from tests.factories.notifications import PATIENT_EMAIL, notification, notify_world
+from tests.factories.submissions import review_case, submission_for
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,8 @@ from scheduling.models import Appointment, WorklistEntry
 from scheduling.services import appointment_book, appointment_mark
 from screening.models import Outcome, Priority, ReviewCase
 from tests.factories import UserFactory, login_staff
-from tests.scheduling.test_scheduling_support import LA, on_worklist, scheduling_clinic, submit
+from tests.factories.scheduling import LA, on_worklist, scheduling_clinic
+from tests.factories.submissions import submit
 
 pytestmark = pytest.mark.django_db
 

@@ -179,7 +179,7 @@ def test_an_appointment_e_mail_and_its_calendar_file_are_in_spanish(mailoutbox, 
 
     from scheduling.models import Appointment, WorklistEntry
     from scheduling.services import appointment_book
-    from tests.scheduling.test_scheduling_support import LA, on_worklist, scheduling_clinic
+    from tests.factories.scheduling import LA, on_worklist, scheduling_clinic
 
     clinic, coordinator, psychiatrist, _ = scheduling_clinic(
         address_line="1200 SW Morrison Street", city="Portland", postal_code="97205"

@@ -13,7 +13,7 @@ from django.utils import translation
 from intake.forms import display_value
 from scheduling.models import WorklistEntry
 from tests.factories import make_clinic
-from tests.scheduling.test_scheduling_support import on_worklist, scheduling_clinic
+from tests.factories.scheduling import on_worklist, scheduling_clinic
 
 from .test_spanish import clinic, walk  # noqa: F401 (the fixture)
 

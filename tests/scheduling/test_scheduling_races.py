@@ -11,7 +11,7 @@ from scheduling import services as scheduling
 from scheduling.models import PATIENT_BUSY_MESSAGE, SLOT_TAKEN_MESSAGE, Appointment
 from scheduling.services import SlotTaken, appointment_book
 from tests.factories import make_staff
-from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic, weekly_hours
+from tests.factories.scheduling import next_local, on_worklist, scheduling_clinic, weekly_hours
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

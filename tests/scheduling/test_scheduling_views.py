@@ -21,35 +21,15 @@ from scheduling.models import (
     WorklistEntry,
 )
 from scheduling.selectors import slot_value
-from scheduling.services import appointment_book, checklist_tick
+from scheduling.services import checklist_tick
 from tests.factories import login_staff, make_clinic, make_staff
-from tests.scheduling.test_scheduling_support import LA, next_local, on_worklist, scheduling_clinic
+from tests.factories.scheduling import LA, book, next_local, on_worklist, scheduling_clinic
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world():
-    clinic, coordinator, psychiatrist, admin = scheduling_clinic()
-    return {"clinic": clinic, "coordinator": coordinator, "psychiatrist": psychiatrist, "admin": admin}
-
-
 def url(name: str, world, **kwargs) -> str:
     return reverse(f"scheduling:{name}", kwargs={"clinic_slug": world["clinic"].slug, **kwargs})
-
-
-def book(world, entry, starts_at, *, kind="evaluation", minutes=60, clinician=None, now=None) -> Appointment:
-    return appointment_book(
-        clinic=world["clinic"],
-        kind=kind,
-        clinician=clinician or world["psychiatrist"],
-        patient=entry.patient,
-        starts_at=starts_at,
-        duration=timedelta(minutes=minutes),
-        booked_by=world["coordinator"],
-        entry=entry,
-        now=now,
-    )
 
 
 def count_queries(client, path: str) -> int:

@@ -10,8 +10,8 @@ from scheduling.models import WorklistEntry
 from scheduling.services import appointment_book
 from screening.services import review_case_claim, review_case_clear
 from tests.factories import UserFactory, login_staff
+from tests.factories.scheduling import next_local, scheduling_clinic
 from tests.intake.submissions import case_of, send
-from tests.scheduling.test_scheduling_support import next_local, scheduling_clinic
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from intake.models import IntakeDraft, IntakeSubmission
 from scheduling.models import ContactAttempt, WorklistEntry
 from scheduling.services import contact_attempt_log, worklist_mark_unreachable
 from screening.services import worklist_add
-from tests.core.test_outbox_support import submission_for
 from tests.factories import UserFactory, login_staff, make_clinic, make_staff
+from tests.factories.submissions import submission_for
 
 pytestmark = pytest.mark.django_db
 
