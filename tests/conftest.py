@@ -170,6 +170,14 @@ def world() -> dict:
     return {"clinic": clinic, "coordinator": coordinator, "psychiatrist": psychiatrist, "admin": admin}
 
 
+@pytest.fixture
+def authz_world(db):
+    """Two clinics, their staff and patients, one record of each kind (tests/authz_world.py): the matrix's world."""
+    from tests.authz_world import build_world
+
+    return build_world()
+
+
 @pytest.fixture(autouse=True)
 def _audit_checkpoints_in_tmp(settings, tmp_path):
     """Each test's audit checkpoints go to its own file, never into the project's var/."""

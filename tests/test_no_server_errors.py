@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.models import AuditEvent
+from tests.authz_matrix import EXPECTED, expectations, named_urls
 from tests.authz_world import ROLES, build_world
-from tests.test_authorization_matrix import EXPECTED, _expectations, named_urls
 
 # Every query parameter a view reads (grep request.GET), and a few it does not.
 KEYS = [
@@ -76,8 +76,8 @@ def _call(client, world, url_name: str, method: str, pairs: list[tuple[str, str]
 def test_the_known_hostile_values_on_every_parameter_at_once(client, url_name):
     """Deterministic: each hostile value on every parameter, as the visitor the URL serves best."""
     world = build_world()
-    methods = {e.method for e in _expectations(url_name)}
-    expect = _expectations(url_name)[0]
+    methods = {e.method for e in expectations(url_name)}
+    expect = expectations(url_name)[0]
     role = next((r for r in reversed(ROLES) if expect.status_for(r) == 200), "admin_a")
     world.sign_in(client, role)
     for method in sorted(methods):
@@ -97,7 +97,7 @@ def test_hostile_query_strings_never_give_a_server_error(client, url_name, role,
     world = _world_once(url_name)
     client.logout()
     world.sign_in(client, role)
-    for method in sorted({e.method for e in _expectations(url_name)}):
+    for method in sorted({e.method for e in expectations(url_name)}):
         _call(client, world, url_name, method, pairs)
 
 
