@@ -69,10 +69,6 @@ def next_page(page: Page) -> None:
     page.wait_for_load_state()
 
 
-def step_heading(page: Page) -> str:
-    return page.get_by_role("heading", level=1).inner_text()
-
-
 def answer_identity(page: Page) -> None:
     page.get_by_label("Legal first name").fill("Alex")
     page.get_by_label("Legal last name").fill("Example")
