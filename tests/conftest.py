@@ -170,12 +170,23 @@ def world() -> dict:
     return {"clinic": clinic, "coordinator": coordinator, "psychiatrist": psychiatrist, "admin": admin}
 
 
-@pytest.fixture
-def authz_world(db):
-    """Two clinics, their staff and patients, one record of each kind (tests/authz_world.py): the matrix's world."""
+@pytest.fixture(scope="module")
+def _authz_world_of_module(django_db_setup, django_db_blocker):
+    """Built once per test module inside a transaction rolled back at the module's end. Each test runs in a
+    savepoint inside it (pytest-django's `db`), so what a test writes is undone as before; the world stays."""
+    from django.db import transaction
+
     from tests.authz_world import build_world
 
-    return build_world()
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def authz_world(_authz_world_of_module, db):
+    """Two clinics, their staff and patients, one record of each kind (tests/authz_world.py): the matrix's world."""
+    return _authz_world_of_module
 
 
 @pytest.fixture(autouse=True)
