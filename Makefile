@@ -65,9 +65,11 @@ BENCH_REDIS_URL ?= redis://127.0.0.1:6379/3
 bench: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) -m benchmarks.load $(BENCH_ARGS)
 
+# Dead code: vulture with pyproject.toml's [tool.vulture] (tests/test_dead_code.py runs the same in the suite).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) -m tests.test_dead_code
 
 format: setup
 	$(VENV)/bin/ruff format .

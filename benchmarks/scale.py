@@ -115,46 +115,32 @@ def _client(user: Any, staff: bool):
 
 def _records(clinic: Any) -> dict[str, Any]:
     """Comparable records at both clinics: the newest of each kind (same state where it matters)."""
-    from django.apps import apps
-
     from intake.models import IntakeSubmission
-    from scheduling.models import WorklistEntry
+    from scheduling.models import Appointment, WorklistEntry
     from screening.models import ReviewCase
 
-    records: dict[str, Any] = {
+    return {
         "case": ReviewCase.objects.filter(clinic=clinic, status="open").order_by("-created_at").first(),
         "entry": WorklistEntry.objects.filter(clinic=clinic, status="to_contact").order_by("-created_at").first(),
         "submission": IntakeSubmission.objects.filter(clinic=clinic).order_by("-submitted_at").first(),
+        "appointment": Appointment.objects.filter(clinic=clinic).order_by("-starts_at").first(),
     }
-    try:
-        appointment = apps.get_model("clinics", "Appointment")
-        records["appointment"] = appointment.objects.filter(clinic=clinic).order_by("-starts_at").first()
-    except LookupError:
-        records["appointment"] = None
-    return records
 
 
 def _url(page: Page, clinic: Any, records: dict[str, Any]) -> str | None:
-    from django.urls import NoReverseMatch, reverse
+    """The page at this clinic; None when the clinic has no record of the kind the page opens."""
+    from django.urls import reverse
 
-    converters = _named_urls().get(page.url_name)
-    if converters is None:
-        return None  # not in the URL configuration (yet)
     kwargs: dict[str, Any] = {}
-    for name in converters:
+    for name in _named_urls()[page.url_name]:
         if name in ("clinic_slug", "slug"):
             kwargs[name] = clinic.slug
-        elif page.record and page.record in name:
-            record = records.get(page.record)
+        else:
+            record = records[page.record]
             if record is None:
                 return None
             kwargs[name] = record.pk
-        else:
-            return None
-    try:
-        return reverse(page.url_name, kwargs=kwargs)
-    except NoReverseMatch:
-        return None
+    return reverse(page.url_name, kwargs=kwargs)
 
 
 def _named_urls() -> dict[str, list[str]]:
@@ -272,7 +258,7 @@ def main() -> int:
         )
     skipped = [p.label for p in PAGES if p.label not in results]
     if skipped:
-        print(f"not present (yet): {', '.join(skipped)}")
+        print(f"skipped (no record to open): {', '.join(skipped)}")
     print(f"load average after: {'/'.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"SCALE pages={len(results)} missed={len(missed)}{' (' + ', '.join(missed) + ')' if missed else ''}")
     return 1 if missed else 0

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -54,6 +55,12 @@ def is_clinic_staff(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return _active(user=user).exists()
+
+
+def clinic_staff_exists(user_ref: Any) -> Exists:
+    """`is_clinic_staff` as an expression (`user_ref` an OuterRef): core counts the unread badge in the same query
+    (the signed-in user is active, so only the membership is asked)."""
+    return Exists(Membership.objects.filter(user=user_ref, is_active=True))
 
 
 def is_staff_at(user: Any, clinic: Clinic | Any) -> bool:

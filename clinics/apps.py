@@ -33,13 +33,4 @@ class ClinicsConfig(AppConfig):
         hooks.provide("clinic_admins_of_staff", access.clinic_admins_of_staff)
         audit.register_actions(AUDIT_ACTIONS)
         # is_clinic_staff as an expression: core counts the unread badge in the same query.
-        hooks.provide("clinic_staff_exists", clinic_staff_exists)
-
-
-def clinic_staff_exists(user_ref):
-    """Exists(): the user `user_ref` (an OuterRef) holds an active membership, as is_clinic_staff asks."""
-    from django.db.models import Exists
-
-    from .models import Membership
-
-    return Exists(Membership.objects.filter(user=user_ref, is_active=True))
+        hooks.provide("clinic_staff_exists", access.clinic_staff_exists)

@@ -159,7 +159,7 @@ def absolute_url(path: str) -> str:
 
 
 def url_or_empty(name: str, **kwargs: Any) -> str:
-    """reverse(), or "" when the URL does not exist (yet) or the kwargs do not fit it."""
+    """reverse(), or "" when the kwargs do not fit the URL."""
     try:
         return reverse(name, kwargs=kwargs)
     except NoReverseMatch:

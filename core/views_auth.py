@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -43,22 +43,14 @@ CHOSEN_CLINIC_SESSION_KEY = "chosen_clinic"
 # --- where people go ----------------------------------------------------------------------------
 
 
-def _reverse_or_home(name: str) -> str:
-    # The patient and staff home pages belong to other apps; until they exist, the home page stands in.
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return reverse("home")
-
-
 def patient_home_url() -> str:
     """Where a patient lands after signing up or in: their intake dashboard."""
-    return _reverse_or_home("patients:dashboard")
+    return reverse("patients:dashboard")
 
 
 def staff_home_url() -> str:
     """Where staff land after the second factor: their clinic home."""
-    return _reverse_or_home("clinics:staff_home")
+    return reverse("clinics:staff_home")
 
 
 def safe_next(request: HttpRequest) -> str:

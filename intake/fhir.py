@@ -260,11 +260,6 @@ def _row_fields(step: steps.Step) -> dict[str, forms.Field]:
     return {name: f for name, f in step.form_class.formset_class.form.base_fields.items() if name != "DELETE"}
 
 
-def _answer(link_id: str, field: forms.Field, value: Any) -> list[dict[str, Any]]:
-    """FHIR answers for one cleaned JSON value (none for an unanswered question)."""
-    return _answers_of(link_id, _item_type(field), value, _code_system(link_id))
-
-
 def _answers_of(link_id: str, kind: str, value: Any, system: str) -> list[dict[str, Any]]:
     if value is None or value == "" or value == []:
         return []

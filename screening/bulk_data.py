@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -226,7 +225,3 @@ def manifest(job: BulkExport, *, base: str) -> dict[str, Any]:
         ],
         "error": [],
     }
-
-
-def types_of(job: BulkExport) -> Collection[str]:
-    return job.types

@@ -3,11 +3,13 @@
 import atexit
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -159,6 +161,53 @@ def celery_worker(transactional_db):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """Copies a SQLite file `manage.py migrate` built once this run (on the development settings, as `make run`):
+    the servers started on SQLite by the tests each get a fresh copy instead of migrating from scratch again."""
+    template = tmp_path_factory.mktemp("sqlite-migrated") / "db.sqlite3"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    env["DATABASE_URL"] = f"sqlite:///{template}"
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=300
+    )
+
+    def copy_to(database: Path) -> Path:
+        with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(database)) as target:
+            source.backup(target)
+        return database
+
+    return copy_to
+
+
+@pytest.fixture
+def world() -> dict:
+    """A Los Angeles clinic with a coordinator, a psychiatrist and an admin (scheduling_clinic), by role."""
+    from tests.factories.scheduling import scheduling_clinic
+
+    clinic, coordinator, psychiatrist, admin = scheduling_clinic()
+    return {"clinic": clinic, "coordinator": coordinator, "psychiatrist": psychiatrist, "admin": admin}
+
+
+@pytest.fixture(scope="module")
+def _authz_world_of_module(django_db_setup, django_db_blocker):
+    """Built once per test module inside a transaction rolled back at the module's end. Each test runs in a
+    savepoint inside it (pytest-django's `db`), so what a test writes is undone as before; the world stays."""
+    from django.db import transaction
+
+    from tests.authz_world import build_world
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def authz_world(_authz_world_of_module, db):
+    """Two clinics, their staff and patients, one record of each kind (tests/authz_world.py): the matrix's world."""
+    return _authz_world_of_module
 
 
 @pytest.fixture(autouse=True)

@@ -6,40 +6,13 @@ makes `test_every_named_url_has_an_entry` fail. Forbidden and missing records bo
 """
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from tests.authz.helpers import Expect
-from tests.authz_world import ROLES, World, area_modules, build_world
+from tests.authz_matrix import EXPECTED, expectations, named_urls
+from tests.authz_world import ROLES
 
 # Responses marked Cache-Control: public, the same for everyone and without personal data (may be cached).
 SAME_FOR_EVERYONE = {"javascript_catalog", "fhir:questionnaire"}
-
-# Namespaces left to their own framework's checks: Django admin requires is_staff superusers.
-SKIPPED_NAMESPACES = {"admin"}
-
-
-# Each app's entries live beside its world records in tests/authz/<area>.py; a URL named twice is a mistake.
-EXPECTED: dict[str, Expect | tuple[Expect, ...]] = {}
-for _module in area_modules():
-    _entries = getattr(_module, "EXPECTED", {})
-    _twice = set(_entries) & set(EXPECTED)
-    assert not _twice, f"{_module.__name__} repeats matrix entries: {sorted(_twice)}"
-    EXPECTED.update(_entries)
-
-
-def _named_patterns(patterns, prefix: str = ""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            if pattern.namespace in SKIPPED_NAMESPACES:
-                continue
-            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
-            yield from _named_patterns(pattern.url_patterns, namespace)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            yield prefix + pattern.name, pattern
-
-
-def named_urls() -> dict[str, URLPattern]:
-    return dict(_named_patterns(get_resolver().url_patterns))
 
 
 def test_every_named_url_has_an_entry():
@@ -50,27 +23,17 @@ def test_every_named_url_has_an_entry():
     assert not stale, f"these matrix entries name no URL: {stale}"
 
 
-def _expectations(name: str) -> tuple[Expect, ...]:
-    entry = EXPECTED[name]
-    return entry if isinstance(entry, tuple) else (entry,)
-
-
-CASES = [(name, i, role) for name in sorted(EXPECTED) for i in range(len(_expectations(name))) for role in ROLES]
-
-
-@pytest.fixture
-def world(db) -> World:
-    return build_world()
+CASES = [(name, i, role) for name in sorted(EXPECTED) for i in range(len(expectations(name))) for role in ROLES]
 
 
 @pytest.mark.parametrize(
-    ("url_name", "index", "role"), CASES, ids=[f"{n}-{_expectations(n)[i].method}-{r}" for n, i, r in CASES]
+    ("url_name", "index", "role"), CASES, ids=[f"{n}-{expectations(n)[i].method}-{r}" for n, i, r in CASES]
 )
-def test_authorization_matrix(client, world, url_name, index, role):
-    expect = _expectations(url_name)[index]
+def test_authorization_matrix(client, authz_world, url_name, index, role):
+    expect = expectations(url_name)[index]
     pattern = named_urls()[url_name]
-    url = reverse(url_name, kwargs=world.kwargs_for(url_name, list(pattern.pattern.converters)))
-    world.sign_in(client, role)
+    url = reverse(url_name, kwargs=authz_world.kwargs_for(url_name, list(pattern.pattern.converters)))
+    authz_world.sign_in(client, role)
 
     response = getattr(client, expect.method)(url)
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.models import AuditEvent
-from tests.authz_world import ROLES, build_world
-from tests.test_authorization_matrix import EXPECTED, _expectations, named_urls
+from tests.authz_matrix import EXPECTED, expectations, named_urls
+from tests.authz_world import ROLES
 
 # Every query parameter a view reads (grep request.GET), and a few it does not.
 KEYS = [
@@ -73,11 +73,11 @@ def _call(client, world, url_name: str, method: str, pairs: list[tuple[str, str]
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url_name", _urls())
-def test_the_known_hostile_values_on_every_parameter_at_once(client, url_name):
+def test_the_known_hostile_values_on_every_parameter_at_once(client, authz_world, url_name):
     """Deterministic: each hostile value on every parameter, as the visitor the URL serves best."""
-    world = build_world()
-    methods = {e.method for e in _expectations(url_name)}
-    expect = _expectations(url_name)[0]
+    world = authz_world
+    methods = {e.method for e in expectations(url_name)}
+    expect = expectations(url_name)[0]
     role = next((r for r in reversed(ROLES) if expect.status_for(r) == 200), "admin_a")
     world.sign_in(client, role)
     for method in sorted(methods):
@@ -93,26 +93,12 @@ def test_the_known_hostile_values_on_every_parameter_at_once(client, url_name):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(role=st.sampled_from(ROLES), pairs=query)
-def test_hostile_query_strings_never_give_a_server_error(client, url_name, role, pairs):
-    world = _world_once(url_name)
+def test_hostile_query_strings_never_give_a_server_error(client, authz_world, url_name, role, pairs):
+    world = authz_world  # one world for all of hypothesis' examples, which run in one database transaction
     client.logout()
     world.sign_in(client, role)
-    for method in sorted({e.method for e in _expectations(url_name)}):
+    for method in sorted({e.method for e in expectations(url_name)}):
         _call(client, world, url_name, method, pairs)
-
-
-_WORLDS: dict = {}
-
-
-def _world_once(url_name: str):
-    """One world per test (hypothesis calls the test many times inside one database transaction)."""
-    from django.db import connection
-
-    key = (url_name, id(connection.connection))
-    if key not in _WORLDS:
-        _WORLDS.clear()
-        _WORLDS[key] = build_world()
-    return _WORLDS[key]
 
 
 FHIR_SEARCHES = ["fhir:patient_search", "fhir:response_search"]
@@ -120,10 +106,10 @@ FHIR_KEYS = ["_lastUpdated", "_count", "_offset", "patient", "subject", "_format
 
 
 @pytest.fixture
-def fhir_key(db):
+def fhir_key(authz_world):
     from clinics.services import api_token_create
 
-    world = build_world()
+    world = authz_world
     return api_token_create(clinic=world.objects["clinic_a"], name="EHR", created_by=world.users["admin_a"])[1]
 
 

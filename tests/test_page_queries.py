@@ -9,8 +9,6 @@ and on a GET the membership check and the unread badge in one query (one fewer o
 import pytest
 from django.urls import reverse
 
-from tests.authz_world import build_world
-
 # (role, url name, the world's kwargs, most queries)
 PAGES = [
     ("anonymous", "clinics:directory", [], 2),
@@ -39,17 +37,12 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def world(db):
-    return build_world()
-
-
 @pytest.mark.parametrize(("role", "url_name", "kwarg_names", "most"), PAGES, ids=[p[1] for p in PAGES])
 def test_each_page_of_the_mix_runs_at_most_its_queries(
-    client, world, role, url_name, kwarg_names, most, django_assert_max_num_queries
+    client, authz_world, role, url_name, kwarg_names, most, django_assert_max_num_queries
 ):
-    world.sign_in(client, role)
-    url = reverse(url_name, kwargs=world.kwargs_for(url_name, kwarg_names))
+    authz_world.sign_in(client, role)
+    url = reverse(url_name, kwargs=authz_world.kwargs_for(url_name, kwarg_names))
     assert client.get(url).status_code == 200  # the first request after signing in starts the session's clocks
 
     with django_assert_max_num_queries(most):
@@ -58,12 +51,12 @@ def test_each_page_of_the_mix_runs_at_most_its_queries(
     assert response.status_code == 200
 
 
-def test_a_signed_in_page_does_not_write_the_session_back(client, world):
+def test_a_signed_in_page_does_not_write_the_session_back(client, authz_world):
     """The activity time is written at most every 30 seconds (core.middleware.activity_resolution)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    world.sign_in(client, "patient")
+    authz_world.sign_in(client, "patient")
     url = reverse("patients:dashboard")
     client.get(url)
     with CaptureQueriesContext(connection) as queries:

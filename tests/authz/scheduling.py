@@ -7,7 +7,7 @@ from scheduling.appointments import appointment_book
 from scheduling.models import Appointment, AvailabilityException, AvailabilityWindow, ClinicClosure, WorklistEntry
 from scheduling.worklist import put_on_worklist
 from tests.authz.helpers import ALL_STAFF_A, Expect, patient_own, staff
-from tests.scheduling.test_scheduling_support import next_local
+from tests.factories.scheduling import next_local
 
 SCHEDULERS = ("coordinator_a", "admin_a")
 

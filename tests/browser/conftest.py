@@ -4,6 +4,10 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
+
+from clinics.models import Role
+from tests.factories import make_clinic, make_staff
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -89,3 +93,20 @@ def screenshot():
         page.set_viewport_size(size or DESKTOP)
 
     return take
+
+
+@pytest.fixture
+def clinic():
+    """Harbor Ketamine Clinic (OR and WA) with a psychiatrist and a coordinator."""
+    clinic = make_clinic(name="Harbor Ketamine Clinic", states=("OR", "WA"))
+    make_staff(clinic, Role.PSYCHIATRIST)
+    make_staff(clinic, Role.COORDINATOR)
+    return clinic
+
+
+@pytest.fixture
+def csp_errors(page: Page) -> list[str]:
+    """Messages of any Content-Security-Policy violation on the pages (there must be none)."""
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+    return errors

@@ -6,16 +6,9 @@ from playwright.sync_api import expect
 from clinics.models import Role, ScreeningPolicy
 from clinics.services import invitation_create
 from core.audit import audit_record
-from tests.factories import PASSWORD, current_code, make_clinic, make_staff
+from tests.factories import make_clinic, make_staff
 
-
-def _sign_in(page, live_server, user, next_path: str) -> None:
-    page.goto(f"{live_server.url}/account/sign-in/?next={next_path}")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("6-digit code from your authenticator app").fill(current_code(user))
-    page.get_by_role("button", name="Continue").click()
+from .pages import staff_sign_in
 
 
 @pytest.mark.django_db(transaction=True)
@@ -24,7 +17,7 @@ def test_clinic_admin_edits_the_policy_and_sees_version_two(live_server, page, s
     admin = make_staff(clinic, Role.CLINIC_ADMIN, full_name="Ada Admin", email="ada@example.org")
     policy_url = f"/staff/{clinic.slug}/policy/"
 
-    _sign_in(page, live_server, admin, policy_url)
+    staff_sign_in(page, live_server, admin, policy_url)
 
     expect(page.get_by_role("heading", name="Screening policy", level=1)).to_be_visible()
     expect(page.get_by_text("Changes apply to new screenings")).to_be_visible()
@@ -72,7 +65,7 @@ def test_clinic_admin_staff_and_audit_pages(live_server, page, screenshot):
     invitation_create(clinic=clinic, email="new.nurse@example.org", role=Role.COORDINATOR, invited_by=admin)
     audit_record(action="policy.change", clinic=clinic, actor=admin, detail={"version": 2, "changed": ["min_age"]})
 
-    _sign_in(page, live_server, admin, "/staff/")
+    staff_sign_in(page, live_server, admin, "/staff/")
     expect(page.get_by_role("heading", name="Staff home")).to_be_visible()
     screenshot(page, "clinics-staff-home")
 

@@ -12,8 +12,9 @@ from scheduling.appointments import appointment_book
 from scheduling.availability import slot_value
 from scheduling.models import Appointment
 from tests.browser.conftest import DESKTOP
-from tests.browser.test_scheduling_flow import assert_accessible, console_errors, sign_in
-from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic
+from tests.factories.scheduling import next_local, on_worklist, scheduling_clinic
+
+from .pages import assert_accessible, staff_sign_in_and_wait, watch_console
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,10 +33,10 @@ def test_a_holiday_takes_the_day_out_of_booking_and_flags_what_was_booked(live_s
         entry=entry,
     )
     holiday = next_local(4, time(0)).date()
-    errors = console_errors(page)
+    errors = watch_console(page)
     closures = reverse("scheduling:closures", kwargs={"clinic_slug": clinic.slug})
 
-    sign_in(page, live_server, admin, closures)
+    staff_sign_in_and_wait(page, live_server, admin, closures)
     page.locator("#id_date").fill("2020-01-01")
     page.get_by_role("button", name="Add closure").click()
     expect(page.get_by_text("Choose today or a later date.").first).to_be_visible()
@@ -51,7 +52,7 @@ def test_a_holiday_takes_the_day_out_of_booking_and_flags_what_was_booked(live_s
 
     other = browser.new_context(viewport=DESKTOP).new_page()
     worklist = reverse("scheduling:worklist", kwargs={"clinic_slug": clinic.slug})
-    sign_in(other, live_server, coordinator, worklist)
+    staff_sign_in_and_wait(other, live_server, coordinator, worklist)
     flag = other.locator("[data-closed-day-appointments]")
     expect(flag).to_contain_text("1 appointment on a closed day: please move it")
     expect(flag).to_contain_text("Clinic closed")

@@ -18,10 +18,10 @@ from demo.documents import sample_pdf
 from intake.models import Document
 from screening.cases import review_case_claim
 from tests.browser.conftest import SHOTS, assert_styled
-from tests.browser.test_intake_flow import assert_accessible
-from tests.browser.test_review_queue_flow import patient_sign_in, staff_sign_in
 from tests.factories import UserFactory, make_clinic, make_staff
 from tests.intake.submissions import case_of, send
+
+from .pages import assert_accessible, patient_sign_in, staff_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from clinics.models import ApiToken, Role
-from tests.browser.test_clinic_admin_flow import _sign_in
-from tests.browser.test_intake_flow import assert_accessible
 from tests.factories import UserFactory, make_staff
 from tests.intake.submissions import send, staffed_clinic
+
+from .pages import assert_accessible, staff_sign_in
 
 
 @pytest.mark.django_db(transaction=True)
@@ -22,7 +22,7 @@ def test_fhir_clinic_admin_makes_a_key_downloads_the_export_and_revokes_the_key(
     patient = UserFactory(full_name="Alex Example")
     send(clinic, patient, "needs_review")
 
-    _sign_in(page, live_server, admin, f"/staff/{clinic.slug}/ehr/")
+    staff_sign_in(page, live_server, admin, f"/staff/{clinic.slug}/ehr/")
 
     expect(page.get_by_role("heading", name="EHR connection", level=1)).to_be_visible()
     assert page.get_by_role("link", name="EHR").get_attribute("aria-current") == "page"
@@ -79,7 +79,7 @@ def test_fhir_clinic_admin_registers_a_bulk_export_client_that_gets_a_token(live
     private = ec.generate_private_key(ec.SECP384R1())
     public = json.loads(ECAlgorithm.to_jwk(private.public_key())) | {"kid": "ehr-1", "alg": "ES384"}
 
-    _sign_in(page, live_server, admin, f"/staff/{clinic.slug}/ehr/")
+    staff_sign_in(page, live_server, admin, f"/staff/{clinic.slug}/ehr/")
     expect(page.get_by_text("No clients yet.")).to_be_visible()
     page.get_by_label("Name of the client").fill("Data warehouse")
     page.get_by_label("Its public keys (JWKS)").fill('{"keys": [{"kty": "RSA", "n": "abc", "e": "AQAB", "d": "x"}]}')

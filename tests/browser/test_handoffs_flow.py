@@ -20,12 +20,12 @@ from scheduling.models import ContactAttempt, WorklistEntry
 from screening.cases import review_case_claim, review_case_clear, review_case_request_info
 from screening.models import IntakeAlert
 from tests.browser.conftest import SHOTS
-from tests.browser.test_intake_flow import assert_accessible
-from tests.browser.test_review_queue_flow import patient_sign_in, staff_sign_in
 from tests.factories import PatientProfileFactory, UserFactory
+from tests.factories.scheduling import next_local, weekly_hours
 from tests.intake.answers import raw_answers
 from tests.intake.submissions import answers_for, case_of, send, staffed_clinic
-from tests.scheduling.test_scheduling_support import next_local, weekly_hours
+
+from .pages import assert_accessible, patient_sign_in, staff_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

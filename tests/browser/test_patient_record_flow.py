@@ -18,7 +18,7 @@ from intake.models import IntakeDraft
 from tests.factories import UserFactory
 from tests.intake.submissions import send, staffed_clinic
 
-from .test_intake_flow import (
+from .pages import (
     answer_contact,
     answer_diagnoses,
     answer_identity,

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from clinics.models import Role
 from core.models import AuditEvent
@@ -22,41 +22,14 @@ from scheduling.models import ContactAttempt, WorklistEntry
 from screening.models import RescreenRun, ReviewCase
 from screening.services import rescreen_run_start
 from screening.tasks import rescreen_clinic
-from tests.browser.test_intake_flow import assert_accessible
-from tests.factories import PASSWORD, UserFactory, current_code, make_clinic, make_staff
+from tests.factories import UserFactory, make_clinic, make_staff
 from tests.intake.submissions import case_of, send
+
+from .pages import look, patient_sign_in, staff_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 QUESTION = "Thank you for your answers. How many alcoholic drinks do you have in a typical week now?"
-
-
-@pytest.fixture
-def csp_errors(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
-    return errors
-
-
-def staff_sign_in(page: Page, live_server, user, next_path: str) -> None:
-    page.goto(f"{live_server.url}/account/sign-in/?next={next_path}")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("6-digit code from your authenticator app").fill(current_code(user))
-    page.get_by_role("button", name="Continue").click()
-
-
-def patient_sign_in(page: Page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/account/sign-in/?next=/patient/")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def look(page: Page, screenshot, name: str) -> None:
-    assert_accessible(page, name)
-    screenshot(page, f"review-{name}")
 
 
 def test_psychiatrist_asks_patient_amends_psychiatrist_clears_coordinator_calls(

@@ -4,7 +4,6 @@ Also: a patient books their own free call; the calendar, availability, checklist
 
 import re
 from datetime import time, timedelta
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -15,58 +14,15 @@ from clinics.models import Role
 from scheduling.appointments import appointment_book
 from scheduling.availability import slot_value
 from scheduling.models import Appointment, PreEvaluationChecklist, WorklistEntry
-from tests.browser.conftest import DESKTOP, PHONE
-from tests.factories import PASSWORD, UserFactory, current_code, make_staff
-from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic
+from tests.browser.conftest import DESKTOP
+from tests.factories import UserFactory, make_staff
+from tests.factories.scheduling import next_local, on_worklist, scheduling_clinic
 
-AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+from .pages import assert_accessible, staff_sign_in_and_wait, watch_console
+
 TAKEN = "That time was just booked by someone else. Please choose another slot."
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def console_errors(page: Page) -> list[str]:
-    """Script errors and Content-Security-Policy violations (a missing favicon is not one)."""
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda m: errors.append(m.text) if m.type == "error" and not m.text.startswith("Failed to load") else None,
-    )
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
-def assert_accessible(page: Page, where: str) -> None:
-    """axe-core: no serious or critical violation, and nothing wider than a 375 px screen."""
-    page.emulate_media(reduced_motion="reduce")
-    page.mouse.move(0, 0)
-    for viewport in (DESKTOP, PHONE):
-        page.set_viewport_size(viewport)
-        if not page.evaluate("typeof window.axe !== 'undefined'"):
-            page.evaluate(AXE.read_text() + "\n;true")
-        violations = page.evaluate(
-            """async () => {
-                const results = await axe.run(document, {resultTypes: ['violations']});
-                return results.violations
-                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
-                    .map(v => `${v.id}: ` + v.nodes.map(n => n.target.join(' ')).join(', '));
-            }"""
-        )
-        assert violations == [], f"{where} at {viewport['width']} px: {violations}"
-        if viewport is PHONE:
-            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), where
-    page.set_viewport_size(DESKTOP)
-
-
-def sign_in(page: Page, live_server, user, next_path: str, *, second_factor: bool = True) -> None:
-    page.goto(f"{live_server.url}{reverse('account:login')}?next={next_path}")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    if second_factor:
-        page.get_by_label("6-digit code from your authenticator app").fill(current_code(user))
-        page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(f"**{next_path}")
 
 
 def choose_slot(page: Page, starts) -> None:
@@ -93,19 +49,19 @@ def test_a_coordinator_books_moves_and_cannot_double_book_an_evaluation(live_ser
     assert entry.source == WorklistEntry.Source.CLEARED
     slot = next_local(2, time(10))
     later = next_local(3, time(14))
-    errors = console_errors(page)
+    errors = watch_console(page)
 
     # The colleague opens the booking page for another patient and sees 10:00 free with Dr. Raman.
     other = browser.new_context(viewport=DESKTOP).new_page()
-    other_errors = console_errors(other)
+    other_errors = watch_console(other)
     other_book = reverse("scheduling:book", kwargs={"clinic_slug": clinic.slug, "entry_id": other_entry.pk})
-    sign_in(other, live_server, colleague, other_book)
+    staff_sign_in_and_wait(other, live_server, colleague, other_book)
     show_evaluation_slots(other)
     choose_slot(other, slot)
 
     # The coordinator books 10:00 for Jordan first.
     book_url = reverse("scheduling:book", kwargs={"clinic_slug": clinic.slug, "entry_id": entry.pk})
-    sign_in(page, live_server, coordinator, book_url)
+    staff_sign_in_and_wait(page, live_server, coordinator, book_url)
     expect(page.get_by_role("heading", name="Book an appointment")).to_be_visible()
     assert "Jordan Quill" in page.locator("main").inner_text()
     screenshot(page, "scheduling-book")
@@ -139,7 +95,7 @@ def test_a_coordinator_books_moves_and_cannot_double_book_an_evaluation(live_ser
     patient_page = browser.new_context(viewport=DESKTOP).new_page()
     appointment = Appointment.objects.get(patient=patient)
     own = reverse("patients:patient_appointment", kwargs={"appointment_id": appointment.pk})
-    sign_in(patient_page, live_server, patient, own, second_factor=False)
+    staff_sign_in_and_wait(patient_page, live_server, patient, own, second_factor=False)
     expect(patient_page.get_by_role("heading", name="Your psychiatric evaluation")).to_be_visible()
     expect(patient_page.locator("[data-appointment-time]")).to_have_text(slot.strftime("%A %-d %B %Y"))
     expect(patient_page.get_by_text("10:00 AM to 11:00 AM")).to_be_visible()
@@ -176,11 +132,11 @@ def test_a_patient_books_the_free_phone_call(live_server, page, screenshot):
     clinic, _, _, _ = scheduling_clinic()
     patient = UserFactory(full_name="Avery Stone")
     on_worklist(clinic, patient=patient, source=WorklistEntry.Source.ELIGIBLE)
-    errors = console_errors(page)
+    errors = watch_console(page)
     slot = next_local(2, time(11, 15))
 
     path = reverse("patients:patient_book", kwargs={"clinic_slug": clinic.slug})
-    sign_in(page, live_server, patient, path, second_factor=False)
+    staff_sign_in_and_wait(page, live_server, patient, path, second_factor=False)
     expect(page.get_by_role("heading", name="Book a free phone call")).to_be_visible()
     page.get_by_role("button", name="Book this call").click()
     expect(page.locator("[data-error-summary]")).to_contain_text("Choose a time.")
@@ -217,11 +173,11 @@ def test_calendar_availability_checklist_and_dashboard(live_server, page, screen
             booked_by=coordinator,
             entry=whose,
         )
-    errors = console_errors(page)
+    errors = watch_console(page)
 
     calendar = reverse("scheduling:calendar", kwargs={"clinic_slug": clinic.slug})
     week = f"{live_server.url}{calendar}?week={next_local(1, time(9)).date().isoformat()}"
-    sign_in(page, live_server, admin, calendar)
+    staff_sign_in_and_wait(page, live_server, admin, calendar)
     page.goto(week)
     expect(page.get_by_role("heading", name="Calendar")).to_be_visible()
     expect(page.locator(".calendar-item").first).to_be_visible()

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from intake.consent import SPANISH
 from intake.models import IntakeSubmission
 
-from .test_intake_flow import PASSWORD, assert_accessible, clinic, csp_errors  # noqa: F401 (fixtures)
+from .pages import PASSWORD, assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -176,9 +176,9 @@ def answer_everything(page: Page, screenshot) -> None:
 def test_a_patient_does_the_whole_intake_in_spanish_and_reads_the_result_in_spanish(
     live_server,
     page,
-    clinic,  # noqa: F811
+    clinic,
     screenshot,
-    csp_errors,  # noqa: F811
+    csp_errors,
 ):
     page.goto(f"{live_server.url}/clinics/{clinic.slug}/")
     page.get_by_role("button", name="Español").click()

@@ -10,26 +10,9 @@ from clinics.models import Role
 from core.views_auth import staff_home_url
 from tests.factories import PASSWORD, UserFactory, current_code, make_clinic, make_staff
 
+from .pages import fill_sign_in, watch_console
+
 NOTE = "Slept badly since the new dose; mornings are the worst."
-
-
-def watch_console(page) -> list[str]:
-    """Collect script errors and Content-Security-Policy violations (a missing favicon is not one)."""
-    errors: list[str] = []
-
-    def on_console(message) -> None:
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
-def fill_sign_in(page, email: str, password: str) -> None:
-    page.locator("#id_username").fill(email)
-    page.locator("#id_password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,9 +11,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_review_queue_flow import look, staff_sign_in
 from tests.factories import UserFactory
 from tests.intake.submissions import case_of, send, staffed_clinic
+
+from .pages import look, staff_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SHOTS = Path(os.environ.get("TREATMENT_SHOTS", "/tmp/shots/treatment"))

@@ -10,9 +10,10 @@ from clinics.models import Role
 from core.outbox import outbox_add
 from scheduling.models import ContactAttempt, WorklistEntry
 from scheduling.worklist import put_on_worklist
-from tests.browser.test_staff_sign_in_flow import fill_sign_in, watch_console
-from tests.core.test_outbox_support import submission_for
 from tests.factories import PASSWORD, UserFactory, current_code, make_clinic, make_staff
+from tests.factories.submissions import submission_for
+
+from .pages import fill_sign_in, watch_console
 
 NOTE = "Prefers calls after 5pm; partner will drive on the day."
 

@@ -14,7 +14,7 @@ READERS = {"admin": 200, "psychiatrist": 200}
 
 
 @pytest.fixture
-def world():
+def staff_pages():
     clinic = make_clinic(name="Clinic A")
     other = make_clinic(name="Clinic B")
     users = {
@@ -59,8 +59,8 @@ def world():
 @pytest.mark.parametrize(
     "who", ["admin", "psychiatrist", "coordinator", "admin_of_other_clinic", "patient", "anonymous"]
 )
-def test_each_visitor_gets_the_right_answer_on_every_staff_page(client, world, who):
-    users, pages = world
+def test_each_visitor_gets_the_right_answer_on_every_staff_page(client, staff_pages, who):
+    users, pages = staff_pages
     if who in users:
         if who == "patient":
             client.force_login(users[who])

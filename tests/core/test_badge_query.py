@@ -13,8 +13,7 @@ from clinics.models import Membership
 from core import hooks
 from core.models import Notification
 from tests.factories import login_staff
-
-from .test_outbox_support import notify_world
+from tests.factories.notifications import notify_world
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from django.db import IntegrityError, transaction
 from clinics.validators import REVEALING_WORDS
 from core.notifications import kind_for
 from core.outbox import outbox_deliver
-
-from .test_outbox_support import KINDS, notification, notify_world
+from tests.factories.notifications import KINDS, notification, notify_world
 
 pytestmark = pytest.mark.django_db
 

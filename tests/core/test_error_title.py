@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import login_staff
-from tests.scheduling.test_scheduling_support import next_local, scheduling_clinic
+from tests.factories.scheduling import next_local, scheduling_clinic
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ from django.contrib.auth import get_user_model
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-PASSWORD_NEW = "amber kettle winter 58"
 
 
 def test_a_visitor_switches_to_spanish_and_the_page_says_so(client):

@@ -11,22 +11,16 @@ from core.models import Notification
 from core.notifications import Message, email_link, in_app_text, inbox_link, kind_for, kinds, notification_kind
 from core.outbox import email_preview
 from tests.factories import UserFactory, login_staff
-
-from .test_outbox_support import KINDS, notification, notify_world
+from tests.factories.notifications import KINDS, notification
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world():
-    return notify_world()
-
-
 @pytest.mark.parametrize(("kind", "who", "about"), KINDS, ids=[k for k, _, _ in KINDS])
 def test_every_kind_e_mails_the_clinic_name_and_a_sign_in_link_and_nothing_about_the_patient(
-    world, settings, kind, who, about
+    mail_world, settings, kind, who, about
 ):
-    row = notification(world, kind, who, about)
+    row = notification(mail_world, kind, who, about)
 
     message = email_preview(row)
 
@@ -34,42 +28,42 @@ def test_every_kind_e_mails_the_clinic_name_and_a_sign_in_link_and_nothing_about
     if kind_for(kind).audience == "patient":  # a lock screen shows the subject: it names nothing
         assert message.subject == "A new message from your clinic"
     else:
-        assert world.clinic.name in message.subject
+        assert mail_world.clinic.name in message.subject
     assert settings.SITE_URL in message.body
-    for secret in world.secrets():
+    for secret in mail_world.secrets():
         assert secret not in text, f"{kind} e-mail mentions {secret!r}"
     assert message.attachments == []
     assert in_app_text(row)  # and a line for the inbox
-    assert world.clinic.name in in_app_text(row)
-    for secret in world.secrets():
+    assert mail_world.clinic.name in in_app_text(row)
+    for secret in mail_world.secrets():
         assert secret not in in_app_text(row)
 
 
-def test_patients_are_told_only_that_there_is_a_message(world):
+def test_patients_are_told_only_that_there_is_a_message(mail_world):
     for kind in ("case.info_requested", "case.decided"):
-        message = email_preview(notification(world, kind, "patient", "case"))
+        message = email_preview(notification(mail_world, kind, "patient", "case"))
 
         assert message.subject == "A new message from your clinic"
-        assert f"You have a new message from {world.clinic.name} — sign in to read it" in message.body
+        assert f"You have a new message from {mail_world.clinic.name} — sign in to read it" in message.body
 
 
-def test_staff_hear_of_an_urgent_case_by_clinic_only(world):
-    message = email_preview(notification(world, "case.urgent", "psychiatrist", "case"))
+def test_staff_hear_of_an_urgent_case_by_clinic_only(mail_world):
+    message = email_preview(notification(mail_world, "case.urgent", "psychiatrist", "case"))
 
-    assert message.subject == f"New urgent case at {world.clinic.name}"
-    assert f"within {world.clinic.urgent_ack_minutes} minutes" in message.body
+    assert message.subject == f"New urgent case at {mail_world.clinic.name}"
+    assert f"within {mail_world.clinic.urgent_ack_minutes} minutes" in message.body
 
 
-def test_links_lead_to_the_page_about_the_notification(world):
-    cleared = notification(world, "case.cleared", "coordinator", "entry")
-    urgent = notification(world, "case.urgent", "psychiatrist", "case")
-    received = notification(world, "submission.received", "patient", "submission")
+def test_links_lead_to_the_page_about_the_notification(mail_world):
+    cleared = notification(mail_world, "case.cleared", "coordinator", "entry")
+    urgent = notification(mail_world, "case.urgent", "psychiatrist", "case")
+    received = notification(mail_world, "submission.received", "patient", "submission")
 
     assert inbox_link(cleared) == reverse(
-        "scheduling:worklist_entry", kwargs={"clinic_slug": world.clinic.slug, "entry_id": world.entry.pk}
+        "scheduling:worklist_entry", kwargs={"clinic_slug": mail_world.clinic.slug, "entry_id": mail_world.entry.pk}
     )
-    assert inbox_link(received) == reverse("patients:submission", kwargs={"submission_id": world.submission.pk})
-    assert world.clinic.slug in inbox_link(urgent)
+    assert inbox_link(received) == reverse("patients:submission", kwargs={"submission_id": mail_world.submission.pk})
+    assert mail_world.clinic.slug in inbox_link(urgent)
     assert email_link(cleared).endswith(inbox_link(cleared))
 
 
@@ -79,11 +73,11 @@ def test_a_kind_name_is_registered_once():
         notification_kind("case.urgent", audience="staff", in_app="x")(lambda n: Message("s", "b"))
 
 
-def test_an_unknown_kind_still_gets_an_inbox_line(world):
-    row = notification(world, "nobody.knows", "patient", "case")
+def test_an_unknown_kind_still_gets_an_inbox_line(mail_world):
+    row = notification(mail_world, "nobody.knows", "patient", "case")
 
     assert kind_for("nobody.knows") is None
-    assert in_app_text(row) == f"You have a new notification from {world.clinic.name}."
+    assert in_app_text(row) == f"You have a new notification from {mail_world.clinic.name}."
     assert inbox_link(row) == ""
     assert email_preview(row) is None
 
@@ -91,12 +85,12 @@ def test_an_unknown_kind_still_gets_an_inbox_line(world):
 # --- the inbox ------------------------------------------------------------------------------------
 
 
-def test_the_inbox_lists_only_your_notifications_newest_first(client, world):
-    older = notification(world, "submission.received", "patient", "submission")
+def test_the_inbox_lists_only_your_notifications_newest_first(client, mail_world):
+    older = notification(mail_world, "submission.received", "patient", "submission")
     Notification.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(hours=1))
-    newer = notification(world, "case.decided", "patient", "case")
-    notification(world, "case.urgent", "psychiatrist", "case")  # someone else's
-    client.force_login(world.patient)
+    newer = notification(mail_world, "case.decided", "patient", "case")
+    notification(mail_world, "case.urgent", "psychiatrist", "case")  # someone else's
+    client.force_login(mail_world.patient)
 
     response = client.get(reverse("notifications:inbox"))
 
@@ -104,24 +98,24 @@ def test_the_inbox_lists_only_your_notifications_newest_first(client, world):
     assert response.status_code == 200
     assert html.index(f'data-notification="{newer.pk}"') < html.index(f'data-notification="{older.pk}"')
     assert "New urgent case" not in html
-    assert f"You have a new message from {world.clinic.name}." in html
+    assert f"You have a new message from {mail_world.clinic.name}." in html
 
 
-def test_opening_a_notification_marks_it_read_and_goes_to_its_page(client, world):
-    row = notification(world, "submission.received", "patient", "submission")
-    client.force_login(world.patient)
+def test_opening_a_notification_marks_it_read_and_goes_to_its_page(client, mail_world):
+    row = notification(mail_world, "submission.received", "patient", "submission")
+    client.force_login(mail_world.patient)
 
     response = client.post(reverse("notifications:read", kwargs={"notification_id": row.pk}), {"open": "1"})
 
     assert response.status_code == 302
-    assert response.url == reverse("patients:submission", kwargs={"submission_id": world.submission.pk})
+    assert response.url == reverse("patients:submission", kwargs={"submission_id": mail_world.submission.pk})
     row.refresh_from_db()
     assert row.read_at is not None
 
 
-def test_someone_elses_notification_cannot_be_marked_read(client, world):
-    row = notification(world, "case.urgent", "psychiatrist", "case")
-    client.force_login(world.patient)
+def test_someone_elses_notification_cannot_be_marked_read(client, mail_world):
+    row = notification(mail_world, "case.urgent", "psychiatrist", "case")
+    client.force_login(mail_world.patient)
 
     response = client.post(reverse("notifications:read", kwargs={"notification_id": row.pk}))
 
@@ -130,10 +124,10 @@ def test_someone_elses_notification_cannot_be_marked_read(client, world):
     assert row.read_at is None
 
 
-def test_the_nav_badge_counts_unread_and_mark_all_read_clears_it(client, world):
+def test_the_nav_badge_counts_unread_and_mark_all_read_clears_it(client, mail_world):
     for key in range(3):
-        notification(world, "case.decided", "patient", "case", key=key)
-    client.force_login(world.patient)
+        notification(mail_world, "case.decided", "patient", "case", key=key)
+    client.force_login(mail_world.patient)
 
     html = client.get(reverse("notifications:inbox")).content.decode()
     assert 'data-unread-count>3<span class="visually-hidden"> unread</span>' in html
@@ -143,37 +137,38 @@ def test_the_nav_badge_counts_unread_and_mark_all_read_clears_it(client, world):
     html = response.content.decode()
     assert "data-unread-count" not in html
     assert "All notifications are marked as read." in html
-    assert not Notification.objects.filter(recipient=world.patient, read_at__isnull=True).exists()
+    assert not Notification.objects.filter(recipient=mail_world.patient, read_at__isnull=True).exists()
 
 
-def test_the_badge_says_99_plus_beyond_99(client, world):
+def test_the_badge_says_99_plus_beyond_99(client, mail_world):
     Notification.objects.bulk_create(
-        Notification(kind="case.decided", recipient=world.patient, clinic=world.clinic, dedupe_key=f"k{i}")
+        Notification(kind="case.decided", recipient=mail_world.patient, clinic=mail_world.clinic, dedupe_key=f"k{i}")
         for i in range(120)
     )
-    client.force_login(world.patient)
+    client.force_login(mail_world.patient)
 
     html = client.get(reverse("home")).content.decode()
 
     assert 'data-unread-count>99+<span class="visually-hidden"> unread</span>' in html
 
 
-def test_staff_finish_signing_in_before_their_inbox(client, world):
-    client.force_login(world.psychiatrist)  # password only, no second factor yet
+def test_staff_finish_signing_in_before_their_inbox(client, mail_world):
+    client.force_login(mail_world.psychiatrist)  # password only, no second factor yet
 
     response = client.get(reverse("notifications:inbox"))
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("account:two_factor"))
-    login_staff(client, world.psychiatrist)
+    login_staff(client, mail_world.psychiatrist)
     assert client.get(reverse("notifications:inbox")).status_code == 200
 
 
 @pytest.mark.parametrize("rows", [3, 200])
-def test_the_inbox_runs_a_fixed_number_of_queries(client, world, django_assert_max_num_queries, rows):
+def test_the_inbox_runs_a_fixed_number_of_queries(client, mail_world, django_assert_max_num_queries, rows):
     user = UserFactory()
     Notification.objects.bulk_create(
-        Notification(kind="case.decided", recipient=user, clinic=world.clinic, dedupe_key=f"q{i}") for i in range(rows)
+        Notification(kind="case.decided", recipient=user, clinic=mail_world.clinic, dedupe_key=f"q{i}")
+        for i in range(rows)
     )
     client.force_login(user)
     client.get(reverse("notifications:inbox"))  # warm the session
@@ -184,14 +179,14 @@ def test_the_inbox_runs_a_fixed_number_of_queries(client, world, django_assert_m
     assert response.status_code == 200
 
 
-def test_the_inbox_pages_with_a_cursor(client, world):
+def test_the_inbox_pages_with_a_cursor(client, mail_world):
     user = UserFactory()
     base = timezone.now()
     Notification.objects.bulk_create(
         Notification(
             kind="case.decided",
             recipient=user,
-            clinic=world.clinic,
+            clinic=mail_world.clinic,
             dedupe_key=f"p{i}",
             created_at=base - timedelta(minutes=i),
         )

@@ -23,15 +23,10 @@ from core.tasks import outbox_resend_due, outbox_send, outbox_send_many
 from screening.escalation import cases_escalate_due
 from screening.models import Priority, ReviewCase
 from tests.factories import make_staff
-
-from .test_outbox_support import PATIENT_EMAIL, notification, notify_world, review_case, submission_for
+from tests.factories.notifications import PATIENT_EMAIL, notification
+from tests.factories.submissions import review_case, submission_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    return notify_world()
 
 
 @pytest.fixture(autouse=True)
@@ -55,8 +50,8 @@ def _sent_to(address: str) -> int:
 # --- sending ------------------------------------------------------------------------------------
 
 
-def test_running_the_send_twice_sends_one_e_mail(world):
-    row = notification(world, "submission.received", "patient", "submission")
+def test_running_the_send_twice_sends_one_e_mail(mail_world):
+    row = notification(mail_world, "submission.received", "patient", "submission")
 
     assert outbox_send(str(row.pk)) == "sent"
     assert outbox_send(str(row.pk)) == "busy"
@@ -71,8 +66,8 @@ def test_running_the_send_twice_sends_one_e_mail(world):
     assert mail.outbox[0].extra_headers["Message-ID"].startswith(f"<{row.pk}@")
 
 
-def test_a_row_another_sender_holds_is_left_alone_until_its_lease_ends(world):
-    row = notification(world, "case.urgent", "psychiatrist", "case")
+def test_a_row_another_sender_holds_is_left_alone_until_its_lease_ends(mail_world):
+    row = notification(mail_world, "case.urgent", "psychiatrist", "case")
     Notification.objects.filter(pk=row.pk).update(locked_until=timezone.now() + timedelta(minutes=4))
 
     assert outbox_deliver(row.pk) == "busy"
@@ -85,8 +80,8 @@ def test_a_row_another_sender_holds_is_left_alone_until_its_lease_ends(world):
     assert len(mail.outbox) == 1
 
 
-def test_a_sender_that_lost_its_lease_cannot_mark_the_row(world):
-    row = notification(world, "case.urgent", "psychiatrist", "case")
+def test_a_sender_that_lost_its_lease_cannot_mark_the_row(mail_world):
+    row = notification(mail_world, "case.urgent", "psychiatrist", "case")
     real_send = outbox._email
 
     def steal_then_send(*args, **kwargs):
@@ -101,8 +96,8 @@ def test_a_sender_that_lost_its_lease_cannot_mark_the_row(world):
     assert row.sent_at is None  # the current holder decides, not the one that lost the lease
 
 
-def test_a_refused_e_mail_backs_off_and_is_sent_later(world, settings, caplog):
-    row = notification(world, "case.decided", "patient", "case")
+def test_a_refused_e_mail_backs_off_and_is_sent_later(mail_world, settings, caplog):
+    row = notification(mail_world, "case.decided", "patient", "case")
     settings.EMAIL_BACKEND = "tests.core.test_outbox.FailingBackend"
 
     with caplog.at_level(logging.WARNING, logger="core.outbox"):
@@ -138,9 +133,9 @@ def test_backoff_doubles_up_to_six_hours():
     assert backoff(30) == timedelta(hours=6)
 
 
-def test_an_unknown_kind_does_not_crash_the_sender_and_is_retried(world, caplog):
-    row = notification(world, "appointment.teleported", "patient", "case")
-    known = notification(world, "case.urgent", "psychiatrist", "case")
+def test_an_unknown_kind_does_not_crash_the_sender_and_is_retried(mail_world, caplog):
+    row = notification(mail_world, "appointment.teleported", "patient", "case")
+    known = notification(mail_world, "case.urgent", "psychiatrist", "case")
 
     with caplog.at_level(logging.ERROR, logger="core.outbox"):
         assert outbox_resend_due() == 1  # the known one still goes out
@@ -156,9 +151,9 @@ def test_an_unknown_kind_does_not_crash_the_sender_and_is_retried(world, caplog)
     assert Notification.objects.get(pk=known.pk).sent_at is not None
 
 
-def test_a_staff_member_who_left_the_clinic_is_not_e_mailed(world):
-    row = notification(world, "case.urgent", "psychiatrist", "case")
-    Membership.objects.filter(user=world.psychiatrist).update(is_active=False)
+def test_a_staff_member_who_left_the_clinic_is_not_e_mailed(mail_world):
+    row = notification(mail_world, "case.urgent", "psychiatrist", "case")
+    Membership.objects.filter(user=mail_world.psychiatrist).update(is_active=False)
 
     assert outbox_deliver(row.pk) == "skipped"
 
@@ -168,9 +163,9 @@ def test_a_staff_member_who_left_the_clinic_is_not_e_mailed(world):
     assert row.last_error.startswith("skipped:")
 
 
-def test_in_app_rows_are_delivered_by_being_written_and_never_e_mailed(world):
+def test_in_app_rows_are_delivered_by_being_written_and_never_e_mailed(mail_world):
     with transaction.atomic():
-        row = outbox_add(kind="case.urgent", recipient=world.psychiatrist, obj=world.case, channel="in_app")
+        row = outbox_add(kind="case.urgent", recipient=mail_world.psychiatrist, obj=mail_world.case, channel="in_app")
 
     assert row.sent_at is not None
     assert outbox_deliver(row.pk) == "busy"
@@ -178,13 +173,13 @@ def test_in_app_rows_are_delivered_by_being_written_and_never_e_mailed(world):
     assert mail.outbox == []
 
 
-def test_attachments_go_out_with_the_e_mail(world):
+def test_attachments_go_out_with_the_e_mail(mail_world):
     @notification_kind("test.with_calendar", audience="patient", in_app="An appointment at {clinic}.")
     def with_calendar(n):
         return Message("Your appointment", "Sign in.", [("appointment.ics", b"BEGIN:VCALENDAR", "text/calendar")])
 
     try:
-        row = notification(world, "test.with_calendar", "patient", "case")
+        row = notification(mail_world, "test.with_calendar", "patient", "case")
         assert outbox_deliver(row.pk) == "sent"
     finally:
         notifications._registry.pop("test.with_calendar")
@@ -197,74 +192,83 @@ def test_attachments_go_out_with_the_e_mail(world):
 # --- after commit -------------------------------------------------------------------------------
 
 
-def test_outbox_add_sends_after_commit_and_only_then(world, django_capture_on_commit_callbacks):
+def test_outbox_add_sends_after_commit_and_only_then(mail_world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        row = outbox_add(kind="case.urgent", recipient=world.psychiatrist, obj=world.case, clinic=world.clinic)
+        row = outbox_add(
+            kind="case.urgent", recipient=mail_world.psychiatrist, obj=mail_world.case, clinic=mail_world.clinic
+        )
         assert mail.outbox == []  # nothing leaves before the event is committed
 
     assert len(callbacks) == 1
-    assert _sent_to(world.psychiatrist.email) == 1
+    assert _sent_to(mail_world.psychiatrist.email) == 1
     row.refresh_from_db()
     assert row.sent_at is not None
 
 
-def test_a_rolled_back_event_leaves_no_row_and_sends_nothing(world, django_capture_on_commit_callbacks):
+def test_a_rolled_back_event_leaves_no_row_and_sends_nothing(mail_world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
-        outbox_add(kind="case.urgent", recipient=world.psychiatrist, obj=world.case, clinic=world.clinic)
+        outbox_add(kind="case.urgent", recipient=mail_world.psychiatrist, obj=mail_world.case, clinic=mail_world.clinic)
         raise RuntimeError("the event failed")
 
     assert not Notification.objects.filter(kind="case.urgent").exists()
     assert mail.outbox == []
 
 
-def test_the_same_event_queues_one_row(world, django_capture_on_commit_callbacks):
+def test_the_same_event_queues_one_row(mail_world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        first = outbox_add(kind="case.urgent", recipient=world.psychiatrist, obj=world.case, clinic=world.clinic)
-        second = outbox_add(kind="case.urgent", recipient=world.psychiatrist, obj=world.case, clinic=world.clinic)
+        first = outbox_add(
+            kind="case.urgent", recipient=mail_world.psychiatrist, obj=mail_world.case, clinic=mail_world.clinic
+        )
+        second = outbox_add(
+            kind="case.urgent", recipient=mail_world.psychiatrist, obj=mail_world.case, clinic=mail_world.clinic
+        )
 
     assert first.pk == second.pk
     assert len(callbacks) == 1
     assert len(mail.outbox) == 1
 
 
-def test_one_event_for_several_people_is_one_task_and_one_e_mail_each(world, django_capture_on_commit_callbacks):
+def test_one_event_for_several_people_is_one_task_and_one_e_mail_each(mail_world, django_capture_on_commit_callbacks):
     """A new urgent case alerts every psychiatrist: one row each, all sent by one task after commit; the same
     event queued again (a retry) adds no row and sends nothing more."""
-    second = make_staff(world.clinic, Role.PSYCHIATRIST, full_name="Sam Okafor")
-    people = [world.psychiatrist, second, world.psychiatrist]  # a recipient listed twice gets one message
+    second = make_staff(mail_world.clinic, Role.PSYCHIATRIST, full_name="Sam Okafor")
+    people = [mail_world.psychiatrist, second, mail_world.psychiatrist]  # a recipient listed twice gets one message
     with (
         mock.patch.object(outbox_send_many, "delay", wraps=outbox_send_many.delay) as many,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         transaction.atomic(),
     ):
-        rows = outbox_add_many(kind="case.urgent", recipients=people, obj=world.case, clinic=world.clinic)
+        rows = outbox_add_many(kind="case.urgent", recipients=people, obj=mail_world.case, clinic=mail_world.clinic)
         assert mail.outbox == []
 
-    assert len(rows) == 2 and {r.recipient_id for r in rows} == {world.psychiatrist.pk, second.pk}
+    assert len(rows) == 2 and {r.recipient_id for r in rows} == {mail_world.psychiatrist.pk, second.pk}
     assert len(callbacks) == 1 and many.call_count == 1
     assert sorted(many.call_args.args[0]) == sorted(str(r.pk) for r in rows)
-    assert _sent_to(world.psychiatrist.email) == 1 and _sent_to(second.email) == 1
+    assert _sent_to(mail_world.psychiatrist.email) == 1 and _sent_to(second.email) == 1
 
     with django_capture_on_commit_callbacks(execute=True) as again, transaction.atomic():
-        repeated = outbox_add_many(kind="case.urgent", recipients=people, obj=world.case, clinic=world.clinic)
+        repeated = outbox_add_many(kind="case.urgent", recipients=people, obj=mail_world.case, clinic=mail_world.clinic)
     assert [r.pk for r in repeated] == [r.pk for r in rows]
     assert again == []
     assert Notification.objects.filter(kind="case.urgent").count() == 2
     assert len(mail.outbox) == 2
 
 
-def test_the_batch_task_sends_each_row_once_even_when_run_twice(world):
+def test_the_batch_task_sends_each_row_once_even_when_run_twice(mail_world):
     rows = outbox_add_many(
-        kind="case.urgent", recipients=[world.psychiatrist, world.admin], obj=world.case, clinic=world.clinic
+        kind="case.urgent",
+        recipients=[mail_world.psychiatrist, mail_world.admin],
+        obj=mail_world.case,
+        clinic=mail_world.clinic,
     )
     ids = [str(r.pk) for r in rows]
 
     assert outbox_send_many(ids) == 2
     assert outbox_send_many(ids) == 0  # a redelivered task finds them sent
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([world.psychiatrist.email, world.admin.email])
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([mail_world.psychiatrist.email, mail_world.admin.email])
 
 
-def test_an_e_mail_the_same_for_everyone_is_rendered_once_per_language(world, monkeypatch):
+def test_an_e_mail_the_same_for_everyone_is_rendered_once_per_language(mail_world, monkeypatch):
     """An urgent case alerts every psychiatrist: the batch renders the alert once per language, and each person
     still gets their own e-mail, the same as one rendered for them alone."""
     import dataclasses
@@ -277,12 +281,12 @@ def test_an_e_mail_the_same_for_everyone_is_rendered_once_per_language(world, mo
         return kind.email(notification)
 
     monkeypatch.setitem(notifications._registry, "case.urgent", dataclasses.replace(kind, email=counting))
-    second = make_staff(world.clinic, Role.PSYCHIATRIST, full_name="Sam Okafor")
-    third = make_staff(world.clinic, Role.PSYCHIATRIST, full_name="Rosa Vidal")
+    second = make_staff(mail_world.clinic, Role.PSYCHIATRIST, full_name="Sam Okafor")
+    third = make_staff(mail_world.clinic, Role.PSYCHIATRIST, full_name="Rosa Vidal")
     third.language = "es"
     third.save(update_fields=["language"])
-    people = [world.psychiatrist, second, third]
-    rows = outbox_add_many(kind="case.urgent", recipients=people, obj=world.case, clinic=world.clinic)
+    people = [mail_world.psychiatrist, second, third]
+    rows = outbox_add_many(kind="case.urgent", recipients=people, obj=mail_world.case, clinic=mail_world.clinic)
 
     assert outbox_send_many([str(r.pk) for r in rows]) == 3
     assert len(rendered) == 2  # English once, Spanish once
@@ -295,7 +299,7 @@ def test_an_e_mail_the_same_for_everyone_is_rendered_once_per_language(world, mo
 
 
 def test_a_broker_that_is_down_never_fails_the_caller_and_the_beat_sends_later(
-    world, django_capture_on_commit_callbacks, caplog
+    mail_world, django_capture_on_commit_callbacks, caplog
 ):
     from kombu.exceptions import OperationalError
 
@@ -304,8 +308,8 @@ def test_a_broker_that_is_down_never_fails_the_caller_and_the_beat_sends_later(
         caplog.at_level(logging.WARNING, logger="core.outbox"),
     ):
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-            first = outbox_add(kind="case.urgent", recipient=world.psychiatrist, obj=world.case)
-            second = outbox_add(kind="case.urgent", recipient=world.admin, obj=world.case)
+            first = outbox_add(kind="case.urgent", recipient=mail_world.psychiatrist, obj=mail_world.case)
+            second = outbox_add(kind="case.urgent", recipient=mail_world.admin, obj=mail_world.case)
         assert delay.call_count == 1  # the breaker opened: the second row did not wait on the broker
         assert outbox_enqueue(str(second.pk)) is False
 
@@ -315,7 +319,7 @@ def test_a_broker_that_is_down_never_fails_the_caller_and_the_beat_sends_later(
     assert len(mail.outbox) == 2
 
 
-def test_any_other_enqueue_error_is_logged_not_raised(world):
+def test_any_other_enqueue_error_is_logged_not_raised(mail_world):
     with mock.patch.object(outbox_send, "delay", side_effect=ValueError("surprise")):
         assert outbox_enqueue("00000000-0000-0000-0000-000000000000") is False
     with mock.patch.object(outbox_send, "delay") as delay:
@@ -326,13 +330,16 @@ def test_any_other_enqueue_error_is_logged_not_raised(world):
 # --- the digest -----------------------------------------------------------------------------------
 
 
-def test_routine_cases_reach_a_psychiatrist_as_one_digest(world, django_capture_on_commit_callbacks):
+def test_routine_cases_reach_a_psychiatrist_as_one_digest(mail_world, django_capture_on_commit_callbacks):
     cases = [
-        review_case(submission_for(world.patient, world.clinic, seed=s)[1], priority=Priority.ROUTINE)
+        review_case(submission_for(mail_world.patient, mail_world.clinic, seed=s)[1], priority=Priority.ROUTINE)
         for s in (2, 3, 4)
     ]
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        rows = [outbox_add(kind="case.new", recipient=world.psychiatrist, obj=c, clinic=world.clinic) for c in cases]
+        rows = [
+            outbox_add(kind="case.new", recipient=mail_world.psychiatrist, obj=c, clinic=mail_world.clinic)
+            for c in cases
+        ]
 
     assert callbacks == []  # not sent at once
     window = settings.NOTIFICATION_DIGEST_WINDOW
@@ -343,24 +350,26 @@ def test_routine_cases_reach_a_psychiatrist_as_one_digest(world, django_capture_
     assert outbox_resend_due() == 1
 
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].subject == f"3 new cases to review at {world.clinic.name}"
+    assert mail.outbox[0].subject == f"3 new cases to review at {mail_world.clinic.name}"
     assert Notification.objects.filter(kind="case.new", sent_at__isnull=False).count() == 3
     assert outbox_resend_due() == 0
 
 
-def test_urgent_cases_are_not_held_for_a_digest(world):
+def test_urgent_cases_are_not_held_for_a_digest(mail_world):
     with transaction.atomic():
-        row = outbox_add(kind="case.urgent", recipient=world.psychiatrist, obj=world.case, clinic=world.clinic)
+        row = outbox_add(
+            kind="case.urgent", recipient=mail_world.psychiatrist, obj=mail_world.case, clinic=mail_world.clinic
+        )
 
     assert row.next_attempt_at <= timezone.now()
 
 
-def test_a_digest_of_one_reads_like_a_single_message(world):
-    row = notification(world, "case.new", "psychiatrist", "case")
+def test_a_digest_of_one_reads_like_a_single_message(mail_world):
+    row = notification(mail_world, "case.new", "psychiatrist", "case")
 
     assert outbox_deliver(row.pk) == "sent"
 
-    assert mail.outbox[0].subject == f"New case to review at {world.clinic.name}"
+    assert mail.outbox[0].subject == f"New case to review at {mail_world.clinic.name}"
 
 
 # --- escalation ---------------------------------------------------------------------------------
@@ -370,24 +379,24 @@ def _kinds_to(user, kind):
     return Notification.objects.filter(recipient=user, kind=kind).count()
 
 
-def test_an_overdue_case_alerts_the_clinic_admins_once(world):
-    ReviewCase.objects.filter(pk=world.case.pk).update(
+def test_an_overdue_case_alerts_the_clinic_admins_once(mail_world):
+    ReviewCase.objects.filter(pk=mail_world.case.pk).update(
         due_at=timezone.now() - timedelta(minutes=1), acknowledged_at=timezone.now()
     )
-    second_admin = make_staff(world.clinic, Role.CLINIC_ADMIN)
+    second_admin = make_staff(mail_world.clinic, Role.CLINIC_ADMIN)
 
     assert cases_escalate_due() == {"overdue": 1, "ack_escalated": 0, "intake_alerts": 0}
     assert cases_escalate_due() == {"overdue": 0, "ack_escalated": 0, "intake_alerts": 0}
 
-    assert _kinds_to(world.admin, "case.overdue") == 1
+    assert _kinds_to(mail_world.admin, "case.overdue") == 1
     assert _kinds_to(second_admin, "case.overdue") == 1
-    assert _kinds_to(world.psychiatrist, "case.overdue") == 0
-    world.case.refresh_from_db()
-    assert world.case.overdue_notified_at is not None
+    assert _kinds_to(mail_world.psychiatrist, "case.overdue") == 0
+    mail_world.case.refresh_from_db()
+    assert mail_world.case.overdue_notified_at is not None
 
 
-def test_a_case_that_is_decided_or_waiting_for_the_patient_is_not_overdue(world):
-    ReviewCase.objects.filter(pk=world.case.pk).update(
+def test_a_case_that_is_decided_or_waiting_for_the_patient_is_not_overdue(mail_world):
+    ReviewCase.objects.filter(pk=mail_world.case.pk).update(
         due_at=timezone.now() - timedelta(hours=1),
         status=ReviewCase.Status.AWAITING_PATIENT,
         acknowledged_at=timezone.now(),
@@ -396,23 +405,23 @@ def test_a_case_that_is_decided_or_waiting_for_the_patient_is_not_overdue(world)
     assert cases_escalate_due()["overdue"] == 0
 
 
-def test_an_unacknowledged_urgent_case_alerts_the_admins_once_after_the_clinics_minutes(world):
-    ReviewCase.objects.filter(pk=world.case.pk).update(created_at=timezone.now() - timedelta(minutes=29))
+def test_an_unacknowledged_urgent_case_alerts_the_admins_once_after_the_clinics_minutes(mail_world):
+    ReviewCase.objects.filter(pk=mail_world.case.pk).update(created_at=timezone.now() - timedelta(minutes=29))
     assert cases_escalate_due()["ack_escalated"] == 0
 
-    ReviewCase.objects.filter(pk=world.case.pk).update(created_at=timezone.now() - timedelta(minutes=31))
+    ReviewCase.objects.filter(pk=mail_world.case.pk).update(created_at=timezone.now() - timedelta(minutes=31))
     assert cases_escalate_due()["ack_escalated"] == 1
     assert cases_escalate_due()["ack_escalated"] == 0
 
-    assert _kinds_to(world.admin, "case.ack_escalated") == 1
-    world.case.refresh_from_db()
-    assert world.case.ack_escalated_at is not None
+    assert _kinds_to(mail_world.admin, "case.ack_escalated") == 1
+    mail_world.case.refresh_from_db()
+    assert mail_world.case.ack_escalated_at is not None
 
 
-def test_each_clinic_sets_its_own_acknowledgement_time(world):
-    world.clinic.urgent_ack_minutes = 10
-    world.clinic.save(update_fields=["urgent_ack_minutes"])
-    ReviewCase.objects.filter(pk=world.case.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+def test_each_clinic_sets_its_own_acknowledgement_time(mail_world):
+    mail_world.clinic.urgent_ack_minutes = 10
+    mail_world.clinic.save(update_fields=["urgent_ack_minutes"])
+    ReviewCase.objects.filter(pk=mail_world.case.pk).update(created_at=timezone.now() - timedelta(minutes=11))
 
     assert cases_escalate_due()["ack_escalated"] == 1
 
@@ -427,24 +436,24 @@ def test_each_clinic_sets_its_own_acknowledgement_time(world):
     ],
     ids=["acknowledged", "claimed", "decided", "routine"],
 )
-def test_no_acknowledgement_alert_when_someone_has_the_case(world, change):
+def test_no_acknowledgement_alert_when_someone_has_the_case(mail_world, change):
     values = {k: timezone.now() if v == "now" else v for k, v in change.items()}
     if values.get("status") == ReviewCase.Status.CLAIMED:
-        values["claimed_by"] = world.psychiatrist
+        values["claimed_by"] = mail_world.psychiatrist
     if values.get("status") == ReviewCase.Status.CLEARED:
-        values.update(decided_by=world.psychiatrist, decided_at=timezone.now())
-    ReviewCase.objects.filter(pk=world.case.pk).update(created_at=timezone.now() - timedelta(hours=1), **values)
+        values.update(decided_by=mail_world.psychiatrist, decided_at=timezone.now())
+    ReviewCase.objects.filter(pk=mail_world.case.pk).update(created_at=timezone.now() - timedelta(hours=1), **values)
 
     assert cases_escalate_due()["ack_escalated"] == 0
 
 
-def test_without_a_clinic_admin_the_psychiatrists_are_alerted(world):
-    Membership.objects.filter(user=world.admin).update(is_active=False)
-    ReviewCase.objects.filter(pk=world.case.pk).update(created_at=timezone.now() - timedelta(hours=1))
+def test_without_a_clinic_admin_the_psychiatrists_are_alerted(mail_world):
+    Membership.objects.filter(user=mail_world.admin).update(is_active=False)
+    ReviewCase.objects.filter(pk=mail_world.case.pk).update(created_at=timezone.now() - timedelta(hours=1))
 
     cases_escalate_due()
 
-    assert _kinds_to(world.psychiatrist, "case.ack_escalated") == 1
+    assert _kinds_to(mail_world.psychiatrist, "case.ack_escalated") == 1
 
 
 # --- configuration --------------------------------------------------------------------------------

@@ -17,8 +17,7 @@ from django.utils import timezone
 from core.models import Notification
 from core.outbox import outbox_add, outbox_breaker_reset, outbox_deliver
 from core.tasks import outbox_resend_due, outbox_send, ping
-
-from .test_outbox_support import notification, notify_world
+from tests.factories.notifications import notification, notify_world
 
 
 def delivered(directory: Path) -> Counter:

@@ -78,12 +78,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def gunicorn_server(tmp_path_factory):
-    """gunicorn with the production configuration file, on development settings and a fresh SQLite file."""
-    database = tmp_path_factory.mktemp("gunicorn") / "db.sqlite3"
+def gunicorn_server(tmp_path_factory, migrated_sqlite):
+    """gunicorn with the production configuration file, on development settings and a freshly migrated SQLite file."""
+    database = migrated_sqlite(tmp_path_factory.mktemp("gunicorn") / "db.sqlite3")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
     env.update(DATABASE_URL=f"sqlite:///{database}", DEBUG="false", GUNICORN_WORKERS="1")
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
     port = _free_port()
     env["GUNICORN_BIND"] = f"127.0.0.1:{port}"
     proc = subprocess.Popen(

@@ -22,7 +22,8 @@ from scheduling.appointments import appointment_book, appointment_mark
 from scheduling.models import Appointment, WorklistEntry
 from screening.models import Outcome, Priority, ReviewCase
 from tests.factories import UserFactory, login_staff
-from tests.scheduling.test_scheduling_support import LA, on_worklist, scheduling_clinic, submit
+from tests.factories.scheduling import LA, on_worklist, scheduling_clinic
+from tests.factories.submissions import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -33,16 +34,16 @@ def at(day: int, hour: int = 10, minute: int = 0, month: int = 10) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=LA)
 
 
-def _appointment(world, entry, *, kind, starts, booked_on, attended=False):
-    clinician = world["psychiatrist"] if kind == "evaluation" else world["coordinator"]
+def _appointment(october, entry, *, kind, starts, booked_on, attended=False):
+    clinician = october["psychiatrist"] if kind == "evaluation" else october["coordinator"]
     appointment = appointment_book(
-        clinic=world["clinic"],
+        clinic=october["clinic"],
         kind=kind,
         clinician=clinician,
         patient=entry.patient,
         starts_at=starts,
         duration=timedelta(minutes=60 if kind == "evaluation" else 15),
-        booked_by=world["coordinator"],
+        booked_by=october["coordinator"],
         entry=entry,
         now=booked_on,
     )
@@ -52,7 +53,7 @@ def _appointment(world, entry, *, kind, starts, booked_on, attended=False):
 
 
 @pytest.fixture
-def world():
+def october():
     clinic, coordinator, psychiatrist, admin = scheduling_clinic()
     world = {"clinic": clinic, "coordinator": coordinator, "psychiatrist": psychiatrist, "admin": admin}
     # October, in the clinic's time zone: five intakes sent, one begun and left, one sent on Halloween night.
@@ -74,8 +75,8 @@ def world():
     return world
 
 
-def test_the_funnel_counts_what_happened_to_the_periods_intakes(world):
-    result = funnel(world["clinic"], *OCTOBER)
+def test_the_funnel_counts_what_happened_to_the_periods_intakes(october):
+    result = funnel(october["clinic"], *OCTOBER)
 
     assert {s.key: s.count for s in result.steps} == {
         "started": 6,
@@ -94,8 +95,8 @@ def test_the_funnel_counts_what_happened_to_the_periods_intakes(world):
     assert result.median_to_evaluation == timedelta(days=3) and result.evaluations == 1
 
 
-def test_medians_take_the_middle_value(world):
-    clinic = world["clinic"]
+def test_medians_take_the_middle_value(october):
+    clinic = october["clinic"]
     for hours in (1, 9):
         on_worklist(clinic, source=WorklistEntry.Source.CLEARED, at=at(2))
         ReviewCase.objects.filter(submission__submitted_at=at(2), decided_at=at(2, 15)).update(
@@ -106,9 +107,9 @@ def test_medians_take_the_middle_value(world):
     assert result.median_to_decision == timedelta(hours=5)  # 1, 5 and 9 hours
 
 
-def test_the_dashboard_draws_the_chart_and_the_table(client, world):
-    login_staff(client, world["admin"])
-    path = reverse("dashboard:dashboard", kwargs={"clinic_slug": world["clinic"].slug})
+def test_the_dashboard_draws_the_chart_and_the_table(client, october):
+    login_staff(client, october["admin"])
+    path = reverse("dashboard:dashboard", kwargs={"clinic_slug": october["clinic"].slug})
 
     html = client.get(path, {"start": "2026-10-01", "end": "2026-10-31"}).content.decode()
 
@@ -121,9 +122,9 @@ def test_the_dashboard_draws_the_chart_and_the_table(client, world):
     assert "export.csv?start=2026-10-01&amp;end=2026-10-31" in html
 
 
-def test_a_bad_period_is_explained_and_the_last_30_days_shown(client, world):
-    login_staff(client, world["admin"])
-    path = reverse("dashboard:dashboard", kwargs={"clinic_slug": world["clinic"].slug})
+def test_a_bad_period_is_explained_and_the_last_30_days_shown(client, october):
+    login_staff(client, october["admin"])
+    path = reverse("dashboard:dashboard", kwargs={"clinic_slug": october["clinic"].slug})
 
     backwards = client.get(path, {"start": "2026-10-31", "end": "2026-10-01"}).content.decode()
     assert "The end date must be on or after the start date." in backwards
@@ -135,10 +136,10 @@ def test_a_bad_period_is_explained_and_the_last_30_days_shown(client, world):
     assert "Enter a date like 2026-11-01." in nonsense
 
 
-def test_the_dashboard_is_for_clinic_admins_only(client, world):
-    path = reverse("dashboard:dashboard", kwargs={"clinic_slug": world["clinic"].slug})
+def test_the_dashboard_is_for_clinic_admins_only(client, october):
+    path = reverse("dashboard:dashboard", kwargs={"clinic_slug": october["clinic"].slug})
     for role in ("coordinator", "psychiatrist"):
-        login_staff(client, world[role])
+        login_staff(client, october[role])
         assert client.get(path).status_code == 404
 
 
@@ -147,18 +148,18 @@ def submitted_on_page(html: str) -> int:
     return int(row.split('<td class="text-end">', 1)[1].split("</td>", 1)[0])
 
 
-def test_with_fresh_days_the_page_costs_the_same_few_queries_for_few_or_many_intakes(client, world):
-    login_staff(client, world["admin"])
-    path = reverse("dashboard:dashboard", kwargs={"clinic_slug": world["clinic"].slug})
+def test_with_fresh_days_the_page_costs_the_same_few_queries_for_few_or_many_intakes(client, october):
+    login_staff(client, october["admin"])
+    path = reverse("dashboard:dashboard", kwargs={"clinic_slug": october["clinic"].slug})
     params = {"start": "2026-10-01", "end": "2026-10-31"}
     client.get(path, params)  # the first load computes October's days
 
     with CaptureQueriesContext(connection) as few:
         client.get(path, params)
     for day in range(1, 29):
-        on_worklist(world["clinic"], source=WorklistEntry.Source.ELIGIBLE, at=at(day, 8))
+        on_worklist(october["clinic"], source=WorklistEntry.Source.ELIGIBLE, at=at(day, 8))
     assert submitted_on_page(client.get(path, params).content.decode()) == 5  # still fresh: read, not recounted
-    funnel_days_refresh(world["clinic"], *OCTOBER)  # what the beat does
+    funnel_days_refresh(october["clinic"], *OCTOBER)  # what the beat does
     with CaptureQueriesContext(connection) as many:
         response = client.get(path, params)
 
@@ -167,12 +168,12 @@ def test_with_fresh_days_the_page_costs_the_same_few_queries_for_few_or_many_int
     assert '<td class="text-end">33</td>' in response.content.decode()  # 5 + 28 submitted
 
 
-def test_a_stale_day_is_recomputed_on_the_next_load_and_a_fresh_one_is_not(client, world):
-    login_staff(client, world["admin"])
-    path = reverse("dashboard:dashboard", kwargs={"clinic_slug": world["clinic"].slug})
+def test_a_stale_day_is_recomputed_on_the_next_load_and_a_fresh_one_is_not(client, october):
+    login_staff(client, october["admin"])
+    path = reverse("dashboard:dashboard", kwargs={"clinic_slug": october["clinic"].slug})
     params = {"start": "2026-10-01", "end": "2026-10-31"}
     client.get(path, params)
-    on_worklist(world["clinic"], source=WorklistEntry.Source.ELIGIBLE, at=at(12))
+    on_worklist(october["clinic"], source=WorklistEntry.Source.ELIGIBLE, at=at(12))
 
     assert submitted_on_page(client.get(path, params).content.decode()) == 5
     # October is over a month ago: its days are recomputed once they are a day old.
@@ -182,8 +183,8 @@ def test_a_stale_day_is_recomputed_on_the_next_load_and_a_fresh_one_is_not(clien
     assert submitted_on_page(client.get(path, params).content.decode()) == 6
 
 
-def test_the_last_30_days_are_recomputed_after_5_minutes(world, django_assert_num_queries):
-    clinic = world["clinic"]
+def test_the_last_30_days_are_recomputed_after_5_minutes(october, django_assert_num_queries):
+    clinic = october["clinic"]
     now = datetime(2026, 11, 2, 9, tzinfo=LA)  # October 3 onwards is within the last 30 days
     funnel(clinic, *OCTOBER, now=now)
     on_worklist(clinic, source=WorklistEntry.Source.ELIGIBLE, at=at(12))
@@ -198,8 +199,8 @@ def test_the_last_30_days_are_recomputed_after_5_minutes(world, django_assert_nu
     assert FunnelDay.objects.get(clinic=clinic, day=date(2026, 10, 1)).computed_at == now  # older: kept a day
 
 
-def test_the_beat_keeps_the_last_year_fresh_and_is_safe_to_run_twice(world, monkeypatch, django_assert_num_queries):
-    clinic = world["clinic"]
+def test_the_beat_keeps_the_last_year_fresh_and_is_safe_to_run_twice(october, monkeypatch, django_assert_num_queries):
+    clinic = october["clinic"]
     clock = [datetime(2027, 3, 1, 9, tzinfo=LA)]
     monkeypatch.setattr(timezone, "now", lambda: clock[0])
     last_30_days = (date(2027, 1, 31), date(2027, 3, 1))
@@ -220,8 +221,8 @@ def test_the_beat_keeps_the_last_year_fresh_and_is_safe_to_run_twice(world, monk
         assert funnel(clinic, *last_30_days).steps[1].count == 1
 
 
-def test_medians_across_several_days_are_the_median_of_every_duration(world):
-    clinic = world["clinic"]
+def test_medians_across_several_days_are_the_median_of_every_duration(october):
+    clinic = october["clinic"]
     november = (date(2026, 11, 2), date(2026, 11, 30))
     for day, hours in ((2, 1), (2, 20), (3, 3), (4, 4), (4, 6), (5, 8)):
         entry = on_worklist(clinic, source=WorklistEntry.Source.CLEARED, at=at(day, month=11))
@@ -236,9 +237,9 @@ def test_medians_across_several_days_are_the_median_of_every_duration(world):
     assert FunnelDay.objects.filter(clinic=clinic, day__range=november).count() == 29
 
 
-def test_the_page_says_how_recent_the_figures_are_in_clinic_time(client, world):
-    login_staff(client, world["admin"])
-    path = reverse("dashboard:dashboard", kwargs={"clinic_slug": world["clinic"].slug})
+def test_the_page_says_how_recent_the_figures_are_in_clinic_time(client, october):
+    login_staff(client, october["admin"])
+    path = reverse("dashboard:dashboard", kwargs={"clinic_slug": october["clinic"].slug})
     params = {"start": "2026-10-01", "end": "2026-10-31"}
     client.get(path, params)
     oldest = timezone.now() - timedelta(hours=3)
@@ -251,8 +252,8 @@ def test_the_page_says_how_recent_the_figures_are_in_clinic_time(client, world):
     assert html.count("Figures as of") == 1
 
 
-def test_a_day_with_no_intakes_is_stored_as_zeros_and_not_recounted(world, django_assert_num_queries):
-    clinic = world["clinic"]
+def test_a_day_with_no_intakes_is_stored_as_zeros_and_not_recounted(october, django_assert_num_queries):
+    clinic = october["clinic"]
     quiet = (date(2026, 10, 2), date(2026, 10, 2))
 
     assert {s.count for s in funnel(clinic, *quiet).steps} == {0}
@@ -264,16 +265,16 @@ def test_a_day_with_no_intakes_is_stored_as_zeros_and_not_recounted(world, djang
     assert result.median_to_decision is None and result.decisions == 0
 
 
-def test_the_csv_export_is_audited_streamed_and_has_no_free_text(client, world):
-    login_staff(client, world["admin"])
-    path = reverse("dashboard:export_csv", kwargs={"clinic_slug": world["clinic"].slug})
+def test_the_csv_export_is_audited_streamed_and_has_no_free_text(client, october):
+    login_staff(client, october["admin"])
+    path = reverse("dashboard:export_csv", kwargs={"clinic_slug": october["clinic"].slug})
 
     response = client.get(path, {"start": "2026-10-01", "end": "2026-10-31"})
 
     assert isinstance(response, StreamingHttpResponse)
     assert (
         response["Content-Disposition"]
-        == f'attachment; filename="{world["clinic"].slug}-submissions-2026-10-01-to-2026-10-31.csv"'
+        == f'attachment; filename="{october["clinic"].slug}-submissions-2026-10-01-to-2026-10-31.csv"'
     )
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0] == [
@@ -302,16 +303,16 @@ def test_the_csv_export_is_audited_streamed_and_has_no_free_text(client, world):
 
     assert {len(r) for r in rows} == {11}
     text = "\n".join(",".join(r) for r in rows)
-    for submission in IntakeSubmission.objects.filter(clinic=world["clinic"]).select_related("patient"):
+    for submission in IntakeSubmission.objects.filter(clinic=october["clinic"]).select_related("patient"):
         assert submission.patient.email not in text and submission.signed_name not in text
     event = AuditEvent.objects.get(action="export.csv")
-    assert event.actor == world["admin"] and event.clinic == world["clinic"]
+    assert event.actor == october["admin"] and event.clinic == october["clinic"]
     assert event.detail["from"] == "2026-10-01" and event.detail["to"] == "2026-10-31"
 
 
-def test_an_export_for_a_bad_period_is_refused_and_not_audited(client, world):
-    login_staff(client, world["admin"])
-    path = reverse("dashboard:export_csv", kwargs={"clinic_slug": world["clinic"].slug})
+def test_an_export_for_a_bad_period_is_refused_and_not_audited(client, october):
+    login_staff(client, october["admin"])
+    path = reverse("dashboard:export_csv", kwargs={"clinic_slug": october["clinic"].slug})
 
     response = client.get(path, {"start": "2026-10-31", "end": "2026-10-01"})
 
@@ -320,14 +321,14 @@ def test_an_export_for_a_bad_period_is_refused_and_not_audited(client, world):
     assert not AuditEvent.objects.filter(action="export.csv").exists()
 
 
-def test_appointments_of_the_cohort_count_once_each_however_often_rescheduled(world):
+def test_appointments_of_the_cohort_count_once_each_however_often_rescheduled(october):
     entry = WorklistEntry.objects.get(source="cleared")
     appointment = Appointment.objects.get(entry=entry)
     from scheduling.appointments import appointment_reschedule
 
     appointment_reschedule(
-        appointment=appointment, starts_at=at(21, 14), by=world["coordinator"], reason="Clash", now=at(13)
+        appointment=appointment, starts_at=at(21, 14), by=october["coordinator"], reason="Clash", now=at(13)
     )
-    steps = {s.key: s.count for s in funnel(world["clinic"], *OCTOBER).steps}
+    steps = {s.key: s.count for s in funnel(october["clinic"], *OCTOBER).steps}
     assert steps["evaluation"] == 2
     assert time(14) == appointment.starts_at.astimezone(LA).time()

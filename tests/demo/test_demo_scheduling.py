@@ -6,7 +6,7 @@ from clinics.models import Role
 from demo.scheduling import demo_schedule
 from scheduling.models import Appointment, AvailabilityWindow, WorklistEntry
 from tests.factories import make_clinic, make_staff
-from tests.scheduling.test_scheduling_support import on_worklist
+from tests.factories.scheduling import on_worklist
 
 pytestmark = pytest.mark.django_db
 

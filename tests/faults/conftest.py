@@ -4,6 +4,7 @@ server) and stops all of it in `finally`, whatever happens. Every wait here is b
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import signal
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
 
 from tests.conftest import ROOT, _database_url, reset_celery_pools
 
@@ -321,6 +324,33 @@ class WebServer:
     def stop(self) -> None:
         if self.proc is not None:
             _stop(self.proc)
+
+
+def session_for(user) -> str:
+    """A signed-in session for the user, straight in the session store: its key for a Cookie header."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def http_request(server, method: str, path: str, session_key: str, data: str = "") -> tuple[int, str, bytes]:
+    """One request to the live server as that session (a fixed CSRF secret): status, Location and body."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    csrf = "f" * 32  # an unmasked CSRF secret, sent as cookie and field alike
+    headers = {"Cookie": f"sessionid={session_key}; csrftoken={csrf}"}
+    body = None
+    if method == "POST":
+        body = f"csrfmiddlewaretoken={csrf}&{data}".encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.getheader("Location", ""), response.read()
+    finally:
+        conn.close()
 
 
 @pytest.fixture

@@ -2,50 +2,22 @@
 idle-connection reaper), between requests and in the middle of one: the request caught in it fails cleanly
 (nothing half-saved, no traceback shown), and the next requests succeed on a fresh connection."""
 
-import http.client
 import threading
 import time
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, connections
 
 from core.models import Notification
 from intake.models import IntakeDraft, IntakeSubmission
 from screening.models import ScreeningResult
 
-from .conftest import submit_url, wait_for
+from .conftest import http_request, session_for, submit_url, wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.usefixtures("on_postgres")]
 
 APP_NAME = "faults-web"
-
-
-def _session_for(user) -> str:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return session.session_key
-
-
-def _request(server, method: str, path: str, session_key: str, data: str = "") -> tuple[int, str, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    csrf = "f" * 32  # an unmasked CSRF secret, sent as cookie and field alike
-    headers = {"Cookie": f"sessionid={session_key}; csrftoken={csrf}"}
-    body = None
-    if method == "POST":
-        body = f"csrfmiddlewaretoken={csrf}&{data}".encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.getheader("Location", ""), response.read()
-    finally:
-        conn.close()
 
 
 def _web_backends() -> list[int]:
@@ -81,22 +53,22 @@ def _database_url_named(name: str) -> str:
 
 def test_a_connection_killed_between_requests_is_replaced(web, intake_world):
     patient, draft = intake_world.complete_draft("eligible")
-    session = _session_for(patient)
-    assert _request(web, "GET", "/patient/", session)[0] == 200
+    session = session_for(patient)
+    assert http_request(web, "GET", "/patient/", session)[0] == 200
     assert _terminate_web_backends() >= 1
 
     # The worker's kept connection is dead; the health check (CONN_HEALTH_CHECKS) notices and reconnects.
     for _ in range(3):
-        assert _request(web, "GET", "/patient/", session)[0] == 200
-    status, location, _ = _request(web, "POST", submit_url(draft), session, "action=next")
+        assert http_request(web, "GET", "/patient/", session)[0] == 200
+    status, location, _ = http_request(web, "POST", submit_url(draft), session, "action=next")
     assert status == 302 and location.startswith("/patient/sent/")
     assert IntakeSubmission.objects.filter(draft=draft).count() == 1
 
 
 def test_a_connection_killed_during_a_submit_saves_nothing_and_the_retry_succeeds(web, intake_world):
     patient, draft = intake_world.complete_draft("needs_review")
-    session = _session_for(patient)
-    assert _request(web, "GET", "/patient/", session)[0] == 200
+    session = session_for(patient)
+    assert http_request(web, "GET", "/patient/", session)[0] == 200
 
     # Hold the draft's row lock from another connection: the submit's SELECT ... FOR UPDATE waits on it,
     # inside its transaction, and that is when its backend is terminated.
@@ -108,7 +80,7 @@ def test_a_connection_killed_during_a_submit_saves_nothing_and_the_retry_succeed
             cursor.execute("SELECT id FROM intake_intakedraft WHERE id = %s FOR UPDATE", [str(draft.pk)])
 
         def post() -> None:
-            result["response"] = _request(web, "POST", submit_url(draft), session, "action=next")
+            result["response"] = http_request(web, "POST", submit_url(draft), session, "action=next")
 
         thread = threading.Thread(target=post, daemon=True)
         thread.start()
@@ -143,9 +115,9 @@ def test_a_connection_killed_during_a_submit_saves_nothing_and_the_retry_succeed
 
     # The patient presses Submit again: it goes through, once.
     time.sleep(0.1)
-    status, location, _ = _request(web, "POST", submit_url(draft), session, "action=next")
+    status, location, _ = http_request(web, "POST", submit_url(draft), session, "action=next")
     assert status == 302 and location.startswith("/patient/sent/"), (status, location)
     submission = IntakeSubmission.objects.get(draft=draft)
     assert ScreeningResult.objects.filter(submission=submission).count() == 1
     assert Notification.objects.filter(recipient=patient, kind="submission.received").count() == 1
-    assert _request(web, "GET", "/patient/", session)[0] == 200
+    assert http_request(web, "GET", "/patient/", session)[0] == 200

@@ -16,8 +16,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.authz_world import World, build_world
-from tests.test_authorization_matrix import EXPECTED, named_urls
+from tests.authz_matrix import EXPECTED, named_urls
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db]
 
@@ -122,11 +121,6 @@ RAW_BODIES = st.one_of(
 SHOWN_ONCE = {"screening:ehr": "clinics.apitoken"}
 
 
-@pytest.fixture
-def world(db) -> World:
-    return build_world()
-
-
 @pytest.mark.parametrize("url_name", _names())
 # derandomize: the world is shared across examples, so a fixed sequence keeps CI repeatable.
 @settings(
@@ -137,11 +131,11 @@ def world(db) -> World:
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
-def test_hostile_posts_to_every_form(client, world, url_name, data):
+def test_hostile_posts_to_every_form(client, authz_world, url_name, data):
     pattern = named_urls()[url_name]
     converters = list(pattern.pattern.converters)
     try:
-        url = reverse(url_name, kwargs=world.kwargs_for(url_name, converters))
+        url = reverse(url_name, kwargs=authz_world.kwargs_for(url_name, converters))
     except KeyError as missing:
         pytest.fail(
             f"{url_name} takes {converters}; tests/authz_world.py has no value for {missing}: add it to the world "
@@ -152,7 +146,7 @@ def test_hostile_posts_to_every_form(client, world, url_name, data):
         role = "anonymous"  # no session may use it (the FHIR endpoint takes API keys): posted without one
     if role is None:
         pytest.fail(f"{url_name} has no entry in the authorization matrix: add one (tests/authz/<area>.py)")
-    world.sign_in(client, role)
+    authz_world.sign_in(client, role)
     if url_name not in FIELD_NAMES:  # read once: hypothesis needs the same strategy in every example
         page = client.get(url)
         FIELD_NAMES[url_name] = _field_names(page.content) if page.status_code == 200 and not page.streaming else []
@@ -160,7 +154,7 @@ def test_hostile_posts_to_every_form(client, world, url_name, data):
     probe = client.post(url, {})
     if probe.status_code == 405:
         return  # not a form: nothing to post to
-    world.sign_in(client, role)  # the probe may have signed out (sign-out, sign out everywhere)
+    authz_world.sign_in(client, role)  # the probe may have signed out (sign-out, sign out everywhere)
 
     before = _row_counts()
     if data.draw(st.booleans(), label="raw body"):

@@ -19,9 +19,8 @@ from core.outbox import outbox_breaker_reset, outbox_enqueue
 from intake.models import IntakeSubmission
 from screening.models import ScreeningResult
 
-from .conftest import submit_url, wait_for
+from .conftest import http_request, session_for, submit_url, wait_for
 from .mailbox import delivered
-from .test_db_backend_terminated import _request, _session_for
 
 pytestmark = pytest.mark.faults
 
@@ -202,9 +201,9 @@ def test_redis_stopped_in_the_middle_of_a_stream_of_submissions(
                 if not pending:
                     return
                 patient, draft = pending.pop(0)
-            session = _session_for(patient)
+            session = session_for(patient)
             started = time.monotonic()
-            status, location, _ = _request(web, "POST", submit_url(draft), session, "action=next")
+            status, location, _ = http_request(web, "POST", submit_url(draft), session, "action=next")
             with lock:
                 answers.append((status, location, time.monotonic() - started))
             time.sleep(0.05)

@@ -28,12 +28,11 @@ CONTENDERS = 10
 
 
 @pytest.fixture(scope="module")
-def sqlite_server(tmp_path_factory):
-    """migrate, seed and runserver on a fresh SQLite file, with the development settings `make run` uses."""
-    database = tmp_path_factory.mktemp("sqlite-races") / "db.sqlite3"
+def sqlite_server(tmp_path_factory, migrated_sqlite):
+    """Seed and runserver on a freshly migrated SQLite file, with the development settings `make run` uses."""
+    database = migrated_sqlite(tmp_path_factory.mktemp("sqlite-races") / "db.sqlite3")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
     env.update(DATABASE_URL=f"sqlite:///{database}", PYTHONUNBUFFERED="1")
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
     seeded = subprocess.run(
         [sys.executable, "-m", "tests.faults.sqlite_race_seed", str(CONTENDERS)],
         cwd=ROOT,

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(patient_client, complete, clinic, patient):
+def patient_pages(patient_client, complete, clinic, patient):
     """The patient's submitted intake and a second draft at another clinic, and everyone else."""
     draft = complete("urgent")
     submit(patient_client, draft)
@@ -47,8 +47,8 @@ def world(patient_client, complete, clinic, patient):
     }
 
 
-def test_the_patient_sees_their_own_pages(patient_client, world):
-    for url in world["submission_urls"] + world["draft_urls"]:
+def test_the_patient_sees_their_own_pages(patient_client, patient_pages):
+    for url in patient_pages["submission_urls"] + patient_pages["draft_urls"]:
         response = patient_client.get(url)
         assert response.status_code in (200, 302), url
         if response.status_code == 302:
@@ -66,15 +66,15 @@ def test_the_patient_sees_their_own_pages(patient_client, world):
         "staff of another clinic",
     ],
 )
-def test_everyone_else_gets_the_same_404_as_for_a_missing_record(client, world, who):
-    client.force_login(world["others"][who])
-    for url in world["submission_urls"] + world["draft_urls"]:
+def test_everyone_else_gets_the_same_404_as_for_a_missing_record(client, patient_pages, who):
+    client.force_login(patient_pages["others"][who])
+    for url in patient_pages["submission_urls"] + patient_pages["draft_urls"]:
         assert client.get(url).status_code == 404, url
         assert client.post(url, {"action": "next"}).status_code in (404, 405), url
 
 
-def test_signed_out_visitors_are_asked_to_sign_in_on_every_page(client, world):
+def test_signed_out_visitors_are_asked_to_sign_in_on_every_page(client, patient_pages):
     client.logout()
-    for url in [reverse("patients:dashboard"), *world["submission_urls"], *world["draft_urls"]]:
+    for url in [reverse("patients:dashboard"), *patient_pages["submission_urls"], *patient_pages["draft_urls"]]:
         response = client.get(url)
         assert response.status_code == 302 and reverse("account:login") in response["Location"], url

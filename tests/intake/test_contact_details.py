@@ -14,10 +14,9 @@ from core.models import Notification
 from core.phone import InvalidPhone, phone_display, phone_normalise
 from intake.models import IntakeSubmission
 from scheduling.worklist import put_on_worklist
-from tests.core.test_outbox_support import submission_for
 from tests.factories import login_staff
-from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic
-from tests.scheduling.test_scheduling_views import book
+from tests.factories.scheduling import book, next_local, on_worklist, scheduling_clinic
+from tests.factories.submissions import submission_for
 
 from .answers import BASE, post_data, scenario
 from .conftest import fill, step_url, submit

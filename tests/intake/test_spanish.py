@@ -6,84 +6,18 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from clinics.models import Role
-from intake import steps
 from intake.consent import ENGLISH, SPANISH
 from intake.models import IntakeDraft, IntakeSubmission
 from screening.models import ScreeningResult
-from tests.factories import UserFactory, make_clinic, make_staff
+from tests.factories import UserFactory
 
-from .answers import post_data, scenario
+from .conftest import walk
 
 pytestmark = pytest.mark.django_db
 
-# What a Spanish reader sees on each step (a heading or a question), never its English.
-SPANISH_ON_STEP = {
-    "about": ("Sobre usted", "Fecha de nacimiento", "Nombre legal", "Código postal (ZIP)"),
-    "care-team": ("A quién llamar y su equipo de atención", "Alguien a quien llamar en una emergencia"),
-    "payment": ("El pago del tratamiento", "¿Cómo pagará el tratamiento?", "Pagaré yo (pago por cuenta propia)"),
-    "diagnoses": ("Sus diagnósticos", "Depresión (trastorno depresivo mayor)"),
-    "phq9": ("Poco interés o placer en hacer cosas", "Casi todos los días"),
-    "safety": ("¿Ha deseado estar muerto(a) o poder dormirse y no despertar?", "Llame o envíe un mensaje de texto"),
-    "antidepressants": ("Antidepresivos que ha tomado", "Nombre del antidepresivo"),
-    "treatment": ("Tratamiento previo con ketamina", "esketamina (Spravato)"),
-    "other-treatments": ("Otros tratamientos que ha probado", "¿Ha recibido terapia electroconvulsiva (TEC)?"),
-    "mental-health": ("Sus antecedentes de salud mental", "¿Ha tenido alguna vez psicosis?"),
-    "heart": ("Corazón y presión arterial", "Número de arriba (sistólica)"),
-    "health": ("Otras preguntas de salud", "¿Tiene epilepsia o ha tenido convulsiones?"),
-    "medications": ("Medicamentos que toma ahora", "Nombre del medicamento"),
-    "substances": ("Alcohol y otras sustancias", "¿Consume cannabis (marihuana) ahora?"),
-    "getting-home": ("El regreso a casa", "¿Podrá alguien llevarle a casa"),
-    "consent": ("Aviso de privacidad", SPANISH.contact),
-    "review": ("Revise sus respuestas", "Enviar mis respuestas a"),
-}
-ENGLISH_ON_STEP = {
-    "about": "Date of birth",
-    "care-team": "Someone to call in an emergency",
-    "payment": "How will you pay for treatment?",
-    "phq9": "Little interest or pleasure in doing things",
-    "safety": "Have you wished you were dead",
-    "heart": "Top number (systolic)",
-    "consent": ENGLISH.contact,
-    "review": "Send my answers to",
-}
 
-
-@pytest.fixture
-def clinic():
-    clinic = make_clinic(name="Clínica Cedro", states=("OR",))
-    make_staff(clinic, Role.PSYCHIATRIST)
-    make_staff(clinic, Role.COORDINATOR)
-    return clinic
-
-
-def walk(client, clinic, language: str, name: str, *, check_pages: bool = False) -> IntakeSubmission:
-    patient = UserFactory(language=language)
-    client.force_login(patient)
-    client.post(reverse("intake:start", args=[clinic.slug]))
-    draft = IntakeDraft.objects.get(patient=patient)
-    answers = scenario(name)
-    for step in steps.ANSWER_STEPS:
-        url = reverse("intake:step", kwargs={"draft_id": draft.pk, "step": step})
-        if check_pages:
-            page = client.get(url).content.decode()
-            for text in SPANISH_ON_STEP[step]:
-                assert text in page, (step, text)
-            if step in ENGLISH_ON_STEP:
-                assert ENGLISH_ON_STEP[step] not in page, step
-        response = client.post(url, post_data(step, answers[step]))
-        assert response.status_code == 302, (step, response.content.decode()[:2000])
-    if check_pages:
-        review = client.get(reverse("intake:step", kwargs={"draft_id": draft.pk, "step": "review"}))
-        for text in SPANISH_ON_STEP["review"]:
-            assert text in review.content.decode()
-    response = client.post(reverse("intake:step", kwargs={"draft_id": draft.pk, "step": "review"}), {"action": "next"})
-    assert response.status_code == 302
-    return IntakeSubmission.objects.get(patient=patient)
-
-
-def test_every_intake_page_is_in_spanish_for_a_spanish_reader(client, clinic):
-    submission = walk(client, clinic, "es", "eligible", check_pages=True)
+def test_every_intake_page_is_in_spanish_for_a_spanish_reader(client, spanish_clinic):
+    submission = walk(client, spanish_clinic, "es", "eligible", check_pages=True)
 
     page = client.get(reverse("patients:submission", kwargs={"submission_id": submission.pk})).content.decode()
     assert '<html lang="es">' in page
@@ -92,9 +26,9 @@ def test_every_intake_page_is_in_spanish_for_a_spanish_reader(client, clinic):
 
 
 @pytest.mark.parametrize("name", ["eligible", "ineligible", "needs_review", "urgent"])
-def test_the_same_answers_in_spanish_and_english_screen_the_same(client, clinic, name):
-    english = walk(client, clinic, "en", name)
-    spanish = walk(client, clinic, "es", name)
+def test_the_same_answers_in_spanish_and_english_screen_the_same(client, spanish_clinic, name):
+    english = walk(client, spanish_clinic, "en", name)
+    spanish = walk(client, spanish_clinic, "es", name)
 
     strip = {"screened_on", "submitted_at"}
     assert {k: v for k, v in spanish.document.items() if k not in strip} == {
@@ -105,9 +39,9 @@ def test_the_same_answers_in_spanish_and_english_screen_the_same(client, clinic,
     assert results[spanish.pk].outcome == results[english.pk].outcome
 
 
-def test_the_submission_records_the_consent_the_patient_read_in_their_language(client, clinic):
-    english = walk(client, clinic, "en", "eligible")
-    spanish = walk(client, clinic, "es", "eligible")
+def test_the_submission_records_the_consent_the_patient_read_in_their_language(client, spanish_clinic):
+    english = walk(client, spanish_clinic, "en", "eligible")
+    spanish = walk(client, spanish_clinic, "es", "eligible")
 
     assert (english.consent_language, english.consent_version) == ("en", ENGLISH.version)
     assert (spanish.consent_language, spanish.consent_version) == ("es", SPANISH.version)
@@ -115,8 +49,8 @@ def test_the_submission_records_the_consent_the_patient_read_in_their_language(c
     assert ENGLISH.contact in english.consent_text
 
 
-def test_an_ineligible_spanish_reader_is_told_why_in_spanish_with_what_to_do_instead(client, clinic):
-    submission = walk(client, clinic, "es", "ineligible")
+def test_an_ineligible_spanish_reader_is_told_why_in_spanish_with_what_to_do_instead(client, spanish_clinic):
+    submission = walk(client, spanish_clinic, "es", "ineligible")
 
     page = client.get(reverse("patients:submission", kwargs={"submission_id": submission.pk})).content.decode()
     assert "no puede ofrecerle tratamiento con ketamina por ahora" in page
@@ -124,10 +58,10 @@ def test_an_ineligible_spanish_reader_is_told_why_in_spanish_with_what_to_do_ins
     assert 'href="tel:988"' in page
 
 
-def test_form_errors_are_explained_in_spanish_and_the_answers_kept(client, clinic):
+def test_form_errors_are_explained_in_spanish_and_the_answers_kept(client, spanish_clinic):
     patient = UserFactory(language="es")
     client.force_login(patient)
-    client.post(reverse("intake:start", args=[clinic.slug]))
+    client.post(reverse("intake:start", args=[spanish_clinic.slug]))
     draft = IntakeDraft.objects.get(patient=patient)
     url = reverse("intake:step", kwargs={"draft_id": draft.pk, "step": "about"})
 
@@ -153,11 +87,11 @@ def test_the_crisis_pages_offer_988_in_spanish(client):
     assert "Get help now" in english and "oprima 2" not in english
 
 
-def test_e_mails_go_out_in_the_recipients_language(client, clinic, mailoutbox):
+def test_e_mails_go_out_in_the_recipients_language(client, spanish_clinic, mailoutbox):
     from core.tasks import outbox_resend_due
 
-    walk(client, clinic, "es", "eligible")
-    walk(client, clinic, "en", "eligible")
+    walk(client, spanish_clinic, "es", "eligible")
+    walk(client, spanish_clinic, "en", "eligible")
     assert outbox_resend_due() >= 2
 
     patients = set(IntakeSubmission.objects.values_list("patient__email", flat=True))
@@ -179,7 +113,7 @@ def test_an_appointment_e_mail_and_its_calendar_file_are_in_spanish(mailoutbox, 
 
     from scheduling.appointments import appointment_book
     from scheduling.models import Appointment, WorklistEntry
-    from tests.scheduling.test_scheduling_support import LA, on_worklist, scheduling_clinic
+    from tests.factories.scheduling import LA, on_worklist, scheduling_clinic
 
     clinic, coordinator, psychiatrist, _ = scheduling_clinic(
         address_line="1200 SW Morrison Street", city="Portland", postal_code="97205"

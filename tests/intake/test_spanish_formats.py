@@ -13,9 +13,9 @@ from django.utils import translation
 from intake.forms import display_value
 from scheduling.models import WorklistEntry
 from tests.factories import make_clinic
-from tests.scheduling.test_scheduling_support import on_worklist, scheduling_clinic
+from tests.factories.scheduling import on_worklist, scheduling_clinic
 
-from .test_spanish import clinic, walk  # noqa: F401 (the fixture)
+from .conftest import walk
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +26,15 @@ def spanish_client() -> Client:
     return client
 
 
-def test_the_birth_date_is_written_in_spanish_on_the_review_and_sent_pages(client, clinic):  # noqa: F811
-    submission = walk(client, clinic, "es", "eligible")
+def test_the_birth_date_is_written_in_spanish_on_the_review_and_sent_pages(client, spanish_clinic):
+    submission = walk(client, spanish_clinic, "es", "eligible")
 
     sent = client.get(reverse("patients:submission", kwargs={"submission_id": submission.pk})).content.decode()
 
     assert "27 de marzo de 1985" in sent
     assert "March" not in sent
     english_client = Client()
-    english = walk(english_client, clinic, "en", "eligible")
+    english = walk(english_client, spanish_clinic, "en", "eligible")
     page = english_client.get(reverse("patients:submission", kwargs={"submission_id": english.pk})).content.decode()
     assert "27 March 1985" in page
     # The review page before sending draws its rows the same way.
@@ -42,8 +42,8 @@ def test_the_birth_date_is_written_in_spanish_on_the_review_and_sent_pages(clien
         assert display_value(forms.DateField(), date(1988, 2, 2)) == "2 de febrero de 1988"
 
 
-def test_an_urgent_result_names_the_pacific_zone_in_spanish_and_a_24_hour_time(client, clinic):  # noqa: F811
-    submission = walk(client, clinic, "es", "urgent")
+def test_an_urgent_result_names_the_pacific_zone_in_spanish_and_a_24_hour_time(client, spanish_clinic):
+    submission = walk(client, spanish_clinic, "es", "urgent")
 
     page = client.get(reverse("patients:submission", kwargs={"submission_id": submission.pk})).content.decode()
 

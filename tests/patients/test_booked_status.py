@@ -9,18 +9,11 @@ from django.urls import reverse
 from scheduling.appointments import appointment_cancel
 from scheduling.availability import allowed_minutes
 from scheduling.models import Appointment
-from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic
-from tests.scheduling.test_scheduling_views import book
+from tests.factories.scheduling import book, next_local, on_worklist
 
 pytestmark = pytest.mark.django_db
 
 CONSULTATION = Appointment.Kind.CONSULTATION
-
-
-@pytest.fixture
-def world():
-    clinic, coordinator, psychiatrist, admin = scheduling_clinic()
-    return {"clinic": clinic, "coordinator": coordinator, "psychiatrist": psychiatrist, "admin": admin}
 
 
 def _pages(client, entry) -> tuple[str, str]:

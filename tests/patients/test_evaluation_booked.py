@@ -9,16 +9,9 @@ from django.urls import reverse
 
 from screening.models import ReviewCase
 from screening.views import clear_message
-from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic
-from tests.scheduling.test_scheduling_views import book
+from tests.factories.scheduling import book, next_local, on_worklist
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    clinic, coordinator, psychiatrist, admin = scheduling_clinic()
-    return {"clinic": clinic, "coordinator": coordinator, "psychiatrist": psychiatrist, "admin": admin}
 
 
 def _text(response) -> str:

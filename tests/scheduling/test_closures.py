@@ -13,15 +13,9 @@ from scheduling.appointments import appointment_book
 from scheduling.availability import free_slots
 from scheduling.models import Appointment, AvailabilityException, ClinicClosure
 from tests.factories import login_staff
-from tests.scheduling.test_scheduling_support import LA, next_local, on_worklist, scheduling_clinic
+from tests.factories.scheduling import LA, next_local, on_worklist
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    clinic, coordinator, psychiatrist, admin = scheduling_clinic()
-    return {"clinic": clinic, "coordinator": coordinator, "psychiatrist": psychiatrist, "admin": admin}
 
 
 def url(name: str, world, **kwargs) -> str:

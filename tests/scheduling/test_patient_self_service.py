@@ -16,16 +16,9 @@ from scheduling.availability import slot_value
 from scheduling.models import Appointment, AppointmentEvent, WorklistEntry
 from scheduling.tasks import appointment_reminders_due
 from tests.factories import UserFactory, login_staff
-from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic
-from tests.scheduling.test_scheduling_views import book
+from tests.factories.scheduling import book, next_local, on_worklist
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    clinic, coordinator, psychiatrist, admin = scheduling_clinic()
-    return {"clinic": clinic, "coordinator": coordinator, "psychiatrist": psychiatrist, "admin": admin}
 
 
 def page_url(appointment, action: str = "") -> str:

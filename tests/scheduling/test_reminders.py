@@ -17,7 +17,7 @@ from scheduling.models import Appointment
 from scheduling.tasks import appointment_reminders_due
 from tests.conftest import ROOT, _database_url
 from tests.factories import make_clinic, make_staff
-from tests.scheduling.test_scheduling_support import on_worklist
+from tests.factories.scheduling import on_worklist
 
 HOUR = timedelta(hours=1)
 

@@ -7,7 +7,7 @@ import pytest
 from scheduling.appointments import appointment_book
 from scheduling.availability import free_slots, group_by_day
 from scheduling.models import Appointment, AvailabilityException, WorklistEntry
-from tests.scheduling.test_scheduling_support import LA, on_worklist, scheduling_clinic
+from tests.factories.scheduling import LA, on_worklist, scheduling_clinic
 
 pytestmark = pytest.mark.django_db
 

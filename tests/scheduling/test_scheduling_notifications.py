@@ -11,7 +11,7 @@ from core.notifications import in_app_text, inbox_link
 from scheduling.appointments import appointment_book, appointment_cancel, appointment_reschedule
 from scheduling.models import Appointment, WorklistEntry
 from scheduling.tasks import appointment_reminders_due
-from tests.scheduling.test_scheduling_support import LA, on_worklist, scheduling_clinic
+from tests.factories.scheduling import LA, on_worklist, scheduling_clinic
 
 pytestmark = pytest.mark.django_db
 

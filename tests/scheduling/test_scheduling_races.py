@@ -11,7 +11,7 @@ from scheduling import appointments as scheduling
 from scheduling.appointments import SlotTaken, appointment_book
 from scheduling.models import PATIENT_BUSY_MESSAGE, SLOT_TAKEN_MESSAGE, Appointment
 from tests.factories import make_staff
-from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic, weekly_hours
+from tests.factories.scheduling import next_local, on_worklist, scheduling_clinic, weekly_hours
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

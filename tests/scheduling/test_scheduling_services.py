@@ -12,7 +12,6 @@ from core.models import AuditEvent, Notification
 from scheduling.appointments import (
     PatientBusy,
     SlotTaken,
-    appointment_book,
     appointment_book_consultation_by_patient,
     appointment_cancel,
     appointment_history,
@@ -31,30 +30,11 @@ from scheduling.models import (
     WorklistEntry,
 )
 from tests.factories import make_staff
-from tests.scheduling.test_scheduling_support import next_local, on_worklist, scheduling_clinic, weekly_hours
+from tests.factories.scheduling import book, next_local, on_worklist, weekly_hours
 
 pytestmark = pytest.mark.django_db
 
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture
-def world():
-    clinic, coordinator, psychiatrist, admin = scheduling_clinic()
-    return {"clinic": clinic, "coordinator": coordinator, "psychiatrist": psychiatrist, "admin": admin}
-
-
-def book(world, entry, starts_at, *, kind=Appointment.Kind.EVALUATION, clinician=None, minutes=60, by=None):
-    return appointment_book(
-        clinic=world["clinic"],
-        kind=kind,
-        clinician=clinician or world["psychiatrist"],
-        patient=entry.patient,
-        starts_at=starts_at,
-        duration=timedelta(minutes=minutes),
-        booked_by=by or world["coordinator"],
-        entry=entry,
-    )
 
 
 def test_booking_an_evaluation_schedules_the_patient_and_queues_the_e_mail(world):

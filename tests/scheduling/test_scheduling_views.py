@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from clinics.models import Role
 from core.models import AuditEvent
-from scheduling.appointments import appointment_book
 from scheduling.availability import slot_value
 from scheduling.checklist import checklist_tick
 from scheduling.models import (
@@ -24,33 +23,13 @@ from scheduling.models import (
     WorklistEntry,
 )
 from tests.factories import login_staff, make_clinic, make_staff
-from tests.scheduling.test_scheduling_support import LA, next_local, on_worklist, scheduling_clinic
+from tests.factories.scheduling import LA, book, next_local, on_worklist, scheduling_clinic
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world():
-    clinic, coordinator, psychiatrist, admin = scheduling_clinic()
-    return {"clinic": clinic, "coordinator": coordinator, "psychiatrist": psychiatrist, "admin": admin}
-
-
 def url(name: str, world, **kwargs) -> str:
     return reverse(f"scheduling:{name}", kwargs={"clinic_slug": world["clinic"].slug, **kwargs})
-
-
-def book(world, entry, starts_at, *, kind="evaluation", minutes=60, clinician=None, now=None) -> Appointment:
-    return appointment_book(
-        clinic=world["clinic"],
-        kind=kind,
-        clinician=clinician or world["psychiatrist"],
-        patient=entry.patient,
-        starts_at=starts_at,
-        duration=timedelta(minutes=minutes),
-        booked_by=world["coordinator"],
-        entry=entry,
-        now=now,
-    )
 
 
 def count_queries(client, path: str) -> int:

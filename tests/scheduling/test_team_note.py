@@ -10,8 +10,8 @@ from scheduling.appointments import appointment_book
 from scheduling.models import WorklistEntry
 from screening.cases import review_case_claim, review_case_clear
 from tests.factories import UserFactory, login_staff
+from tests.factories.scheduling import next_local, scheduling_clinic
 from tests.intake.submissions import case_of, send
-from tests.scheduling.test_scheduling_support import next_local, scheduling_clinic
 
 pytestmark = pytest.mark.django_db
 

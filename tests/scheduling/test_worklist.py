@@ -16,8 +16,8 @@ from core.models import AuditEvent
 from intake.models import IntakeDraft, IntakeSubmission
 from scheduling.models import ContactAttempt, WorklistEntry
 from scheduling.worklist import contact_attempt_log, put_on_worklist, worklist_mark_unreachable
-from tests.core.test_outbox_support import submission_for
 from tests.factories import UserFactory, login_staff, make_clinic, make_staff
+from tests.factories.submissions import submission_for
 
 pytestmark = pytest.mark.django_db
 

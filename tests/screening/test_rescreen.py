@@ -37,7 +37,7 @@ def clinic(db):
 
 
 @pytest.fixture
-def world(clinic):
+def submissions(clinic):
     """Open submissions in every state, plus decided and contacted ones re-screening must not touch."""
     w = {
         "heavy_open": send(clinic, UserFactory(full_name="Hal Heavy"), **_drinks(20)),  # needs review (alcohol)
@@ -72,8 +72,8 @@ def _outcome(submission) -> str:
 
 
 @pytest.mark.django_db
-def test_open_submissions_are_the_undecided_ones_nobody_has_started_on(clinic, world):
-    names = {k for k, s in world.items() if rescreen_candidates(clinic.pk).filter(pk=s.pk).exists()}
+def test_open_submissions_are_the_undecided_ones_nobody_has_started_on(clinic, submissions):
+    names = {k for k, s in submissions.items() if rescreen_candidates(clinic.pk).filter(pk=s.pk).exists()}
     assert names == {"heavy_open", "heavy_claimed", "moderate", "light", "ineligible"}
 
 
@@ -81,7 +81,7 @@ def test_open_submissions_are_the_undecided_ones_nobody_has_started_on(clinic, w
 
 
 @pytest.mark.django_db
-def test_the_preview_says_who_would_move_and_saves_nothing(clinic, world):
+def test_the_preview_says_who_would_move_and_saves_nothing(clinic, submissions):
     before = ScreeningResult.objects.count()
 
     impact = policy_impact(clinic=clinic, values=_values(alcohol_max_drinks_per_week=5))
@@ -102,7 +102,9 @@ def test_the_preview_says_who_would_move_and_saves_nothing(clinic, world):
 
 
 @pytest.mark.django_db
-def test_rescreening_writes_new_versions_and_moves_cases_in_and_out(clinic, world, django_capture_on_commit_callbacks):
+def test_rescreening_writes_new_versions_and_moves_cases_in_and_out(
+    clinic, submissions, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         policy, run = policy_publish_and_rescreen(
             clinic=clinic, values=_values(alcohol_max_drinks_per_week=15), actor=clinic.admin, note="Stricter"
@@ -115,17 +117,17 @@ def test_rescreening_writes_new_versions_and_moves_cases_in_and_out(clinic, worl
     # 20 drinks > 15: still review. 10 drinks: still eligible. Nothing moves, but every open one has v2.
     assert run.moves == {}
     for key in ("heavy_open", "heavy_claimed", "moderate", "light", "ineligible"):
-        latest = ScreeningResult.objects.filter(submission=world[key]).order_by("-version").first()
+        latest = ScreeningResult.objects.filter(submission=submissions[key]).order_by("-version").first()
         assert latest.version == 2 and latest.policy == policy, key
-        assert ScreeningResult.objects.filter(submission=world[key], version=1).exists()  # old kept
+        assert ScreeningResult.objects.filter(submission=submissions[key], version=1).exists()  # old kept
     for key in ("heavy_decided", "moderate_called"):
-        assert ScreeningResult.objects.filter(submission=world[key]).count() == 1, key
-    assert case_of(world["heavy_open"]).result.version == 2
+        assert ScreeningResult.objects.filter(submission=submissions[key]).count() == 1, key
+    assert case_of(submissions["heavy_open"]).result.version == 2
 
 
 @pytest.mark.django_db
 def test_a_looser_policy_closes_an_unclaimed_case_and_the_patient_joins_the_worklist(
-    clinic, world, django_capture_on_commit_callbacks
+    clinic, submissions, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         _policy, run = policy_publish_and_rescreen(
@@ -133,22 +135,22 @@ def test_a_looser_policy_closes_an_unclaimed_case_and_the_patient_joins_the_work
         )
     run.refresh_from_db()
 
-    open_case = case_of(world["heavy_open"])
+    open_case = case_of(submissions["heavy_open"])
     assert open_case.status == ReviewCase.Status.CLOSED  # the case disappears from the queue
-    assert WorklistEntry.objects.get(submission=world["heavy_open"]).source == WorklistEntry.Source.ELIGIBLE
-    told = Notification.objects.filter(kind="patient.eligible", object_id=str(world["heavy_open"].pk))
+    assert WorklistEntry.objects.get(submission=submissions["heavy_open"]).source == WorklistEntry.Source.ELIGIBLE
+    told = Notification.objects.filter(kind="patient.eligible", object_id=str(submissions["heavy_open"].pk))
     assert list(told.values_list("recipient", flat=True)) == [clinic.coordinator.pk]
-    claimed = case_of(world["heavy_claimed"])
+    claimed = case_of(submissions["heavy_claimed"])
     assert claimed.status == ReviewCase.Status.CLAIMED  # the psychiatrist on it decides
     assert claimed.result.outcome == Outcome.ELIGIBLE
     assert claimed.decisions.filter(kind="rescreened").exists()
-    assert case_of(world["heavy_decided"]).status == ReviewCase.Status.CLEARED
+    assert case_of(submissions["heavy_decided"]).status == ReviewCase.Status.CLEARED
     assert run.cases_closed == 1 and run.moves == {"needs_review->eligible": 2}
 
 
 @pytest.mark.django_db
 def test_a_stricter_policy_opens_a_case_and_takes_an_uncalled_patient_off_the_worklist(
-    clinic, world, django_capture_on_commit_callbacks
+    clinic, submissions, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         _policy, run = policy_publish_and_rescreen(
@@ -156,37 +158,37 @@ def test_a_stricter_policy_opens_a_case_and_takes_an_uncalled_patient_off_the_wo
         )
     run.refresh_from_db()
 
-    appeared = case_of(world["moderate"])
+    appeared = case_of(submissions["moderate"])
     assert appeared.status == ReviewCase.Status.OPEN and appeared.result.outcome == Outcome.NEEDS_REVIEW
-    assert not WorklistEntry.objects.filter(submission=world["moderate"]).exists()  # nobody had called yet
+    assert not WorklistEntry.objects.filter(submission=submissions["moderate"]).exists()  # nobody had called yet
     assert Notification.objects.filter(kind="case.new", object_id=str(appeared.pk)).count() == 2  # psychiatrists
-    called = WorklistEntry.objects.get(submission=world["moderate_called"])
+    called = WorklistEntry.objects.get(submission=submissions["moderate_called"])
     assert called.status == WorklistEntry.Status.TO_CONTACT and called.attempts == 1  # left alone
-    assert not ReviewCase.objects.filter(submission=world["moderate_called"]).exists()
+    assert not ReviewCase.objects.filter(submission=submissions["moderate_called"]).exists()
     assert run.cases_opened == 1 and run.moves == {"eligible->needs_review": 1}
 
     # Looser again: the same case closes, the patient is back on the worklist; stricter again: same case back.
     with django_capture_on_commit_callbacks(execute=True):
         policy_publish_and_rescreen(clinic=clinic, values=_values(alcohol_max_drinks_per_week=14), actor=clinic.admin)
-    assert case_of(world["moderate"]).status == ReviewCase.Status.CLOSED
-    assert WorklistEntry.objects.get(submission=world["moderate"]).status == WorklistEntry.Status.TO_CONTACT
+    assert case_of(submissions["moderate"]).status == ReviewCase.Status.CLOSED
+    assert WorklistEntry.objects.get(submission=submissions["moderate"]).status == WorklistEntry.Status.TO_CONTACT
     with django_capture_on_commit_callbacks(execute=True):
         policy_publish_and_rescreen(clinic=clinic, values=_values(alcohol_max_drinks_per_week=6), actor=clinic.admin)
-    assert ReviewCase.objects.filter(submission=world["moderate"]).count() == 1
-    assert case_of(world["moderate"]).status == ReviewCase.Status.OPEN
-    assert ScreeningResult.objects.filter(submission=world["moderate"]).count() == 4
+    assert ReviewCase.objects.filter(submission=submissions["moderate"]).count() == 1
+    assert case_of(submissions["moderate"]).status == ReviewCase.Status.OPEN
+    assert ScreeningResult.objects.filter(submission=submissions["moderate"]).count() == 4
 
 
 @pytest.mark.django_db
 def test_a_raised_minimum_age_makes_eligible_patients_ineligible_and_they_leave_the_worklist(
-    clinic, world, django_capture_on_commit_callbacks
+    clinic, submissions, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         policy_publish_and_rescreen(clinic=clinic, values=_values(min_age=50), actor=clinic.admin)
 
-    assert _outcome(world["light"]) == Outcome.INELIGIBLE
-    assert not WorklistEntry.objects.filter(submission=world["light"]).exists()
-    assert case_of(world["heavy_open"]).status == ReviewCase.Status.CLOSED
+    assert _outcome(submissions["light"]) == Outcome.INELIGIBLE
+    assert not WorklistEntry.objects.filter(submission=submissions["light"]).exists()
+    assert case_of(submissions["heavy_open"]).status == ReviewCase.Status.CLOSED
 
 
 @pytest.mark.django_db
@@ -208,7 +210,7 @@ def test_a_priority_change_moves_the_case_and_its_due_time(clinic):
 
 
 @pytest.mark.django_db
-def test_running_the_task_twice_changes_nothing_the_second_time(clinic, world):
+def test_running_the_task_twice_changes_nothing_the_second_time(clinic, submissions):
     run = rescreen_run_start(clinic=clinic, reason=RescreenRun.Reason.RULESET, enqueue=False)
     rescreen_clinic.apply(args=[run.pk])
     results = ScreeningResult.objects.count()
@@ -230,7 +232,7 @@ def test_running_the_task_twice_changes_nothing_the_second_time(clinic, world):
 
 
 @pytest.mark.django_db
-def test_the_task_works_in_chunks_and_resumes_from_its_cursor(clinic, world):
+def test_the_task_works_in_chunks_and_resumes_from_its_cursor(clinic, submissions):
     from clinics.services import policy_publish
 
     policy_publish(clinic=clinic, values=_values(alcohol_max_drinks_per_week=13), actor=clinic.admin)
@@ -245,7 +247,7 @@ def test_the_task_works_in_chunks_and_resumes_from_its_cursor(clinic, world):
 
 
 @pytest.mark.django_db
-def test_a_newer_run_supersedes_one_still_going(clinic, world):
+def test_a_newer_run_supersedes_one_still_going(clinic, submissions):
     old = rescreen_run_start(clinic=clinic, enqueue=False)
     new = rescreen_run_start(clinic=clinic, enqueue=False)
 
@@ -256,7 +258,7 @@ def test_a_newer_run_supersedes_one_still_going(clinic, world):
 
 
 @pytest.mark.django_db
-def test_the_rescreen_command_runs_every_clinic(clinic, world):
+def test_the_rescreen_command_runs_every_clinic(clinic, submissions):
     other = staffed_clinic(name="Other")
     send(other, UserFactory(), **_drinks(20))
     out = StringIO()
@@ -269,7 +271,7 @@ def test_the_rescreen_command_runs_every_clinic(clinic, world):
 
 
 @pytest.mark.django_db
-def test_after_a_ruleset_upgrade_only_cases_screened_under_the_old_one_are_rescreened(clinic, world):
+def test_after_a_ruleset_upgrade_only_cases_screened_under_the_old_one_are_rescreened(clinic, submissions):
     other = staffed_clinic(name="Other")
     send(other, UserFactory(), **_drinks(20))
     out = StringIO()
@@ -282,10 +284,10 @@ def test_after_a_ruleset_upgrade_only_cases_screened_under_the_old_one_are_rescr
 
     assert "5 open submissions, 5 re-screened" in out.getvalue()
     assert list(RescreenRun.objects.values_list("clinic", flat=True)) == [clinic.pk]
-    latest = ScreeningResult.objects.filter(submission=world["moderate"]).order_by("-version").first()
+    latest = ScreeningResult.objects.filter(submission=submissions["moderate"]).order_by("-version").first()
     assert (latest.version, latest.ruleset) == (2, RULESET)
     # Decided or contacted submissions keep their result: people acted on it.
-    assert ScreeningResult.objects.filter(submission=world["heavy_decided"]).count() == 1
+    assert ScreeningResult.objects.filter(submission=submissions["heavy_decided"]).count() == 1
 
 
 # --- the policy page -------------------------------------------------------------------------------------------------
@@ -311,7 +313,7 @@ def _form(**changes) -> dict:
 
 @pytest.mark.django_db
 def test_the_policy_page_previews_and_publishes_only_what_the_admin_saw(
-    client, clinic, world, django_capture_on_commit_callbacks
+    client, clinic, submissions, django_capture_on_commit_callbacks
 ):
     login_staff(client, clinic.admin)
     url = reverse("screening:policy", kwargs={"clinic_slug": clinic.slug})
@@ -343,7 +345,7 @@ def test_the_policy_page_previews_and_publishes_only_what_the_admin_saw(
 
 
 @pytest.mark.django_db
-def test_a_preview_is_stale_once_the_open_cases_change(client, clinic, world):
+def test_a_preview_is_stale_once_the_open_cases_change(client, clinic, submissions):
     login_staff(client, clinic.admin)
     url = reverse("screening:policy", kwargs={"clinic_slug": clinic.slug})
     token = _token(client.post(url, _form(alcohol_max_drinks_per_week=5, action="preview")).content.decode())
@@ -356,7 +358,7 @@ def test_a_preview_is_stale_once_the_open_cases_change(client, clinic, world):
 
 
 @pytest.mark.django_db
-def test_a_change_that_moves_nobody_publishes_at_once(client, clinic, world):
+def test_a_change_that_moves_nobody_publishes_at_once(client, clinic, submissions):
     login_staff(client, clinic.admin)
     url = reverse("screening:policy", kwargs={"clinic_slug": clinic.slug})
 
@@ -413,12 +415,12 @@ def _told(submission) -> list:
 
 @pytest.mark.django_db
 def test_a_patient_whose_outcome_changes_gets_a_message_and_sees_why_on_their_page(
-    client, clinic, world, django_capture_on_commit_callbacks, mailoutbox
+    client, clinic, submissions, django_capture_on_commit_callbacks, mailoutbox
 ):
     with django_capture_on_commit_callbacks(execute=True):
         policy_publish_and_rescreen(clinic=clinic, values=_values(alcohol_max_drinks_per_week=5), actor=clinic.admin)
 
-    moved = world["moderate"]  # eligible -> needs review
+    moved = submissions["moderate"]  # eligible -> needs review
     assert _told(moved) == [moved.patient.pk]
     sent = [m for m in mailoutbox if m.to == [moved.patient.email]]
     assert [m.subject for m in sent] == ["A new message from your clinic"]
@@ -432,28 +434,28 @@ def test_a_patient_whose_outcome_changes_gets_a_message_and_sees_why_on_their_pa
 
     # Same outcome (20 drinks still needs review, 1 drink still eligible): nothing is sent.
     for key in ("heavy_open", "light", "ineligible"):
-        assert _told(world[key]) == [], key
+        assert _told(submissions[key]) == [], key
     # A psychiatrist holds this case: they, not the rules, tell the patient.
-    assert _told(world["heavy_claimed"]) == []
+    assert _told(submissions["heavy_claimed"]) == []
 
 
 @pytest.mark.django_db
-def test_nobody_is_told_anything_when_no_outcome_changes(clinic, world, django_capture_on_commit_callbacks):
+def test_nobody_is_told_anything_when_no_outcome_changes(clinic, submissions, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         policy_publish_and_rescreen(clinic=clinic, values=_values(alcohol_max_drinks_per_week=15), actor=clinic.admin)
 
     assert not Notification.objects.filter(kind="screening.changed").exists()
-    assert ScreeningResult.objects.filter(submission=world["moderate"]).count() == 2  # re-screened all the same
+    assert ScreeningResult.objects.filter(submission=submissions["moderate"]).count() == 2  # re-screened all the same
 
 
 @pytest.mark.django_db
 def test_a_patient_made_ineligible_by_a_new_minimum_age_is_told_and_sees_the_reasons(
-    client, clinic, world, django_capture_on_commit_callbacks
+    client, clinic, submissions, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         policy_publish_and_rescreen(clinic=clinic, values=_values(min_age=50), actor=clinic.admin)
 
-    light = world["light"]
+    light = submissions["light"]
     assert _told(light) == [light.patient.pk]
     client.force_login(light.patient)
     page = client.get(reverse("patients:submission", args=[light.pk])).content.decode()
@@ -463,8 +465,8 @@ def test_a_patient_made_ineligible_by_a_new_minimum_age_is_told_and_sees_the_rea
 
 
 @pytest.mark.django_db
-def test_a_psychiatrists_decision_sends_the_patient_a_new_message(clinic, world):
-    cleared = world["heavy_decided"]
+def test_a_psychiatrists_decision_sends_the_patient_a_new_message(clinic, submissions):
+    cleared = submissions["heavy_decided"]
     told = Notification.objects.filter(kind="case.decided", recipient=cleared.patient)
     assert told.count() == 1
     assert _told(cleared) == []
@@ -473,7 +475,7 @@ def test_a_psychiatrists_decision_sends_the_patient_a_new_message(clinic, world)
 # --- finding-level changes, the history entry (ruleset 2027.01, issue 21) ------------------------------------------
 
 
-def test_the_preview_lists_findings_gained_even_when_no_outcome_moves(clinic, world):
+def test_the_preview_lists_findings_gained_even_when_no_outcome_moves(clinic, submissions):
     # Every intake here has a PHQ-9 total of 18 (moderately severe): a minimum of 19 adds DEPRESSION_MILD.
     impact = policy_impact(clinic=clinic, values=_values(phq9_min_total=19))
 
@@ -485,7 +487,7 @@ def test_the_preview_lists_findings_gained_even_when_no_outcome_moves(clinic, wo
     assert {c.patient_name: c.lost for c in looser.finding_changes}["Hal Heavy"] == ["ALCOHOL_HEAVY"]
 
 
-def test_the_policy_page_shows_finding_changes_before_publishing(client, clinic, world):
+def test_the_policy_page_shows_finding_changes_before_publishing(client, clinic, submissions):
     login_staff(client, clinic.admin)
     response = client.post(reverse("screening:policy", args=[clinic.slug]), _form(phq9_min_total="19"))
     text = response.content.decode()
@@ -496,13 +498,13 @@ def test_the_policy_page_shows_finding_changes_before_publishing(client, clinic,
 
 
 def test_a_rescreen_writes_a_history_entry_naming_policy_ruleset_and_findings(
-    clinic, world, django_capture_on_commit_callbacks
+    clinic, submissions, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         policy, _run = policy_publish_and_rescreen(
             clinic=clinic, values=_values(phq9_min_total=19), actor=clinic.admin, note="Stricter"
         )
-    entry = case_of(world["heavy_open"]).decisions.get(kind="rescreened")
+    entry = case_of(submissions["heavy_open"]).decisions.get(kind="rescreened")
     assert entry.note == (
         f"Re-screened (policy v{policy.version} / ruleset {RULESET}); findings gained: DEPRESSION_MILD: "
         "still needs review."

@@ -1,46 +1,19 @@
-"""Helpers for the scheduling tests (no tests here): patients on the worklist, weekly hours, a clinic."""
+"""Scheduling set-ups: patients on the worklist, weekly hours, a staffed clinic, a booked appointment."""
 
-import random
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from clinics.models import Role
-from intake.models import IntakeDraft, IntakeSubmission
-from scheduling.models import AvailabilityWindow, WorklistEntry
-from screening.models import Outcome, Priority, ReviewCase, ScreeningResult
-from screening.rules.sample import random_document
+from scheduling.appointments import appointment_book
+from scheduling.models import Appointment, AvailabilityWindow, WorklistEntry
+from screening.models import Outcome, Priority, ReviewCase
 from tests.factories import UserFactory, make_clinic, make_staff
+from tests.factories.submissions import submit
 
 LA = ZoneInfo("America/Los_Angeles")
 UTC = ZoneInfo("UTC")
-
-
-def submit(patient, clinic, *, outcome: str = Outcome.ELIGIBLE, priority: str = Priority.ROUTINE, at=None):
-    """A submitted intake with one screening result (outcome chosen by the test)."""
-    at = at or timezone.now()
-    draft = IntakeDraft.objects.create(patient=patient, clinic=clinic, submitted_at=at, created_at=at)
-    submission = IntakeSubmission.objects.create(
-        patient=patient,
-        clinic=clinic,
-        draft=draft,
-        document=random_document(random.Random(7), at.date().isoformat()),
-        consent_version="test",
-        consent_text="test",
-        signed_name=patient.full_name,
-        submitted_at=at,
-    )
-    result = ScreeningResult.objects.create(
-        submission=submission,
-        ruleset="test",
-        policy=clinic.policies.first(),
-        outcome=outcome,
-        priority=priority,
-        result={},
-        created_at=at,
-    )
-    return submission, result
 
 
 def on_worklist(clinic, *, source: str = WorklistEntry.Source.CLEARED, patient=None, decided_by=None, at=None):
@@ -91,3 +64,18 @@ def scheduling_clinic(**fields):
     weekly_hours(clinic, coordinator)
     weekly_hours(clinic, psychiatrist)
     return clinic, coordinator, psychiatrist, admin
+
+
+def book(world, entry, starts_at, *, kind=Appointment.Kind.EVALUATION, minutes=60, clinician=None, by=None, now=None):
+    """An appointment for the worklist entry's patient, with the world's psychiatrist, booked by its coordinator."""
+    return appointment_book(
+        clinic=world["clinic"],
+        kind=kind,
+        clinician=clinician or world["psychiatrist"],
+        patient=entry.patient,
+        starts_at=starts_at,
+        duration=timedelta(minutes=minutes),
+        booked_by=by or world["coordinator"],
+        entry=entry,
+        now=now,
+    )

@@ -1,22 +1,17 @@
-"""Shared set-up for the notification and outbox tests (no tests here): a clinic with one person in each
-role, and a patient whose name, address and phone must never appear in an e-mail."""
+"""The notification and outbox tests' world: a clinic with one person in each role, and a patient whose name,
+address and phone must never appear in an e-mail."""
 
-import random
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
-
-from django.utils import timezone
 
 from clinics.models import Clinic, Role
 from core.models import Notification
 from intake.models import IntakeDraft, IntakeSubmission
 from scheduling.models import WorklistEntry
 from scheduling.worklist import put_on_worklist
-from screening.models import Priority, ReviewCase
-from screening.rules.sample import random_document
-from screening.services import screening_result_create
+from screening.models import ReviewCase
 from tests.factories import UserFactory, make_clinic, make_staff
+from tests.factories.submissions import review_case, submission_for
 
 PATIENT_NAME = "Zelda Quartermaine"
 PATIENT_EMAIL = "zelda.quartermaine@example.org"
@@ -38,34 +33,6 @@ class NotifyWorld:
     def secrets(self) -> list[str]:
         """What no e-mail may contain: who the patient is."""
         return ["Zelda", "Quartermaine", "zelda.quartermaine", PATIENT_PHONE]
-
-
-def submission_for(patient, clinic, *, seed: int = 1) -> tuple[IntakeDraft, IntakeSubmission]:
-    draft = IntakeDraft.objects.create(patient=patient, clinic=clinic, submitted_at=timezone.now())
-    document = random_document(random.Random(seed), timezone.localdate().isoformat())
-    submission = IntakeSubmission.objects.create(
-        patient=patient,
-        clinic=clinic,
-        draft=draft,
-        document=document,
-        consent_version="test",
-        consent_text="test",
-        signed_name=patient.full_name,
-    )
-    screening_result_create(submission=submission, policy=clinic.policies.first())
-    return draft, submission
-
-
-def review_case(submission, *, priority: str = Priority.URGENT, age: timedelta = timedelta(0), **fields) -> ReviewCase:
-    created = timezone.now() - age
-    defaults = {
-        "status": ReviewCase.Status.OPEN,
-        "due_at": created + (timedelta(hours=4) if priority == Priority.URGENT else timedelta(days=2)),
-    }
-    defaults.update(fields)
-    return ReviewCase.objects.create(
-        clinic_id=submission.clinic_id, submission=submission, priority=priority, created_at=created, **defaults
-    )
 
 
 def notify_world(name: str = "Juniper Ketamine Clinic", **clinic_fields) -> NotifyWorld:
