@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from localflavor.us.us_states import STATE_CHOICES
 
 from core.audit import ACTIONS
-from core.dates import validate_reasonable_date
+from core.forms import optional_date_field
 
 from .models import Role
 from .services import policy_validate
@@ -286,20 +286,8 @@ class AuditFilterForm(forms.Form):
         help_text="All or part of the address.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    date_from = forms.DateField(
-        label="From (date)",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date like 2026-03-31."},
-        validators=[validate_reasonable_date],
-    )
-    date_to = forms.DateField(
-        label="To (date)",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date like 2026-03-31."},
-        validators=[validate_reasonable_date],
-    )
+    date_from = optional_date_field("From (date)", "2026-03-31")
+    date_to = optional_date_field("To (date)", "2026-03-31")
     # A patient's id, never their name: chosen from the patient search (a POST), kept in the links as a UUID.
     patient = forms.UUIDField(required=False, widget=forms.HiddenInput)
 

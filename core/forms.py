@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
+from .dates import validate_reasonable_date
 from .models import User
 from .phone import InvalidPhone, phone_normalise
 
@@ -36,6 +37,17 @@ def _clean_new_password(form: forms.Form, user) -> None:
             password_validation.validate_password(password1, user=user)
         except forms.ValidationError as error:
             form.add_error("password1", error)
+
+
+def optional_date_field(label: str, example: str) -> forms.DateField:
+    """A date a staff filter may leave empty: the browser's date picker, a plausible year, an example on error."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": f"Enter a date like {example}."},
+        validators=[validate_reasonable_date],
+    )
 
 
 class SignInForm(AuthenticationForm):

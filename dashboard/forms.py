@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from core.dates import validate_reasonable_date
+from core.forms import optional_date_field
 
 MAX_PERIOD_DAYS = 366
 
@@ -15,20 +15,8 @@ MAX_PERIOD_DAYS = 366
 class PeriodForm(forms.Form):
     """The dashboard's period, as local dates in the clinic's time zone (both days included)."""
 
-    start = forms.DateField(
-        label="From",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date like 2026-11-01."},
-        validators=[validate_reasonable_date],
-    )
-    end = forms.DateField(
-        label="To",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date like 2026-11-30."},
-        validators=[validate_reasonable_date],
-    )
+    start = optional_date_field("From", "2026-11-01")
+    end = optional_date_field("To", "2026-11-30")
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"start": today - timedelta(days=29), "end": today})

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from core.dates import validate_reasonable_date
+from core.forms import optional_date_field
 from intake.models import DocumentKind
 
 from .selectors import STATUS_FILTERS, QueueFilters
@@ -140,20 +140,8 @@ class ReopenForm(forms.Form):
 class FhirExportForm(forms.Form):
     """The submission dates to export, in the clinic's time zone, both days included; empty means no bound."""
 
-    since = forms.DateField(
-        label="Submitted from",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date like 2026-11-01."},
-        validators=[validate_reasonable_date],
-    )
-    until = forms.DateField(
-        label="Submitted until",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date like 2026-11-30."},
-        validators=[validate_reasonable_date],
-    )
+    since = optional_date_field("Submitted from", "2026-11-01")
+    until = optional_date_field("Submitted until", "2026-11-30")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
